@@ -1,0 +1,47 @@
+"""The bot that serves, built from its stored profile and rebuilt when staff edit it.
+
+Each process keeps one built bot (its knowledge index is costly to build) and
+asks the database for the profile's revision before using it: an edit made in
+admin reaches every worker process on the next question, with no restart.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.utils.module_loading import import_string
+
+from . import conf, selectors, services
+from .base import Bot
+
+_lock = threading.Lock()
+_built: dict[str, tuple[int, Bot]] = {}
+
+
+def bot_class() -> type[Bot]:
+    return import_string(conf.get("CHAT_BOT"))
+
+
+def get_bot() -> Bot:
+    """The configured bot, current with the latest edit of its profile. Call from sync code."""
+    cls = bot_class()
+    revision = selectors.agent_revision(slug=cls.slug)
+    if revision is None:
+        revision = services.agent_get_or_create(bot_class=cls).revision
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    built = _built.get(key)
+    if built is not None and built[0] == revision:
+        return built[1]
+    with _lock:
+        built = _built.get(key)
+        if built is None or built[0] != revision:
+            profile = selectors.agent_profile(slug=cls.slug)
+            built = (profile.revision, cls.from_profile(profile))
+            _built[key] = built
+    return built[1]
+
+
+def reset() -> None:
+    """Forget built bots (tests switch the database under them)."""
+    with _lock:
+        _built.clear()

@@ -1,0 +1,22 @@
+"""Any edit of a bot's profile or knowledge, from admin or elsewhere, bumps its revision."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Agent, KnowledgeEntry, SampleQuestion
+from .services import agent_revision_bump
+
+
+@receiver(post_save, sender=Agent, dispatch_uid="bots.agent_saved")
+def agent_saved(sender, instance: Agent, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created and not raw:
+        agent_revision_bump(agent_id=instance.pk)
+
+
+@receiver(post_save, sender=KnowledgeEntry, dispatch_uid="bots.entry_saved")
+@receiver(post_delete, sender=KnowledgeEntry, dispatch_uid="bots.entry_deleted")
+@receiver(post_save, sender=SampleQuestion, dispatch_uid="bots.sample_saved")
+@receiver(post_delete, sender=SampleQuestion, dispatch_uid="bots.sample_deleted")
+def knowledge_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        agent_revision_bump(agent_id=instance.agent_id)

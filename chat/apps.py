@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChatConfig(AppConfig):
+    name = "chat"
+    verbose_name = "Shop and live chat"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+from . import conf
+
+
+@register()
+def check_limits(app_configs=None, **kwargs) -> list[Error]:
+    errors = []
+    for name in conf.DEFAULTS:
+        value = conf.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                Error(f"{name} must be a positive integer, not {value!r}.", id="chat.E001")
+            )
+    if not errors and conf.get("CHAT_MAX_FRAME_LENGTH") <= conf.get("CHAT_MAX_MESSAGE_LENGTH"):
+        errors.append(
+            Error(
+                "CHAT_MAX_FRAME_LENGTH must exceed CHAT_MAX_MESSAGE_LENGTH, or the longest "
+                "allowed message could never arrive in a frame.",
+                id="chat.E002",
+            )
+        )
+    return errors
+
+
+@register(deploy=True)
+def check_channel_layer(app_configs=None, **kwargs) -> list[Warning]:
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("InMemoryChannelLayer"):
+        return [
+            Warning(
+                "The in-memory channel layer only reaches consumers of one process.",
+                hint="Set REDIS_URL so that several worker processes share one channel layer.",
+                id="chat.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,19 @@
+"""App settings with defaults, read when needed (never at import time).
+
+Override any of them in the project settings, e.g. ``CHAT_MAX_MESSAGE_LENGTH = 1000``.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Longest message text a visitor may send, in characters.
+    "CHAT_MAX_MESSAGE_LENGTH": 2000,
+    # Longest frame the socket reads, in characters; longer frames are refused unread.
+    "CHAT_MAX_FRAME_LENGTH": 16_000,
+    # Most messages replayed to a page that (re)connects, newest kept.
+    "CHAT_HISTORY_LIMIT": 500,
+}
+
+
+def get(name: str) -> int:
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,35 @@
+"""Reads of the chat and the shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from bots.loading import get_bot
+from bots.selectors import thumbnail_url
+
+from . import conf, protocol
+from .models import Message, Product
+
+
+def conversation_frames(*, conversation_id: int) -> list[dict[str, Any]]:
+    """The conversation's latest messages as frames, oldest first."""
+    latest = Message.objects.filter(conversation_id=conversation_id).order_by("-id")[
+        : conf.get("CHAT_HISTORY_LIMIT")
+    ]
+    return [protocol.message_frame(message) for message in reversed(latest)]
+
+
+def agent_info() -> dict[str, str]:
+    """Who answers the chat, in the seed's /restapi/get-agent-info shape."""
+    bot = get_bot()
+    return {
+        "AgentName": bot.name,
+        "AgentTitle": bot.title,
+        "AgentThumbImagePath": thumbnail_url(bot.thumbnail_path),
+    }
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.all()

@@ -1,0 +1,131 @@
+"""Writes of the chat: every change to conversations and messages happens here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bots.loading import get_bot
+
+from . import protocol, realtime
+from .models import Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+VISITOR_NAME = "Visitor"
+
+
+@dataclass(frozen=True)
+class VisitorPost:
+    message: Message
+    duplicate: bool
+
+
+def conversation_open(*, session_key: str) -> Conversation:
+    """The visitor's open conversation; a new one starts with the bot's greeting."""
+    conversation = _open_conversation(session_key)
+    if conversation is not None:
+        return conversation
+    bot = get_bot()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(session_key=session_key)
+            _message_create(
+                conversation=conversation,
+                role=Message.Role.BOT,
+                name=bot.name,
+                title=bot.title,
+                text=bot.greeting(),
+            )
+    except IntegrityError:
+        # Another tab of the same visitor opened it a moment ago.
+        return _open_conversation(session_key)
+    return conversation
+
+
+def visitor_message_post(
+    *, conversation_id: int, text: str, client_id: str | None, channel_name: str
+) -> VisitorPost:
+    """Store a visitor's message and the bot's reply, and show both.
+
+    A resend of a message already stored (same client_id) stores and answers
+    nothing: the sending connection alone gets the stored message again as
+    its acknowledgement.
+    """
+    try:
+        with transaction.atomic():
+            message = _message_create(
+                conversation_id=conversation_id,
+                role=Message.Role.VISITOR,
+                name=VISITOR_NAME,
+                text=text,
+                client_id=client_id,
+            )
+    except IntegrityError:
+        if client_id is None:
+            raise
+        message = Message.objects.get(conversation_id=conversation_id, client_id=client_id)
+        realtime.send_to_connection(channel_name, protocol.message_frame(message))
+        return VisitorPost(message=message, duplicate=True)
+
+    bot_reply_post(
+        conversation_id=conversation_id, question=message.text, channel_name=channel_name
+    )
+    return VisitorPost(message=message, duplicate=False)
+
+
+def bot_reply_post(*, conversation_id: int, question: str, channel_name: str) -> Message | None:
+    """Ask the bot and store its answer. A failing bot loses no visitor message."""
+    try:
+        bot = get_bot()
+        answer = bot.reply(question)
+    except Exception:
+        logger.exception("The bot failed to answer in conversation %s", conversation_id)
+        realtime.send_to_connection(
+            channel_name,
+            protocol.error_frame(
+                "bot_unavailable",
+                "Your message is saved, but the assistant could not answer just now.",
+            ),
+        )
+        return None
+    return _message_create(
+        conversation_id=conversation_id,
+        role=Message.Role.BOT,
+        name=bot.name,
+        title=bot.title,
+        text=answer,
+    )
+
+
+def _open_conversation(session_key: str) -> Conversation | None:
+    return Conversation.objects.filter(session_key=session_key, closed_at__isnull=True).first()
+
+
+def _message_create(
+    *,
+    role: str,
+    name: str,
+    text: str,
+    title: str = "",
+    client_id: str | None = None,
+    conversation: Conversation | None = None,
+    conversation_id: int | None = None,
+) -> Message:
+    now = timezone.now()
+    conversation_id = conversation.pk if conversation is not None else conversation_id
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        sender_role=role,
+        sender_name=name,
+        sender_title=title,
+        text=text,
+        client_id=client_id,
+        sent_at=now,
+    )
+    Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
+    realtime.publish_message(message)
+    return message

@@ -1,0 +1,279 @@
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from bots.models import KnowledgeEntry
+from chat.models import Conversation, Message
+
+from .conftest import new_session_key, visitor_communicator
+
+# Consumers reach the database from worker threads, so tests commit for real;
+# serialized_rollback restores the migrated knowledge base and products after each.
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+TIMEOUT = 5
+
+GREETING_START = "Hi there! I'm Case. You can ask me a question on Isomorphic Go. Such as..."
+ISOMORPHIC_GO_ANSWER = (
+    "Isomorphic Go is the methodology to create isomorphic web applications using the Go "
+    "(Golang) programming language. An isomorphic web application, is a web application, "
+    "that contains code which can run, on both the web client and the web server."
+)
+
+
+async def connect(session_key):
+    communicator = visitor_communicator(session_key)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def ask(communicator, text, client_id):
+    await communicator.send_json_to({"type": "message", "text": text, "client_id": client_id})
+    ack = await communicator.receive_json_from(TIMEOUT)
+    reply = await communicator.receive_json_from(TIMEOUT)
+    return ack, reply
+
+
+@database_sync_to_async
+def stored_messages(session_key):
+    return list(
+        Message.objects.filter(conversation__session_key=session_key).values_list(
+            "sender_role", "text"
+        )
+    )
+
+
+async def new_visitor():
+    return await database_sync_to_async(new_session_key)()
+
+
+async def test_a_new_conversation_starts_with_the_greeting():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    frame = await communicator.receive_json_from(TIMEOUT)
+    assert frame["type"] == "message"
+    assert frame["sender"] == {
+        "role": "bot",
+        "name": "Case",
+        "title": "Resident Isomorphic Gopher Agent",
+    }
+    assert frame["text"].startswith(GREETING_START)
+    assert frame["client_id"] is None
+    assert frame["id"] and frame["sent_at"]
+    assert await communicator.receive_nothing()
+    assert await stored_messages(session_key) == [("bot", frame["text"])]
+    await communicator.disconnect()
+
+
+async def test_a_question_is_acknowledged_then_answered_and_both_are_stored():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+
+    ack, reply = await ask(communicator, "What is isomorphic go?", "c-1")
+
+    assert ack["sender"]["role"] == "visitor"
+    assert ack["text"] == "What is isomorphic go?"
+    assert ack["client_id"] == "c-1"
+    assert reply["sender"]["role"] == "bot"
+    assert reply["sender"]["name"] == "Case"
+    assert reply["text"] == ISOMORPHIC_GO_ANSWER
+    assert reply["client_id"] is None
+    assert ack["id"] != reply["id"]
+    assert (await stored_messages(session_key))[1:] == [
+        ("visitor", "What is isomorphic go?"),
+        ("bot", ISOMORPHIC_GO_ANSWER),
+    ]
+    await communicator.disconnect()
+
+
+async def test_an_unanswerable_question_gets_the_fallback():
+    communicator = await connect(await new_visitor())
+    await communicator.receive_json_from(TIMEOUT)
+    _, reply = await ask(communicator, "qwertyuiop zxcvbnm", "c-1")
+    assert reply["text"] == "I don't know the answer to that one."
+    await communicator.disconnect()
+
+
+async def test_two_visitors_never_see_each_others_messages():
+    alice = await connect(await new_visitor())
+    bob = await connect(await new_visitor())
+    await alice.receive_json_from(TIMEOUT)
+    await bob.receive_json_from(TIMEOUT)
+
+    await ask(alice, "What is isomorphic go?", "a-1")
+    assert await bob.receive_nothing(timeout=0.3)
+
+    await ask(bob, "Where can I get starter code?", "b-1")
+    assert await alice.receive_nothing(timeout=0.3)
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_two_tabs_of_one_visitor_share_the_conversation():
+    session_key = await new_visitor()
+    first_tab = await connect(session_key)
+    greeting = await first_tab.receive_json_from(TIMEOUT)
+    second_tab = await connect(session_key)
+    assert (await second_tab.receive_json_from(TIMEOUT))["id"] == greeting["id"]
+
+    ack, reply = await ask(first_tab, "What is isomorphic go?", "t-1")
+    assert await second_tab.receive_json_from(TIMEOUT) == ack
+    assert await second_tab.receive_json_from(TIMEOUT) == reply
+    await first_tab.disconnect()
+    await second_tab.disconnect()
+
+
+BAD_FRAMES = [
+    ("not json at all", "invalid_json"),
+    ("[]", "invalid_frame"),
+    ('{"type": "dance", "text": "hi"}', "unknown_type"),
+    ('{"type": "message", "text": "", "client_id": "e1"}', "empty_text"),
+    ('{"type": "message", "text": "   \\n\\t", "client_id": "e2"}', "empty_text"),
+    ('{"type": "message", "text": null}', "invalid_text"),
+    (json.dumps({"type": "message", "text": "x" * 2001}), "text_too_long"),
+    ('{"type": "message", "text": "hi", "client_id": "no spaces allowed"}', "invalid_client_id"),
+    ("x" * 20_000, "frame_too_large"),
+]
+
+
+@pytest.mark.parametrize(("raw", "code"), BAD_FRAMES)
+async def test_bad_input_gets_an_error_frame_stores_nothing_and_keeps_the_connection(raw, code):
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+    before = await stored_messages(session_key)
+
+    await communicator.send_to(text_data=raw)
+    error = await communicator.receive_json_from(TIMEOUT)
+
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["detail"]
+    assert await stored_messages(session_key) == before
+    _, reply = await ask(communicator, "What is isomorphic go?", "after-error")
+    assert reply["text"] == ISOMORPHIC_GO_ANSWER
+    await communicator.disconnect()
+
+
+async def test_a_binary_frame_gets_an_error_frame():
+    communicator = await connect(await new_visitor())
+    await communicator.receive_json_from(TIMEOUT)
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await communicator.receive_json_from(TIMEOUT))["code"] == "binary_frame"
+    await communicator.disconnect()
+
+
+async def test_a_resend_with_a_stored_client_id_is_acknowledged_but_not_stored_or_answered_again():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+    first_ack, _ = await ask(communicator, "What is isomorphic go?", "same-id")
+
+    await communicator.send_json_to(
+        {"type": "message", "text": "What is isomorphic go?", "client_id": "same-id"}
+    )
+    second_ack = await communicator.receive_json_from(TIMEOUT)
+
+    assert second_ack == first_ack
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert len(await stored_messages(session_key)) == 3
+
+
+async def test_a_resend_after_reconnecting_is_not_stored_twice():
+    session_key = await new_visitor()
+    first = await connect(session_key)
+    await first.receive_json_from(TIMEOUT)
+    await ask(first, "Where can I get starter code?", "r-1")
+    await first.disconnect()
+
+    second = await connect(session_key)
+    history = [await second.receive_json_from(TIMEOUT) for _ in range(3)]
+    await second.send_json_to(
+        {"type": "message", "text": "Where can I get starter code?", "client_id": "r-1"}
+    )
+    ack = await second.receive_json_from(TIMEOUT)
+    assert ack["id"] == history[1]["id"]
+    assert await second.receive_nothing(timeout=0.3)
+    assert len(await stored_messages(session_key)) == 3
+    await second.disconnect()
+
+
+async def test_reconnecting_replays_the_whole_conversation_oldest_first():
+    session_key = await new_visitor()
+    first = await connect(session_key)
+    greeting = await first.receive_json_from(TIMEOUT)
+    ack, reply = await ask(first, "What is isomorphic go?", "h-1")
+    await first.disconnect()
+
+    second = await connect(session_key)
+    replayed = [await second.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert replayed == [greeting, ack, reply]
+    assert await second.receive_nothing()
+    count = await database_sync_to_async(
+        Conversation.objects.filter(session_key=session_key).count
+    )()
+    assert count == 1
+    await second.disconnect()
+
+
+async def test_a_socket_without_a_session_is_told_why_and_closed():
+    communicator = visitor_communicator(None)
+    connected, _ = await communicator.connect()
+    assert connected
+    error = await communicator.receive_json_from(TIMEOUT)
+    assert error["code"] == "no_session"
+    assert (await communicator.receive_output())["type"] == "websocket.close"
+    assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+
+async def test_a_page_on_another_site_cannot_open_the_chat():
+    communicator = visitor_communicator(await new_visitor(), origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+    assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+
+async def test_a_failing_bot_loses_no_visitor_message(monkeypatch):
+    from bots.agents import AgentCase
+
+    def broken_reply(self, question):
+        raise RuntimeError("knowledge base on fire")
+
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+    monkeypatch.setattr(AgentCase, "reply", broken_reply)
+
+    await communicator.send_json_to({"type": "message", "text": "Hello?", "client_id": "f-1"})
+    ack = await communicator.receive_json_from(TIMEOUT)
+    error = await communicator.receive_json_from(TIMEOUT)
+    assert ack["client_id"] == "f-1"
+    assert error == {
+        "type": "error",
+        "code": "bot_unavailable",
+        "detail": "Your message is saved, but the assistant could not answer just now.",
+    }
+    assert (await stored_messages(session_key))[-1] == ("visitor", "Hello?")
+    await communicator.disconnect()
+
+
+async def test_an_edit_in_the_knowledge_base_answers_the_next_question():
+    communicator = await connect(await new_visitor())
+    await communicator.receive_json_from(TIMEOUT)
+    _, before = await ask(communicator, "Where can I get starter code?", "k-1")
+
+    @database_sync_to_async
+    def edit_answer():
+        entry = KnowledgeEntry.objects.get(terms="starter code starter kit")
+        entry.answer = "Clone isogoapp and run it."
+        entry.save()
+
+    await edit_answer()
+    _, after = await ask(communicator, "Where can I get starter code?", "k-2")
+    assert before["text"] != after["text"] == "Clone isogoapp and run it."
+    await communicator.disconnect()

@@ -1,0 +1,539 @@
+"""End-to-end tests: a real Daphne server driven by Debian's Chromium via Playwright.
+
+The server runs as a subprocess on its own SQLite file (not the Django test DB), so these
+tests don't use the ``django_db`` marker.  When ``REDIS_URL`` is set (CI), it is passed
+through and the server runs on the Redis channel layer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+GREETING_PREFIX = "Hi there! I'm Case. You can ask me a question on Isomorphic Go. Such as..."
+QUESTION = "What is isomorphic go?"
+ANSWER = (
+    "Isomorphic Go is the methodology to create isomorphic web applications using the Go "
+    "(Golang) programming language. An isomorphic web application, is a web application, "
+    "that contains code which can run, on both the web client and the web server."
+)
+KICK_QUESTION = "How can I recompile code instantly?"
+KICK_ANSWER_PREFIX = "Kick is a lightweight mechanism to provide an instant kickstart"
+STARTER_QUESTION = "Where can I get starter code?"
+STARTER_ANSWER_PREFIX = "The isogoapp, is a basic, barebones web app"
+XSS = "<img src=x onerror=alert(1)>"
+
+CONV = "#chatboxConversationContainer"
+MSG = f"{CONV} .chatboxMessage"
+MSG_TEXT = f"{MSG} .chatSenderMsg"
+
+EXPECT_TIMEOUT_MS = 10_000
+RECONNECT_TIMEOUT_MS = 25_000
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+# --------------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """A Daphne subprocess that can be killed and restarted on the same port and DB."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.proc: subprocess.Popen | None = None
+        self.env = dict(os.environ)
+        # Let manage.py / asgi.py pick the real settings, whatever pytest configured.
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.env.update(
+            {
+                "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
+                "DJANGO_DEBUG": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        # REDIS_URL (if set) is passed through unchanged via os.environ.
+
+    def _log(self):
+        return open(self.log_path, "ab")
+
+    def migrate(self) -> None:
+        with self._log() as log:
+            result = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=120,
+            )
+        if result.returncode != 0:
+            pytest.fail(f"migrate failed (exit {result.returncode}):\n{self.output()}")
+
+    def start(self, timeout: float = 30.0) -> None:
+        assert self.proc is None or self.proc.poll() is not None, "server already running"
+        with self._log() as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "chatsite.asgi:application",
+                ],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"daphne exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers HTTP, even if with an error status
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"daphne did not answer on {self.url} within {timeout}s:\n{self.output()}")
+
+    def kill(self) -> None:
+        """Abrupt death (SIGKILL): connections drop without a closing handshake."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    if not os.path.exists(CHROMIUM):
+        # Checked here too so that no server is started for nothing.
+        _missing_chromium()
+    with tempfile.TemporaryDirectory(prefix="chat-e2e-") as tmp:
+        srv = ServerProcess(Path(tmp))
+        failed_before = request.session.testsfailed
+        srv.migrate()
+        srv.start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+            if request.session.testsfailed > failed_before:
+                text = f"\n----- daphne output ({srv.url}) -----\n{srv.output()}\n----- end -----\n"
+                reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(text)
+                else:  # pragma: no cover
+                    sys.__stderr__.write(text)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def _missing_chromium():
+    if os.environ.get("CI"):
+        pytest.fail(f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium")
+    pytest.skip(f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        _missing_chromium()
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Visitor:
+    """One browser context (own cookies / sessionStorage) with one page."""
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context(base_url=base_url)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page_errors: list[str] = []
+        self.page.on("dialog", self._on_dialog)
+        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    # helpers ---------------------------------------------------------------
+
+    def product_hrefs(self) -> list[str]:
+        self.page.goto("/")
+        links = self.page.locator("a.productLink")
+        expect(links.first).to_be_visible()
+        hrefs = []
+        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            if href and href not in hrefs:
+                hrefs.append(href)
+        return hrefs
+
+    def open_chat(self):
+        self.page.locator("#chatboxLauncher").click()
+        expect(self.page.locator("#chatbox")).to_be_visible()
+        self.expect_greeting()
+
+    def expect_greeting(self):
+        expect(self.page.locator(MSG_TEXT).first).to_have_text(
+            re.compile("^" + re.escape(GREETING_PREFIX))
+        )
+
+    def send(self, text: str, *, button: bool = False):
+        field = self.page.locator("#chatboxInputField")
+        field.fill(text)
+        if button:
+            self.page.locator("#chatboxSendButton").click()
+        else:
+            field.press("Enter")
+        expect(field).to_have_value("")
+
+    def confirmed_visitor_message(self, text: str):
+        return self.page.locator(
+            f"{MSG}.chatboxMessage--visitor:not(.chatboxMessage--pending)"
+            f":not(.chatboxMessage--failed) .chatSenderMsg"
+        ).filter(has_text=re.compile("^" + re.escape(text) + "$"))
+
+    def messages_with_text(self, text: str):
+        return self.page.locator(MSG_TEXT).filter(has_text=re.compile("^" + re.escape(text) + "$"))
+
+    def messages_starting_with(self, prefix: str):
+        return self.page.locator(MSG_TEXT).filter(has_text=re.compile("^" + re.escape(prefix)))
+
+    def all_texts(self) -> list[str]:
+        return self.page.locator(MSG_TEXT).all_text_contents()
+
+    def assert_no_duplicates(self):
+        ids = self.page.locator(f"{MSG}[data-message-id]").evaluate_all(
+            "els => els.map(e => e.dataset.messageId)"
+        )
+        assert len(ids) == len(set(ids)), f"message ids shown twice: {ids}"
+        # Every shown message is confirmed by the server (no stale pending copies).
+        assert self.page.locator(f"{MSG}.chatboxMessage--pending").count() == 0
+        assert self.page.locator(MSG).count() == len(ids)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visitor_factory(browser, server):
+    made: list[Visitor] = []
+
+    def make() -> Visitor:
+        v = Visitor(browser, server.url)
+        made.append(v)
+        return v
+
+    yield make
+    for v in made:
+        v.close()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_chat_follows_visitor_across_pages_and_renders_text_only(visitor_factory):
+    v = visitor_factory()
+    page = v.page
+
+    hrefs = v.product_hrefs()
+    assert hrefs, "the product list page has no a.productLink"
+    page.locator("a.productLink").first.click()
+    expect(page).to_have_url(re.compile(r"/products/[^/]+/$"))
+    first_product_url = page.url
+
+    # The chat is closed until the launcher is used.
+    expect(page.locator("#chatboxLauncher")).to_be_visible()
+    expect(page.locator("#chatbox")).to_be_hidden()
+
+    v.open_chat()
+    expect(page.locator("#chatboxTitle")).to_have_text("Chat with Case")
+    expect(page.locator(".chatboxAgentName")).to_have_text("Case")
+    expect(page.locator(".chatboxAgentTitle")).not_to_be_empty()
+    thumb = page.locator(".chatboxAgentThumbnail img")
+    expect(thumb).to_have_attribute("src", re.compile(r"Case\.png$"))
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.chatboxAgentThumbnail img');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=EXPECT_TIMEOUT_MS,
+    )
+    expect(page.locator("#chatboxStatus")).to_be_hidden()
+    expect(page.locator(f"{MSG}.chatboxMessage--bot")).to_have_count(1)
+
+    v.send(QUESTION)
+    expect(v.confirmed_visitor_message(QUESTION)).to_have_count(1)
+    expect(v.messages_with_text(ANSWER)).to_have_count(1)
+    expect(page.locator(MSG)).to_have_count(3)
+
+    # Another product page: the chat reopens by itself with the whole conversation.
+    other = next((h for h in hrefs if not first_product_url.endswith(h)), None)
+    if other is not None:
+        page.goto(other)
+    else:
+        page.reload()
+    assert page.url != first_product_url or other is None
+    expect(page.locator("#chatbox")).to_be_visible()
+    expect(page.locator(MSG)).to_have_count(3)
+    expect(v.messages_starting_with(GREETING_PREFIX)).to_have_count(1)
+    expect(v.messages_with_text(QUESTION)).to_have_count(1)
+    expect(v.messages_with_text(ANSWER)).to_have_count(1)
+    texts = v.all_texts()
+    assert texts[0].startswith(GREETING_PREFIX)
+    assert texts[1:] == [QUESTION, ANSWER], texts
+    expect(page.locator("#chatboxTitle")).to_have_text("Chat with Case")
+
+    # Markup in a message is shown literally, never interpreted (sent with the button).
+    v.send(XSS, button=True)
+    expect(v.confirmed_visitor_message(XSS)).to_have_count(1)
+    expect(page.locator(MSG)).to_have_count(5)  # ...and the bot answered it
+    expect(page.locator(f"{CONV} img")).to_have_count(0)
+    assert v.dialogs == []
+
+    # Replayed from the server after a reload: still text.
+    page.reload()
+    expect(page.locator(MSG)).to_have_count(5)
+    expect(v.messages_with_text(XSS)).to_have_count(1)
+    expect(page.locator(f"{CONV} img")).to_have_count(0)
+    v.assert_no_duplicates()
+    assert v.dialogs == []
+
+    # Close and reopen on the same page (keyboard only): the server replays the whole
+    # conversation into the boxes already shown, and nothing appears twice.
+    page.locator("#chatboxCloseControl").click()
+    expect(page.locator("#chatbox")).to_be_hidden()
+    expect(page.locator("#chatboxLauncher")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#chatbox")).to_be_visible()
+    expect(page.locator("#chatboxInputField")).to_be_focused()
+    # Whitespace-only text is not sent.
+    page.keyboard.type("   ")
+    page.keyboard.press("Enter")
+    page.keyboard.type(KICK_QUESTION)
+    page.keyboard.press("Enter")
+    expect(v.messages_starting_with(KICK_ANSWER_PREFIX)).to_have_count(1)
+    expect(page.locator(MSG)).to_have_count(7)
+    v.assert_no_duplicates()
+
+    # Closed stays closed across navigation; the launcher reopens it.
+    page.keyboard.press("Escape")
+    expect(page.locator("#chatbox")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#chatboxLauncher")).to_be_visible()
+    expect(page.locator("#chatbox")).to_be_hidden()
+    page.locator("#chatboxLauncher").click()
+    expect(page.locator(MSG)).to_have_count(7)
+    v.assert_no_duplicates()
+    assert v.dialogs == []
+    assert v.page_errors == []
+
+
+def test_two_visitors_never_see_each_other(visitor_factory):
+    alice = visitor_factory()
+    bob = visitor_factory()
+    for v in (alice, bob):
+        v.page.goto("/")
+        v.open_chat()
+
+    alice.send(QUESTION)
+    expect(alice.messages_with_text(ANSWER)).to_have_count(1)
+    bob.send(STARTER_QUESTION)
+    expect(bob.messages_starting_with(STARTER_ANSWER_PREFIX)).to_have_count(1)
+    # A second full round trip for each, so any misrouted frame would have arrived by now.
+    alice.send(KICK_QUESTION)
+    expect(alice.messages_starting_with(KICK_ANSWER_PREFIX)).to_have_count(1)
+    bob.send(QUESTION)
+    expect(bob.messages_with_text(ANSWER)).to_have_count(1)
+
+    expect(alice.page.locator(MSG)).to_have_count(5)
+    expect(bob.page.locator(MSG)).to_have_count(5)
+    a_texts = alice.all_texts()
+    b_texts = bob.all_texts()
+    assert STARTER_QUESTION not in a_texts
+    assert not any(t.startswith(STARTER_ANSWER_PREFIX) for t in a_texts)
+    assert KICK_QUESTION not in b_texts
+    assert not any(t.startswith(KICK_ANSWER_PREFIX) for t in b_texts)
+
+    # Replays (after a reload) are per visitor too.
+    for v in (alice, bob):
+        v.page.reload()
+        expect(v.page.locator(MSG)).to_have_count(5)
+        v.assert_no_duplicates()
+    assert alice.all_texts() == a_texts
+    assert bob.all_texts() == b_texts
+
+
+def test_rejected_message_is_marked_failed_and_not_resent(visitor_factory):
+    """An error frame carrying a client_id fails that pending message (shown as text) and
+    drops it from the outbox, so it is not resent after a reload."""
+    v = visitor_factory()
+    page = v.page
+    page.goto("/")
+    v.open_chat()
+
+    # A lone surrogate survives JSON.stringify (as \ud800) but cannot be stored: the real
+    # server refuses it with an error frame that names the message's client_id.
+    page.locator("#chatboxInputField").evaluate("el => { el.value = 'broken \\ud800 text'; }")
+    page.locator("#chatboxInputField").press("Enter")
+    failed = page.locator(f"{MSG}.chatboxMessage--failed")
+    expect(failed).to_have_count(1)
+    expect(page.locator(f"{MSG}.chatboxMessage--pending")).to_have_count(0)
+    notice = page.locator(f"{CONV} .chatboxNotice--error")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("cannot be stored")
+    assert page.evaluate("() => sessionStorage.getItem('chatbox:outbox')") is None
+
+    # The chat still works, and the refused message is neither stored nor resent.
+    v.send(QUESTION)
+    expect(v.messages_with_text(ANSWER)).to_have_count(1)
+    page.reload()
+    expect(page.locator(MSG)).to_have_count(3)
+    expect(page.locator(f"{MSG}.chatboxMessage--failed")).to_have_count(0)
+    v.assert_no_duplicates()
+    assert v.all_texts()[1:] == [QUESTION, ANSWER]
+    assert v.page_errors == []
+
+
+def test_message_typed_while_offline_survives_navigation(visitor_factory):
+    """The outbox lives in sessionStorage: a message queued while the socket is down and
+    the page then left is shown again (pending) on the next page and sent once."""
+    v = visitor_factory()
+    page = v.page
+    cut = {"on": False, "live": []}
+
+    def route(ws):
+        if cut["on"]:
+            ws.close(code=1012, reason="network cut by the test")
+            return
+        ws.connect_to_server()
+        cut["live"].append(ws)
+
+    v.context.route_web_socket(re.compile(r"/ws/chat/$"), route)
+    page.goto("/")
+    v.open_chat()
+
+    cut["on"] = True
+    for ws in cut["live"]:
+        ws.close(code=1012, reason="network cut by the test")
+    status = page.locator("#chatboxStatus")
+    expect(status).to_have_text(re.compile("Reconnecting"))
+    v.send(STARTER_QUESTION)
+    expect(page.locator(f"{MSG}.chatboxMessage--pending")).to_have_count(1)
+
+    hrefs = v.product_hrefs()  # navigates to the list page...
+    page.goto(hrefs[-1])  # ...and on to a product page, still offline
+    expect(page.locator("#chatbox")).to_be_visible()
+    pending = page.locator(f"{MSG}.chatboxMessage--pending .chatSenderMsg")
+    expect(pending).to_have_text([STARTER_QUESTION])
+
+    cut["on"] = False
+    expect(status).to_be_hidden(timeout=RECONNECT_TIMEOUT_MS)
+    expect(v.confirmed_visitor_message(STARTER_QUESTION)).to_have_count(1)
+    expect(v.messages_starting_with(STARTER_ANSWER_PREFIX)).to_have_count(1)
+    expect(page.locator(MSG)).to_have_count(3)
+    v.assert_no_duplicates()
+    texts = v.all_texts()
+    assert texts[0].startswith(GREETING_PREFIX)
+    assert texts[1] == STARTER_QUESTION
+    assert v.page_errors == []
+
+
+def test_reconnects_after_server_restart_and_sends_queued_message_once(visitor_factory, server):
+    v = visitor_factory()
+    page = v.page
+    page.goto("/")
+    v.open_chat()
+    expect(page.locator("#chatboxStatus")).to_be_hidden()
+
+    server.kill()
+    status = page.locator("#chatboxStatus")
+    expect(status).to_be_visible()
+    expect(status).to_have_text(re.compile("Reconnecting"))
+
+    # Typed while the server is down: shown as pending, queued in the outbox.
+    v.send(KICK_QUESTION)
+    expect(page.locator(f"{MSG}.chatboxMessage--pending")).to_have_count(1)
+
+    server.start()
+    expect(status).to_be_hidden(timeout=RECONNECT_TIMEOUT_MS)
+    expect(v.confirmed_visitor_message(KICK_QUESTION)).to_have_count(1)
+    expect(v.messages_starting_with(KICK_ANSWER_PREFIX)).to_have_count(1)
+    expect(page.locator(MSG)).to_have_count(3)
+    v.assert_no_duplicates()
+    expect(v.messages_starting_with(GREETING_PREFIX)).to_have_count(1)
+
+    # The server stored the queued message exactly once.
+    page.reload()
+    expect(page.locator(MSG)).to_have_count(3)
+    texts = v.all_texts()
+    assert texts[0].startswith(GREETING_PREFIX)
+    assert texts[1] == KICK_QUESTION
+    assert texts[2].startswith(KICK_ANSWER_PREFIX)
+    v.assert_no_duplicates()
+    assert v.page_errors == []

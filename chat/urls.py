@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("", views.ProductListView.as_view(), name="product_list"),
+    path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product_detail"),
+    path("restapi/get-agent-info", views.agent_info, name="agent_info"),
+]

@@ -1,0 +1,51 @@
+"""Test-wide rules: no skips in CI, a fresh bot per test, in-memory channel layer by default."""
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    # In CI every test must really run: a missing Redis, PostgreSQL or browser
+    # is a broken machine, not a reason to pass quietly.
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"Skipping is not allowed in CI (CI=true): {reason}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_bot():
+    from bots import loading
+
+    loading.reset()
+    yield
+    loading.reset()
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_channel_layer(request, settings):
+    # Tests that exercise Redis ask for it explicitly (the `redis_url` fixture).
+    if "redis_url" not in request.fixturenames:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis server of REDIS_URL (default 127.0.0.1:6379); fails in CI if absent."""
+    import redis
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis is not reachable at {url} ({exc}); start it or set REDIS_URL."
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url

@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from typing import Self
 
 from . import conf
-from .base import Bot, BotProfile, KnowledgeItem
+from .base import (
+    Bot,
+    BotProfile,
+    Candidate,
+    Explanation,
+    KnowledgeItem,
+    PageContext,
+    Reply,
+    ReplyKind,
+)
 from .matching import KnowledgeIndex
 
 
@@ -54,8 +63,21 @@ class AgentCase(Bot):
             greeting += f' Such as..."{self._rng.choice(self.sample_questions)}"'
         return greeting
 
-    def reply(self, question: str) -> str:
+    def respond(self, question: str, *, context: PageContext | None = None) -> Reply:
         match = self._index.best_match(question)
         if match is None:
-            return self.fallback
-        return self.knowledge[match.key].answer
+            return Reply(self.fallback, ReplyKind.FALLBACK)
+        return Reply(self.knowledge[match.key].answer, ReplyKind.ANSWER, match.key, match.score)
+
+    def explain(
+        self, question: str, *, context: PageContext | None = None, limit: int = 5
+    ) -> Explanation:
+        """The reply, with the entries that competed for it: for staff trying questions."""
+        candidates = tuple(
+            Candidate(match.key, match.score) for match in self._index.rank(question, limit=limit)
+        )
+        return Explanation(
+            reply=self.respond(question, context=context),
+            candidates=candidates,
+            threshold=self._index.min_score,
+        )

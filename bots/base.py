@@ -2,13 +2,17 @@
 
 It mirrors the seed's Go interface (Greeting, Reply, Name, Title,
 ThumbnailPath and their setters); in Python the identity fields are plain
-attributes, so assigning to them is the setter.
+attributes, so assigning to them is the setter. ``respond`` is ``reply``
+with what the chat needs besides the text: what kind of answer it is (so a
+question the bot could not answer can be recorded for staff) and the page
+the visitor is on.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import ClassVar, Self
 
 
@@ -31,6 +35,61 @@ class BotProfile:
     knowledge: tuple[KnowledgeItem, ...] = ()
     sample_questions: tuple[str, ...] = ()
     revision: int = 0
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """The product on the visitor's page, as the shop describes it."""
+
+    name: str
+    price: str
+    stock: int
+    description: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where the visitor is while asking."""
+
+    page: str = ""
+    product: ProductFacts | None = None
+
+
+class ReplyKind(StrEnum):
+    ANSWER = "answer"  # from the knowledge base
+    PRODUCT = "product"  # about the product on the page
+    SMALLTALK = "smalltalk"  # greetings, thanks, goodbyes
+    HANDOFF = "handoff"  # the visitor asked for a person
+    FALLBACK = "fallback"  # the bot does not know
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: ReplyKind
+    #: The knowledge entry answered from (ANSWER only).
+    entry_key: str | None = None
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A knowledge entry considered for a question, with its score."""
+
+    key: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a bot answers a question the way it does: for staff trying questions."""
+
+    reply: Reply
+    #: The best-scoring knowledge entries, best first (the answer's, if any, among them).
+    candidates: tuple[Candidate, ...]
+    #: Below this score a question is not taken to be about an entry.
+    threshold: float
 
 
 class Bot(ABC):
@@ -63,5 +122,9 @@ class Bot(ABC):
         """The first message of a new conversation."""
 
     @abstractmethod
+    def respond(self, question: str, *, context: PageContext | None = None) -> Reply:
+        """The answer to a visitor's message, and what kind of answer it is."""
+
     def reply(self, question: str) -> str:
-        """The answer to a visitor's message."""
+        """The seed's Reply: just the answer's text."""
+        return self.respond(question).text

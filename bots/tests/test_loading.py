@@ -2,7 +2,7 @@ import pytest
 
 from bots import loading
 from bots.agents import AgentCase
-from bots.base import Bot
+from bots.base import Bot, PageContext, Reply, ReplyKind
 from bots.models import Agent, KnowledgeEntry, SampleQuestion
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,8 @@ class Echo(Bot):
     def greeting(self) -> str:
         return "Say something."
 
-    def reply(self, question: str) -> str:
-        return question
+    def respond(self, question: str, *, context: PageContext | None = None) -> Reply:
+        return Reply(question, ReplyKind.ANSWER)
 
 
 def test_the_configured_bot_is_case_built_from_the_database():

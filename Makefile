@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test eval bench-bot lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-me
 
 test: $(VENV)/.dev  ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+eval: $(VENV)/.dev  ## Score the bot's matching engine against the seed's algorithm
+	$(BIN)/python -m bots.evaluation.run
+
+bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000 entries
+	$(BIN)/python -m bots.benchmarks.bench_bot
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -5,8 +5,9 @@ from django.conf import settings
 DEFAULTS = {
     # Dotted path to the bots.base.Bot subclass that answers visitors.
     "CHAT_BOT": "bots.agents.AgentCase",
-    # Below this cosine similarity a question is not taken to be about an entry.
-    "BOT_MIN_SCORE": 0.1,
+    # Below this share of a question's weight covered by an entry, the question
+    # is not taken to be about that entry (see bots.matching).
+    "BOT_MIN_SCORE": 0.45,
 }
 
 

@@ -1,5 +1,10 @@
+import hashlib
+import re
+import unicodedata
+
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 thumbnail_path_validator = RegexValidator(
     r"^(https?://\S+|/\S+|[\w.-]+(/[\w.-]+)*)$",
@@ -59,3 +64,57 @@ class SampleQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class UnansweredQuestion(models.Model):
+    """A question the bot could not answer, grouped by its normalised form, for staff to answer."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="unanswered_questions")
+    text = models.CharField(max_length=2000, help_text="The question as first asked.")
+    # A digest of the normalised question, not the normalised text itself: a unique index
+    # on up to 2000 characters (8000 bytes in UTF-8) would exceed PostgreSQL's B-tree limit.
+    key = models.CharField(max_length=64, editable=False)
+    count = models.PositiveIntegerField(default=1, help_text="How many times it was asked.")
+    first_asked = models.DateTimeField(default=timezone.now)
+    last_asked = models.DateTimeField(default=timezone.now)
+    last_page = models.CharField(
+        max_length=300, blank=True, help_text="The path of the page it was last asked on."
+    )
+
+    class Meta:
+        ordering = ["-count", "-last_asked"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "key"], name="bots_unanswered_agent_key")
+        ]
+        indexes = [models.Index(fields=["-count", "-last_asked"], name="bots_unanswered_by_count")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @staticmethod
+    def normalize(text: str) -> str:
+        """The form that groups ways of asking the same thing ("What is X?", "what is  x")."""
+        folded = " ".join(text.casefold().split())
+        end = len(folded)
+        while end and (
+            folded[end - 1].isspace() or unicodedata.category(folded[end - 1])[0] == "P"
+        ):
+            end -= 1
+        return folded[:end]
+
+    @classmethod
+    def key_for(cls, text: str) -> str:
+        return hashlib.sha256(cls.normalize(text).encode()).hexdigest()
+
+    @property
+    def words(self) -> list[str]:
+        """The question's words, casefolded, each once, in order: to use as an entry's terms."""
+        return words_of(self.text)
+
+
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+
+
+def words_of(text: str) -> list[str]:
+    """Casefolded words of ``text``, each once, in order ("react-like" and "don't" stay whole)."""
+    return list(dict.fromkeys(_WORD.findall(text.casefold())))

@@ -1,7 +1,12 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.templatetags.static import static
 
-from .base import BotProfile, KnowledgeItem
-from .models import Agent
+from .base import BotProfile, Explanation, KnowledgeItem, PageContext, Reply
+from .importexport import KnowledgeRow
+from .models import Agent, KnowledgeEntry
 
 
 def agent_revision(*, slug: str) -> int | None:
@@ -31,3 +36,89 @@ def thumbnail_url(path: str) -> str:
     if path.startswith(("/", "http://", "https://")):
         return path
     return static(path)
+
+
+def agent_exists(*, slug: str) -> bool:
+    return Agent.objects.filter(slug=slug).exists()
+
+
+def knowledge_export_rows(*, agent_slug: str) -> list[KnowledgeRow]:
+    """The agent's knowledge entries in the order they were made; raises Agent.DoesNotExist."""
+    agent = Agent.objects.get(slug=agent_slug)
+    return [
+        KnowledgeRow(terms=terms, answer=answer)
+        for terms, answer in agent.knowledge.order_by("id").values_list("terms", "answer")
+    ]
+
+
+# --------------------------------------------------------------------------- trying questions
+
+
+@dataclass(frozen=True)
+class ExplainedCandidate:
+    """A knowledge entry that competed for a question, with its score."""
+
+    key: str
+    score: float
+    #: The entry, or None when the key names no entry of the agent (e.g. deleted meanwhile).
+    entry: KnowledgeEntry | None
+
+
+@dataclass(frozen=True)
+class BotExplanation:
+    """What the live bot answers to a question and, if it can tell, why."""
+
+    reply: Reply
+    #: False for bots without ``explain``: only ``reply`` is known.
+    explained: bool = False
+    #: The candidate the reply came from (ANSWER only).
+    answering: ExplainedCandidate | None = None
+    #: The other best-scoring candidates, best first.
+    runners_up: tuple[ExplainedCandidate, ...] = ()
+    threshold: float | None = None
+
+
+def bot_explain(
+    *, question: str, context: PageContext | None = None, limit: int = 5
+) -> BotExplanation:
+    """Ask the live bot (as visitors would reach it) ``question``, with the entries it weighed."""
+    # Imported here: bots.loading itself imports this module.
+    from .loading import get_bot
+
+    bot = get_bot()
+    explain = getattr(bot, "explain", None)
+    if not callable(explain):
+        return BotExplanation(reply=bot.respond(question, context=context))
+    explanation: Explanation = explain(question, context=context, limit=limit)
+    reply = explanation.reply
+    keys = [candidate.key for candidate in explanation.candidates]
+    if reply.entry_key is not None and reply.entry_key not in keys:
+        keys.append(reply.entry_key)  # ranked below the limit (should not happen, but may)
+    entries = {
+        str(entry.pk): entry
+        for entry in KnowledgeEntry.objects.filter(
+            agent__slug=bot.slug, pk__in=[key for key in keys if key.isdigit()]
+        )
+    }
+    scores = {candidate.key: candidate.score for candidate in explanation.candidates}
+    answering = None
+    if reply.entry_key is not None:
+        answering = ExplainedCandidate(
+            key=reply.entry_key,
+            score=scores.get(reply.entry_key, reply.score),
+            entry=entries.get(reply.entry_key),
+        )
+    runners_up = tuple(
+        ExplainedCandidate(
+            key=candidate.key, score=candidate.score, entry=entries.get(candidate.key)
+        )
+        for candidate in explanation.candidates
+        if candidate.key != reply.entry_key
+    )
+    return BotExplanation(
+        reply=reply,
+        explained=True,
+        answering=answering,
+        runners_up=runners_up,
+        threshold=explanation.threshold,
+    )

@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from .base import Bot
-from .models import Agent
+from .importexport import KnowledgeRow, normalize_terms
+from .models import Agent, KnowledgeEntry, UnansweredQuestion, words_of
 
 
 def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
@@ -20,3 +28,160 @@ def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
 def agent_revision_bump(*, agent_id: int) -> None:
     """Mark the agent's profile as changed; every process rebuilds its bot on next use."""
     Agent.objects.filter(pk=agent_id).update(revision=F("revision") + 1)
+
+
+# --------------------------------------------------------------------------- unanswered questions
+
+_TEXT_MAX = UnansweredQuestion._meta.get_field("text").max_length
+_PAGE_MAX = UnansweredQuestion._meta.get_field("last_page").max_length
+
+
+def _unanswered_question_bump(*, agent_id: int, key: str, page: str) -> bool:
+    """Count one more asking of an already recorded question; False if there is none yet."""
+    # F() makes the increment happen in the database, so concurrent askings all count.
+    return (
+        UnansweredQuestion.objects.filter(agent_id=agent_id, key=key).update(
+            count=F("count") + 1, last_asked=timezone.now(), last_page=page
+        )
+        > 0
+    )
+
+
+def unanswered_question_record(*, agent_slug: str, text: str, page: str = "") -> None:
+    """Record that the agent could not answer ``text``, asked on the page at path ``page``.
+
+    Questions that differ only in case, spacing or trailing punctuation are counted together.
+    Safe against concurrent calls: two processes recording the same new question end with
+    count 2. Does nothing if the agent has no stored profile, or the text is blank or
+    only punctuation.
+    """
+    text = text.strip()[:_TEXT_MAX]
+    if not UnansweredQuestion.normalize(text):
+        return  # blank, or only punctuation: nothing staff could answer
+    agent_id = Agent.objects.filter(slug=agent_slug).values_list("pk", flat=True).first()
+    if agent_id is None:
+        return
+    key = UnansweredQuestion.key_for(text)
+    page = page[:_PAGE_MAX]
+    if _unanswered_question_bump(agent_id=agent_id, key=key, page=page):
+        return
+    try:
+        # A savepoint, so that losing the race below leaves the caller's transaction usable.
+        with transaction.atomic():
+            now = timezone.now()
+            UnansweredQuestion.objects.create(
+                agent_id=agent_id,
+                key=key,
+                text=text,
+                first_asked=now,
+                last_asked=now,
+                last_page=page,
+            )
+    except IntegrityError:
+        # Another process recorded it between our update and our insert: count on its row.
+        _unanswered_question_bump(agent_id=agent_id, key=key, page=page)
+
+
+@transaction.atomic
+def unanswered_question_to_entry(
+    *, question: UnansweredQuestion, terms: str, answer: str
+) -> KnowledgeEntry:
+    """Answer ``question`` with a new knowledge entry of its agent; the question is then removed.
+
+    Saving the entry bumps the agent's revision (signals), so the live bot answers it next time.
+    """
+    entry = KnowledgeEntry.objects.create(
+        agent_id=question.agent_id, terms=terms.strip(), answer=answer.strip()
+    )
+    # By queryset, so that the caller's instance keeps its pk (admin logs it afterwards).
+    UnansweredQuestion.objects.filter(pk=question.pk).delete()
+    return entry
+
+
+@transaction.atomic
+def unanswered_question_add_terms(
+    *, question: UnansweredQuestion, entry: KnowledgeEntry
+) -> KnowledgeEntry:
+    """Answer ``question`` with an existing entry by adding the question's words it lacks to its
+    terms; the question is then removed."""
+    if entry.agent_id != question.agent_id:
+        raise ValueError("The entry belongs to another agent than the question.")
+    # Locked, so that a concurrent edit of the terms is not overwritten by a stale copy.
+    entry = KnowledgeEntry.objects.select_for_update().get(pk=entry.pk)
+    present = set(words_of(entry.terms))
+    missing = [word for word in question.words if word not in present]
+    if missing:
+        entry.terms = " ".join([entry.terms.strip(), *missing]).strip()
+        entry.save(update_fields=["terms", "updated_at"])
+    UnansweredQuestion.objects.filter(pk=question.pk).delete()
+    return entry
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    deleted: int
+    #: Rows whose entry already had exactly these terms and answer.
+    unchanged: int = 0
+
+
+@transaction.atomic
+def knowledge_import(
+    *,
+    agent_slug: str,
+    rows: Sequence[KnowledgeRow],
+    replace: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Write validated rows into the agent's knowledge base, all or nothing.
+
+    A row whose normalised terms equal an entry's updates that entry; other rows become new
+    entries. With ``replace``, entries matching no row are deleted, so that the knowledge base
+    is exactly the rows. With ``dry_run`` everything is done and then rolled back, so the counts
+    are exactly what a real import would do. Raises ``Agent.DoesNotExist`` for an unknown agent.
+    """
+    # Locking the agent serialises imports of the same knowledge base.
+    agent = Agent.objects.select_for_update().get(slug=agent_slug)
+    existing: dict[str, KnowledgeEntry] = {}
+    for entry in KnowledgeEntry.objects.filter(agent=agent).order_by("id"):
+        existing.setdefault(normalize_terms(entry.terms), entry)
+    matched: set[int] = set()
+    to_create: list[KnowledgeEntry] = []
+    to_update: list[KnowledgeEntry] = []
+    unchanged = 0
+    for row in rows:
+        entry = existing.get(normalize_terms(row.terms))
+        if entry is None or entry.pk in matched:
+            to_create.append(KnowledgeEntry(agent=agent, terms=row.terms, answer=row.answer))
+            continue
+        matched.add(entry.pk)
+        if entry.terms == row.terms and entry.answer == row.answer:
+            unchanged += 1
+            continue
+        entry.terms, entry.answer = row.terms, row.answer
+        entry.updated_at = timezone.now()
+        to_update.append(entry)
+    to_delete = (
+        list(
+            KnowledgeEntry.objects.filter(agent=agent)
+            .exclude(pk__in=matched)
+            .values_list("pk", flat=True)
+        )
+        if replace
+        else []
+    )
+    # Bulk writes send no post_save signals: the revision is bumped once, below, instead.
+    KnowledgeEntry.objects.bulk_create(to_create)
+    KnowledgeEntry.objects.bulk_update(to_update, ["terms", "answer", "updated_at"])
+    KnowledgeEntry.objects.filter(pk__in=to_delete).delete()
+    if to_create or to_update or to_delete:
+        agent_revision_bump(agent_id=agent.pk)
+    if dry_run:
+        transaction.set_rollback(True)
+    return ImportResult(
+        created=len(to_create), updated=len(to_update), deleted=len(to_delete), unchanged=unchanged
+    )

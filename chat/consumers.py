@@ -29,8 +29,11 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=NO_SESSION_CLOSE_CODE)
             return
 
+        self.page_info = protocol.decode_page_info(self.scope.get("query_string", b""))
         conversation = await database_sync_to_async(services.conversation_open)(
-            session_key=session_key
+            session_key=session_key,
+            page=self.page_info.page,
+            product_id=self.page_info.product_id,
         )
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
@@ -69,6 +72,8 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
             text=message.text,
             client_id=message.client_id,
             channel_name=self.channel_name,
+            page=self.page_info.page,
+            product_id=self.page_info.product_id,
         )
 
     async def chat_send(self, event: dict) -> None:

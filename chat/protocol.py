@@ -15,8 +15,11 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+PAGE_PATTERN = re.compile(r"/(?!/)[\x21-\x7e]{0,299}")
+PRODUCT_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 
 
 class ProtocolError(Exception):
@@ -82,6 +85,31 @@ def decode_visitor_frame(
             "invalid_text", "text holds characters that cannot be stored.", client_id=client_id
         )
     return VisitorMessage(text=text, client_id=client_id)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3``."""
+
+    page: str = ""
+    product_id: int | None = None
+
+
+def decode_page_info(query_string: bytes) -> PageInfo:
+    """The page and product the socket's query string names; what is malformed is left out.
+
+    They only give the bot context, so a bad value is dropped rather than refused.
+    """
+    try:
+        query = parse_qs(query_string.decode("ascii"), max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return PageInfo()
+    page = (query.get("page") or [""])[0]
+    product = (query.get("product") or [""])[0]
+    return PageInfo(
+        page=page if PAGE_PATTERN.fullmatch(page) else "",
+        product_id=int(product) if PRODUCT_ID_PATTERN.fullmatch(product) else None,
+    )
 
 
 def _encodes_as_utf8(text: str) -> bool:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bots.base import ReplyKind
 from bots.loading import get_bot
+from bots.services import unanswered_question_record
 
-from . import protocol, realtime
+from . import protocol, realtime, selectors
 from .models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -24,15 +26,26 @@ class VisitorPost:
     duplicate: bool
 
 
-def conversation_open(*, session_key: str) -> Conversation:
-    """The visitor's open conversation; a new one starts with the bot's greeting."""
+def conversation_open(
+    *, session_key: str, page: str = "", product_id: int | None = None
+) -> Conversation:
+    """The visitor's open conversation; a new one starts with the bot's greeting.
+
+    Either way it records the page the visitor opened the chat on.
+    """
+    product_id = selectors.product_id_if_exists(product_id=product_id)
     conversation = _open_conversation(session_key)
     if conversation is not None:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            current_page=page, current_product_id=product_id
+        )
         return conversation
     bot = get_bot()
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(session_key=session_key)
+            conversation = Conversation.objects.create(
+                session_key=session_key, current_page=page, current_product_id=product_id
+            )
             _message_create(
                 conversation=conversation,
                 role=Message.Role.BOT,
@@ -47,7 +60,13 @@ def conversation_open(*, session_key: str) -> Conversation:
 
 
 def visitor_message_post(
-    *, conversation_id: int, text: str, client_id: str | None, channel_name: str
+    *,
+    conversation_id: int,
+    text: str,
+    client_id: str | None,
+    channel_name: str,
+    page: str = "",
+    product_id: int | None = None,
 ) -> VisitorPost:
     """Store a visitor's message and the bot's reply, and show both.
 
@@ -72,16 +91,32 @@ def visitor_message_post(
         return VisitorPost(message=message, duplicate=True)
 
     bot_reply_post(
-        conversation_id=conversation_id, question=message.text, channel_name=channel_name
+        conversation_id=conversation_id,
+        question=message.text,
+        channel_name=channel_name,
+        page=page,
+        product_id=product_id,
     )
     return VisitorPost(message=message, duplicate=False)
 
 
-def bot_reply_post(*, conversation_id: int, question: str, channel_name: str) -> Message | None:
-    """Ask the bot and store its answer. A failing bot loses no visitor message."""
+def bot_reply_post(
+    *,
+    conversation_id: int,
+    question: str,
+    channel_name: str,
+    page: str = "",
+    product_id: int | None = None,
+) -> Message | None:
+    """Ask the bot and store its answer. A failing bot loses no visitor message.
+
+    A question the bot could not answer is recorded for staff to answer.
+    """
     try:
         bot = get_bot()
-        answer = bot.reply(question)
+        reply = bot.respond(
+            question, context=selectors.page_context(page=page, product_id=product_id)
+        )
     except Exception:
         logger.exception("The bot failed to answer in conversation %s", conversation_id)
         realtime.send_to_connection(
@@ -92,13 +127,20 @@ def bot_reply_post(*, conversation_id: int, question: str, channel_name: str) ->
             ),
         )
         return None
-    return _message_create(
+    answer = _message_create(
         conversation_id=conversation_id,
         role=Message.Role.BOT,
         name=bot.name,
         title=bot.title,
-        text=answer,
+        text=reply.text,
     )
+    if reply.kind is ReplyKind.FALLBACK:
+        try:
+            unanswered_question_record(agent_slug=bot.slug, text=question, page=page)
+        except Exception:
+            # Staff's list of unanswered questions must never cost the visitor the reply.
+            logger.exception("Could not record an unanswered question")
+    return answer
 
 
 def _open_conversation(session_key: str) -> Conversation | None:

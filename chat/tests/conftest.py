@@ -12,11 +12,13 @@ def new_session_key() -> str:
     return session.session_key
 
 
-def visitor_communicator(session_key: str | None, *, origin: str = "http://localhost"):
+def visitor_communicator(
+    session_key: str | None, *, origin: str = "http://localhost", path: str = "/ws/chat/"
+):
     headers = [(b"origin", origin.encode())]
     if session_key:
         headers.append((b"cookie", f"sessionid={session_key}".encode()))
-    return WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from bots.models import KnowledgeEntry
-from chat.models import Conversation, Message
+from bots.models import KnowledgeEntry, UnansweredQuestion
+from chat.models import Conversation, Message, Product
 
 from .conftest import new_session_key, visitor_communicator
 
@@ -241,13 +241,13 @@ async def test_a_page_on_another_site_cannot_open_the_chat():
 async def test_a_failing_bot_loses_no_visitor_message(monkeypatch):
     from bots.agents import AgentCase
 
-    def broken_reply(self, question):
+    def broken_respond(self, question, *, context=None):
         raise RuntimeError("knowledge base on fire")
 
     session_key = await new_visitor()
     communicator = await connect(session_key)
     await communicator.receive_json_from(TIMEOUT)
-    monkeypatch.setattr(AgentCase, "reply", broken_reply)
+    monkeypatch.setattr(AgentCase, "respond", broken_respond)
 
     await communicator.send_json_to({"type": "message", "text": "Hello?", "client_id": "f-1"})
     ack = await communicator.receive_json_from(TIMEOUT)
@@ -276,4 +276,62 @@ async def test_an_edit_in_the_knowledge_base_answers_the_next_question():
     await edit_answer()
     _, after = await ask(communicator, "Where can I get starter code?", "k-2")
     assert before["text"] != after["text"] == "Clone isogoapp and run it."
+    await communicator.disconnect()
+
+
+async def connect_on_page(session_key, page, product_id=None):
+    path = f"/ws/chat/?page={page}" + (f"&product={product_id}" if product_id else "")
+    communicator = visitor_communicator(session_key, path=path)
+    assert (await communicator.connect())[0]
+    await communicator.receive_json_from(TIMEOUT)
+    return communicator
+
+
+async def test_the_bot_answers_about_the_product_on_the_page():
+    product = await database_sync_to_async(Product.objects.get)(slug="gopher-plush-toy")
+    session_key = await new_visitor()
+    communicator = await connect_on_page(session_key, "/products/gopher-plush-toy/", product.pk)
+
+    _, reply = await ask(communicator, "how much is this?", "p-1")
+    assert reply["text"] == f"Gopher Plush Toy costs ${product.price}."
+
+    @database_sync_to_async
+    def sell_out():
+        Product.objects.filter(pk=product.pk).update(stock=0)
+
+    await sell_out()
+    _, reply = await ask(communicator, "is it in stock?", "p-2")
+    assert reply["text"] == "Gopher Plush Toy is out of stock right now, sorry."
+
+    conversation = await database_sync_to_async(Conversation.objects.get)(session_key=session_key)
+    assert conversation.current_page == "/products/gopher-plush-toy/"
+    assert conversation.current_product_id == product.pk
+    await communicator.disconnect()
+
+
+async def test_a_product_question_on_a_page_without_product_asks_which_one():
+    communicator = await connect_on_page(await new_visitor(), "/")
+    _, reply = await ask(communicator, "how much is this?", "p-1")
+    assert reply["text"].startswith("Which product do you mean?")
+    await communicator.disconnect()
+
+
+async def test_an_unknown_product_id_is_no_product():
+    communicator = await connect_on_page(await new_visitor(), "/products/x/", 999999)
+    _, reply = await ask(communicator, "how much is this?", "p-1")
+    assert reply["text"].startswith("Which product do you mean?")
+    await communicator.disconnect()
+
+
+async def test_a_question_the_bot_cannot_answer_is_recorded_for_staff():
+    communicator = await connect_on_page(await new_visitor(), "/products/gopher-hoodie/")
+    for n in range(2):
+        _, reply = await ask(communicator, "Do you ship to Canada?", f"u-{n}")
+        assert reply["text"] == "I don't know the answer to that one."
+    _, answered = await ask(communicator, "What is isomorphic go?", "u-3")
+
+    recorded = await database_sync_to_async(list)(UnansweredQuestion.objects.all())
+    assert [(q.text, q.count, q.last_page) for q in recorded] == [
+        ("Do you ship to Canada?", 2, "/products/gopher-hoodie/")
+    ]
     await communicator.disconnect()

@@ -474,7 +474,7 @@ def test_message_typed_while_offline_survives_navigation(visitor_factory):
         ws.connect_to_server()
         cut["live"].append(ws)
 
-    v.context.route_web_socket(re.compile(r"/ws/chat/$"), route)
+    v.context.route_web_socket(re.compile(r"/ws/chat/(\?.*)?$"), route)
     page.goto("/")
     v.open_chat()
 

@@ -4,7 +4,14 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from chat.protocol import ProtocolError, decode_visitor_frame, error_frame, message_frame
+from chat.protocol import (
+    PageInfo,
+    ProtocolError,
+    decode_page_info,
+    decode_visitor_frame,
+    error_frame,
+    message_frame,
+)
 
 LIMITS = {"max_frame_length": 500, "max_text_length": 100}
 
@@ -99,3 +106,23 @@ def test_error_frame():
         "detail": "Type a message.",
     }
     assert error_frame("x", "y.", client_id="c")["client_id"] == "c"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (b"page=%2Fproducts%2Fmug%2F&product=3", PageInfo("/products/mug/", 3)),
+        (b"page=/", PageInfo("/", None)),
+        (b"", PageInfo()),
+        (b"page=https://evil.example/&product=x", PageInfo()),
+        (b"page=//evil.example/", PageInfo()),
+        (b"page=/a%20b", PageInfo()),
+        (b"page=/" + b"x" * 300, PageInfo()),
+        (b"product=0", PageInfo()),
+        (b"product=-1", PageInfo()),
+        (b"product=" + b"9" * 19, PageInfo()),
+        (b"\xff\xfe", PageInfo()),
+    ],
+)
+def test_page_info_keeps_only_well_formed_values(query, expected):
+    assert decode_page_info(query) == expected

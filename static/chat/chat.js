@@ -376,9 +376,16 @@
 
   /* ---------------- WebSocket ---------------- */
 
+  /* The page tells the socket where the visitor is, so the bot can answer about
+   * the product on it ("how much is this?"). */
   function socketUrl() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + WS_PATH;
+    var query = "?page=" + encodeURIComponent(window.location.pathname);
+    var productId = document.body.getAttribute("data-product-id");
+    if (productId) {
+      query += "&product=" + encodeURIComponent(productId);
+    }
+    return scheme + window.location.host + WS_PATH + query;
   }
 
   function isSocketOpen() {

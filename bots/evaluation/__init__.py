@@ -21,8 +21,11 @@
 from __future__ import annotations
 
 import csv
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from bots.base import KnowledgeItem
 
 QUESTIONS_PATH = Path(__file__).with_name("questions.csv")
 
@@ -91,3 +94,30 @@ def load_questions(path: Path | str = QUESTIONS_PATH) -> list[Question]:
                 raise ValueError(f"{path}:{line}: unknown category {question.category!r}")
             questions.append(question)
     return questions
+
+
+#: The entry each of the seed's sample questions is meant for (the greeting offers them).
+SAMPLE_QUESTION_ENTRIES = {
+    "What is isomorphic go?": "isomorphic-go",
+    "What are the benefits of this technology?": "benefits",
+    "Does isomorphic go offer anything react-like?": "cogs",
+    "How can I recompile code instantly?": "kick",
+    "How can I perform routing in my web app?": "routing",
+    "Where can I get starter code?": "starter-code",
+    "Where can I find a talk on this topic?": "talk",
+}
+
+
+def load_seed() -> tuple[tuple[KnowledgeItem, ...], tuple[str, ...]]:
+    """The seed's knowledge base (keyed as ENTRY_KEYS) and sample questions, from the migration."""
+    seed = importlib.import_module("bots.migrations.0002_case_knowledge")
+    if len(seed.KNOWLEDGE) != len(ENTRY_KEYS):
+        raise RuntimeError(
+            f"the migration has {len(seed.KNOWLEDGE)} knowledge entries, "
+            f"the evaluation set knows {len(ENTRY_KEYS)}"
+        )
+    knowledge = tuple(
+        KnowledgeItem(key=key, terms=terms, answer=answer)
+        for key, (terms, answer) in zip(ENTRY_KEYS, seed.KNOWLEDGE, strict=True)
+    )
+    return knowledge, tuple(seed.SAMPLE_QUESTIONS)

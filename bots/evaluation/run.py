@@ -25,13 +25,12 @@ is given and a target fails.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bots.base import Bot, KnowledgeItem, Reply, ReplyKind
+from bots.base import Bot, Reply, ReplyKind
 from bots.baseline import SeedLsiBot
 from bots.evaluation import (
     CATEGORIES,
@@ -41,6 +40,7 @@ from bots.evaluation import (
     SMALLTALK,
     Question,
     load_questions,
+    load_seed,
 )
 
 TARGET_ANSWERABLE = 0.90
@@ -159,21 +159,6 @@ def select(questions: Sequence[Question], replies: Sequence[Reply], view: str):
 
 
 # --- the bots -----------------------------------------------------------------------------------
-
-
-def load_seed() -> tuple[tuple[KnowledgeItem, ...], tuple[str, ...]]:
-    """The seed's knowledge base (keyed as ENTRY_KEYS) and sample questions, from the migration."""
-    seed = importlib.import_module("bots.migrations.0002_case_knowledge")
-    if len(seed.KNOWLEDGE) != len(ENTRY_KEYS):
-        raise RuntimeError(
-            f"the migration has {len(seed.KNOWLEDGE)} knowledge entries, "
-            f"the evaluation set knows {len(ENTRY_KEYS)}"
-        )
-    knowledge = tuple(
-        KnowledgeItem(key=key, terms=terms, answer=answer)
-        for key, (terms, answer) in zip(ENTRY_KEYS, seed.KNOWLEDGE, strict=True)
-    )
-    return knowledge, tuple(seed.SAMPLE_QUESTIONS)
 
 
 def build_engine(knowledge, sample_questions) -> Bot:

@@ -1,36 +1,22 @@
-import importlib
 import random
 import re
 
 import pytest
 
 from bots.agents import AgentCase
-from bots.base import Bot, KnowledgeItem, PageContext, ProductFacts, ReplyKind
+from bots.base import Bot, PageContext, ProductFacts, ReplyKind
+from bots.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 
 # The seed's knowledge base, as the migration installs it; the bot is tested alone, no ORM.
-SEED = importlib.import_module("bots.migrations.0002_case_knowledge")
-KNOWLEDGE = tuple(
-    KnowledgeItem(key=str(n), terms=terms, answer=answer)
-    for n, (terms, answer) in enumerate(SEED.KNOWLEDGE)
-)
-
-INTENDED = {
-    "What is isomorphic go?": "isomorphic go isomorphic go web applications",
-    "What are the benefits of this technology?": "benefits of the technology",
-    "Does isomorphic go offer anything react-like?": "cogs reusable components",
-    "How can I recompile code instantly?": "kick recompile code",
-    "How can I perform routing in my web app?": "perform routing web app",
-    "Where can I get starter code?": "starter code starter kit",
-    "Where can I find a talk on this topic?": "find talk topic",
-}
+KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
 
 
 def case(**kwargs) -> AgentCase:
-    return AgentCase(knowledge=KNOWLEDGE, sample_questions=SEED.SAMPLE_QUESTIONS, **kwargs)
+    return AgentCase(knowledge=KNOWLEDGE, sample_questions=SAMPLE_QUESTIONS, **kwargs)
 
 
-def answer_for(terms_start: str) -> str:
-    return next(item.answer for item in KNOWLEDGE if item.terms.startswith(terms_start))
+def answer_for(key: str) -> str:
+    return next(item.answer for item in KNOWLEDGE if item.key == key)
 
 
 def test_case_is_who_the_seed_says():
@@ -50,8 +36,8 @@ def test_identity_can_be_set():
 
 def test_the_seed_has_nine_entries_and_seven_sample_questions():
     assert len(KNOWLEDGE) == 9
-    assert len(SEED.SAMPLE_QUESTIONS) == 7
-    assert set(SEED.SAMPLE_QUESTIONS) == set(INTENDED)
+    assert len(SAMPLE_QUESTIONS) == 7
+    assert set(SAMPLE_QUESTIONS) == set(SAMPLE_QUESTION_ENTRIES)
 
 
 def test_the_greeting_is_the_seeds_with_a_random_sample_question():
@@ -60,13 +46,13 @@ def test_the_greeting_is_the_seeds_with_a_random_sample_question():
         r'^Hi there! I\'m Case\. You can ask me a question on Isomorphic Go\. Such as\.\.\."(.+)"$'
     )
     asked = {pattern.match(greeting).group(1) for greeting in greetings}
-    assert asked <= set(SEED.SAMPLE_QUESTIONS)
+    assert asked <= set(SAMPLE_QUESTIONS)
     assert len(asked) > 3  # picked at random, not always the same
 
 
-@pytest.mark.parametrize(("question", "terms_start"), INTENDED.items())
-def test_each_sample_question_gets_its_intended_answer(question, terms_start):
-    assert case().reply(question) == answer_for(terms_start)
+@pytest.mark.parametrize(("question", "key"), SAMPLE_QUESTION_ENTRIES.items())
+def test_each_sample_question_gets_its_intended_answer(question, key):
+    assert case().reply(question) == answer_for(key)
 
 
 def test_an_unknown_question_gets_the_fallback():
@@ -97,7 +83,7 @@ def test_answers_say_what_kind_they_are():
     bot = case()
     answer = bot.respond("What is isomorphic go?")
     assert answer.kind is ReplyKind.ANSWER
-    assert answer.entry_key == "0"
+    assert answer.entry_key == "isomorphic-go"
     assert answer.score > 0
     assert bot.respond("qwertyuiop").kind is ReplyKind.FALLBACK
 
@@ -149,7 +135,7 @@ def test_small_talk_gets_a_short_friendly_reply(question, starts):
 
 def test_a_greeting_before_a_question_still_gets_the_answer():
     reply = case().respond("Hi Case! What is isomorphic go?")
-    assert reply.text == answer_for("isomorphic go isomorphic go web applications")
+    assert reply.text == answer_for("isomorphic-go")
 
 
 @pytest.mark.parametrize("question", ["I want to talk to a human", "real person please"])

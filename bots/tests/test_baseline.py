@@ -7,20 +7,11 @@ import pytest
 
 from bots.base import Bot, BotProfile, KnowledgeItem, ReplyKind
 from bots.baseline import SeedLsiBot
-from bots.evaluation.run import load_seed
+from bots.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 
 KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
 
 # The entry each sample question is meant for (the greeting offers them as examples).
-INTENDED = {
-    "What is isomorphic go?": "isomorphic-go",
-    "What are the benefits of this technology?": "benefits",
-    "Does isomorphic go offer anything react-like?": "cogs",
-    "How can I recompile code instantly?": "kick",
-    "How can I perform routing in my web app?": "routing",
-    "Where can I get starter code?": "starter-code",
-    "Where can I find a talk on this topic?": "talk",
-}
 
 
 def seed_bot(**kwargs) -> SeedLsiBot:
@@ -51,7 +42,7 @@ def test_it_can_be_built_from_a_profile():
 
 
 def test_the_sample_questions_cover_the_knowledge_base():
-    assert set(SAMPLE_QUESTIONS) == set(INTENDED)
+    assert set(SAMPLE_QUESTIONS) == set(SAMPLE_QUESTION_ENTRIES)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +58,7 @@ def test_the_sample_questions_cover_the_knowledge_base():
 def test_it_answers_five_sample_questions_with_their_entries(question):
     reply = seed_bot().respond(question)
     assert reply.kind == ReplyKind.ANSWER
-    assert reply.entry_key == INTENDED[question]
+    assert reply.entry_key == SAMPLE_QUESTION_ENTRIES[question]
     assert reply.text == next(item.answer for item in KNOWLEDGE if item.key == reply.entry_key)
     assert reply.score > 0.9
 
@@ -169,7 +160,7 @@ def test_it_is_deterministic():
 
 def test_keeping_round_off_changes_nothing_inside_the_latent_space():
     exact, go_like = seed_bot(), seed_bot(keep_round_off=True)
-    for question in INTENDED:
+    for question in SAMPLE_QUESTION_ENTRIES:
         if question != "Where can I find a talk on this topic?":
             assert go_like.respond(question).entry_key == exact.respond(question).entry_key
     assert go_like.respond("hello there").kind == ReplyKind.FALLBACK

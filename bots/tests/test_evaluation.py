@@ -14,22 +14,15 @@ from bots.evaluation import (
     ENTRY_KEYS,
     EXPECTED_VALUES,
     QUESTIONS_PATH,
+    SAMPLE_QUESTION_ENTRIES,
     Question,
     load_questions,
+    load_seed,
     run,
 )
 
 SEED = importlib.import_module("bots.migrations.0002_case_knowledge")
 QUESTIONS = load_questions()
-SAMPLE_ENTRIES = {
-    "What is isomorphic go?": "isomorphic-go",
-    "What are the benefits of this technology?": "benefits",
-    "Does isomorphic go offer anything react-like?": "cogs",
-    "How can I recompile code instantly?": "kick",
-    "How can I perform routing in my web app?": "routing",
-    "Where can I get starter code?": "starter-code",
-    "Where can I find a talk on this topic?": "talk",
-}
 
 
 # --- the evaluation set -------------------------------------------------------------------------
@@ -51,7 +44,7 @@ def test_every_value_is_known():
 
 def test_the_entry_keys_follow_the_migrations_knowledge():
     assert len(ENTRY_KEYS) == len(SEED.KNOWLEDGE)
-    knowledge, _ = run.load_seed()
+    knowledge, _ = load_seed()
     assert [item.key for item in knowledge] == list(ENTRY_KEYS)
     assert knowledge[ENTRY_KEYS.index("talk")].terms.startswith("find talk")
     assert knowledge[ENTRY_KEYS.index("cogs")].terms.startswith("cogs")
@@ -75,7 +68,7 @@ def test_there_are_no_duplicate_questions():
 
 def test_the_sample_questions_are_the_exact_category():
     exact = {q.question: q.expected for q in QUESTIONS if q.category == "exact"}
-    assert exact == SAMPLE_ENTRIES
+    assert exact == SAMPLE_QUESTION_ENTRIES
     assert set(exact) == set(SEED.SAMPLE_QUESTIONS)
 
 

@@ -1,30 +1,19 @@
 """End-to-end tests: a real Daphne server driven by Debian's Chromium via Playwright.
 
-The server runs as a subprocess on its own SQLite file (not the Django test DB), so these
-tests don't use the ``django_db`` marker.  When ``REDIS_URL`` is set (CI), it is passed
-through and the server runs on the Redis channel layer.
+The server (``chatsite.testing``) runs as a subprocess on its own SQLite file (not the Django
+test DB), so these tests don't use the ``django_db`` marker.  When ``REDIS_URL`` is set (CI), it
+is passed through and the server runs on the Redis channel layer.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from chatsite.testing import launch_chromium, require_chromium, serve
 
-CHROMIUM = "/usr/bin/chromium"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
 
 GREETING_PREFIX = "Hi there! I'm Case. You can ask me a question on Isomorphic Go. Such as..."
 QUESTION = "What is isomorphic go?"
@@ -51,161 +40,23 @@ expect = sync_api.expect
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
-# --------------------------------------------------------------------------- server
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """A Daphne subprocess that can be killed and restarted on the same port and DB."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "server.log"
-        self.proc: subprocess.Popen | None = None
-        self.env = dict(os.environ)
-        # Let manage.py / asgi.py pick the real settings, whatever pytest configured.
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
-        self.env.update(
-            {
-                "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
-                "DJANGO_DEBUG": "1",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        # REDIS_URL (if set) is passed through unchanged via os.environ.
-
-    def _log(self):
-        return open(self.log_path, "ab")
-
-    def migrate(self) -> None:
-        with self._log() as log:
-            result = subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput"],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=120,
-            )
-        if result.returncode != 0:
-            pytest.fail(f"migrate failed (exit {result.returncode}):\n{self.output()}")
-
-    def start(self, timeout: float = 30.0) -> None:
-        assert self.proc is None or self.proc.poll() is not None, "server already running"
-        with self._log() as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "chatsite.asgi:application",
-                ],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"daphne exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=2).close()
-                return
-            except urllib.error.HTTPError:
-                return  # it answers HTTP, even if with an error status
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"daphne did not answer on {self.url} within {timeout}s:\n{self.output()}")
-
-    def kill(self) -> None:
-        """Abrupt death (SIGKILL): connections drop without a closing handshake."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-    def output(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+# --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
 def server(request):
-    if not os.path.exists(CHROMIUM):
-        # Checked here too so that no server is started for nothing.
-        _missing_chromium()
-    with tempfile.TemporaryDirectory(prefix="chat-e2e-") as tmp:
-        srv = ServerProcess(Path(tmp))
-        failed_before = request.session.testsfailed
-        srv.migrate()
-        srv.start()
-        try:
-            yield srv
-        finally:
-            srv.stop()
-            if request.session.testsfailed > failed_before:
-                text = f"\n----- daphne output ({srv.url}) -----\n{srv.output()}\n----- end -----\n"
-                reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-                if reporter is not None:
-                    reporter.write_line(text)
-                else:  # pragma: no cover
-                    sys.__stderr__.write(text)
-
-
-# --------------------------------------------------------------------------- browser
-
-
-def _missing_chromium():
-    if os.environ.get("CI"):
-        pytest.fail(f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium")
-    pytest.skip(f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium")
+    require_chromium()  # checked here too so that no server is started for nothing
+    with serve(request, "chat-e2e-") as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        _missing_chromium()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
+    with launch_chromium() as b:
+        yield b
+
+
+# --------------------------------------------------------------------------- visitors
 
 
 class Visitor:

@@ -1,0 +1,206 @@
+"""Project-level test support for the real-browser tests of every app (chat/, bots/, ...).
+
+``ServerProcess`` runs Daphne as a subprocess on its own SQLite file (not the Django test
+database), and ``launch_chromium`` drives Debian's Chromium through Playwright; no browser is
+ever downloaded.  Both fail rather than skip in CI (env ``CI`` set).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def require_chromium() -> None:
+    """Skip (fail in CI) unless Debian's Chromium is installed."""
+    if os.path.exists(CHROMIUM):
+        return
+    message = f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def launch_chromium():
+    """Debian's headless Chromium, launched by Playwright and closed on exit."""
+    require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """A Daphne subprocess that can be killed and restarted on the same port and DB.
+
+    ``env`` is added to the subprocesses' environment (e.g. ``DJANGO_SUPERUSER_PASSWORD``).
+    ``REDIS_URL`` (if set) is passed through unchanged via ``os.environ``.
+    """
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None):
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.proc: subprocess.Popen | None = None
+        self.env = dict(os.environ)
+        # Let manage.py / asgi.py pick the real settings, whatever pytest configured.
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.env.update(
+            {
+                "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
+                "DJANGO_DEBUG": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self.env.update(env or {})
+
+    def _log(self):
+        return open(self.log_path, "ab")
+
+    def manage(self, *args: str) -> None:
+        """Run ``manage.py *args`` against the server's database; fail the test if it fails."""
+        with self._log() as log:
+            result = subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=120,
+            )
+        if result.returncode != 0:
+            pytest.fail(f"manage.py {args[0]} failed (exit {result.returncode}):\n{self.output()}")
+
+    def migrate(self) -> None:
+        self.manage("migrate", "--noinput")
+
+    def start(self, timeout: float = 30.0) -> None:
+        assert self.proc is None or self.proc.poll() is not None, "server already running"
+        with self._log() as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "chatsite.asgi:application",
+                ],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"daphne exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers HTTP, even if with an error status
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"daphne did not answer on {self.url} within {timeout}s:\n{self.output()}")
+
+    def kill(self) -> None:
+        """Abrupt death (SIGKILL): connections drop without a closing handshake."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@contextmanager
+def serve(
+    request: pytest.FixtureRequest,
+    prefix: str,
+    *,
+    env: dict[str, str] | None = None,
+    commands: Iterable[tuple[str, ...]] = (),
+) -> Iterator[ServerProcess]:
+    """For a fixture: a started server on a fresh migrated database in a temporary folder.
+
+    ``commands`` are further manage.py commands run after migrate.  The server is stopped on
+    exit, and its log is printed if a test failed meanwhile.
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        server = ServerProcess(Path(tmp), env=env)
+        failed_before = request.session.testsfailed
+        server.migrate()
+        for command in commands:
+            server.manage(*command)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+            if request.session.testsfailed > failed_before:
+                log = server.output()
+                text = f"\n----- daphne output ({server.url}) -----\n{log}\n----- end -----\n"
+                reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(text)
+                else:  # pragma: no cover
+                    sys.__stderr__.write(text)

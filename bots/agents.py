@@ -19,7 +19,7 @@ from .base import (
     ReplyKind,
 )
 from .intents import ProductQuestion, SmallTalk
-from .matching import KnowledgeIndex
+from .matching import DEFAULT_MIN_SCORE, KnowledgeIndex
 
 SMALL_TALK_REPLIES = {
     SmallTalk.GREETING: "Hello! What would you like to know about Isomorphic Go?",
@@ -53,17 +53,14 @@ class AgentCase(Bot):
         *,
         knowledge: Iterable[KnowledgeItem] = (),
         sample_questions: Iterable[str] = (),
-        min_score: float | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
         rng: random.Random | None = None,
         **identity,
     ) -> None:
         super().__init__(**identity)
         self.knowledge = {item.key: item for item in knowledge}
         self.sample_questions = list(sample_questions)
-        self._index = KnowledgeIndex(
-            self.knowledge.values(),
-            **({} if min_score is None else {"min_score": min_score}),
-        )
+        self._index = KnowledgeIndex(self.knowledge.values(), min_score=min_score)
         self._rng = rng or random.Random()
 
     @classmethod

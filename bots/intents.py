@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from .text import normalize, words
+from .text import words
 
 
 class SmallTalk(StrEnum):
@@ -164,7 +164,6 @@ _ABOUT = re.compile(
     r"|^\s*(?:what\s+is|whats)\s+(?:this|it|that)(?:\s+(?:product|item|thing))?\s*$"
     r"|^\s*(?:description|details|more\s+info|tell\s+me\s+more)\s*$"
 )
-_THIS = _phrases("this", "it", "that", "product", "item", "one", "these", "them")
 
 
 def small_talk(text: str) -> SmallTalk | None:
@@ -198,7 +197,7 @@ def asks_for_a_person(text: str) -> bool:
 
 def product_question(text: str) -> ProductQuestion | None:
     """Which product question ``text`` is, if any (asked about the product on the page)."""
-    normalized = " ".join(words(normalize(text)))
+    normalized = " ".join(words(text))
     if "$" in text or _PRICE.search(normalized):
         return ProductQuestion.PRICE
     if _STOCK.search(normalized):
@@ -206,7 +205,3 @@ def product_question(text: str) -> ProductQuestion | None:
     if _ABOUT.search(normalized):
         return ProductQuestion.ABOUT
     return None
-
-
-def refers_to_something(text: str) -> bool:
-    return bool(_THIS.search(" ".join(words(text))))

@@ -35,6 +35,8 @@ TERMS_WEIGHT = 2
 ANSWER_ONLY_WEIGHT = 0.4
 TIE_BREAK = 0.01
 UNKNOWN_WEIGHT = 1.5
+#: Chosen on the tuning part of the evaluation set (bots/evaluation).
+DEFAULT_MIN_SCORE = 0.45
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ def _identity(tokens: list[str]) -> list[str]:
 
 
 class KnowledgeIndex:
-    def __init__(self, items: Iterable[KnowledgeItem], *, min_score: float = 0.45) -> None:
+    def __init__(
+        self, items: Iterable[KnowledgeItem], *, min_score: float = DEFAULT_MIN_SCORE
+    ) -> None:
         """Build the index of ``items`` once; answering never refits it."""
         items = list(items)
         self.keys = [item.key for item in items]

@@ -47,7 +47,7 @@ def conversation_open(
                 session_key=session_key, current_page=page, current_product_id=product_id
             )
             _message_create(
-                conversation=conversation,
+                conversation_id=conversation.pk,
                 role=Message.Role.BOT,
                 name=bot.name,
                 title=bot.title,
@@ -153,12 +153,10 @@ def _message_create(
     name: str,
     text: str,
     title: str = "",
+    conversation_id: int,
     client_id: str | None = None,
-    conversation: Conversation | None = None,
-    conversation_id: int | None = None,
 ) -> Message:
     now = timezone.now()
-    conversation_id = conversation.pk if conversation is not None else conversation_id
     message = Message.objects.create(
         conversation_id=conversation_id,
         sender_role=role,

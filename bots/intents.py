@@ -157,6 +157,23 @@ _STOCK = _phrases(
     "inventory",
     "do you have it",
 )
+# What the shop charges or does around an order, not the product on the page:
+# "how much is shipping?" is for the knowledge base (or staff), not the price tag.
+_ORDER_SERVICES = _phrases(
+    "shipping",
+    "delivery",
+    "deliver",
+    "postage",
+    "tax",
+    "taxes",
+    "vat",
+    "customs",
+    "return",
+    "returns",
+    "refund",
+    "membership",
+    "subscription",
+)
 _ABOUT = re.compile(
     r"\b(?:tell\s+me\s+(?:more\s+)?about|describe|details\s+(?:of|on|about)|"
     r"more\s+info(?:rmation)?\s+(?:on|about))\s+(?:this|it|that)\b"
@@ -198,6 +215,8 @@ def asks_for_a_person(text: str) -> bool:
 def product_question(text: str) -> ProductQuestion | None:
     """Which product question ``text`` is, if any (asked about the product on the page)."""
     normalized = " ".join(words(text))
+    if _ORDER_SERVICES.search(normalized):
+        return None
     if "$" in text or _PRICE.search(normalized):
         return ProductQuestion.PRICE
     if _STOCK.search(normalized):

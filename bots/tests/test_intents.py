@@ -98,6 +98,9 @@ def test_product_questions_are_recognised(text, kind):
         "Is there a video of a presentation about this?",
         "What are the benefits of this technology?",
         "do you have a discount code?",
+        "how much is shipping?",
+        "what does delivery cost",
+        "can I return it for a refund?",
     ],
 )
 def test_other_questions_are_not_product_questions(text):

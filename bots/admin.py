@@ -17,7 +17,7 @@ class SampleQuestionInline(admin.TabularInline):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "slug", "updated_at"]
+    list_display = ["name", "title", "slug", "is_online_enabled", "updated_at"]
     readonly_fields = ["revision", "updated_at"]
     inlines = [SampleQuestionInline]
 

@@ -26,6 +26,13 @@ class Agent(models.Model):
         validators=[thumbnail_path_validator],
         help_text="Path of a static file (images/chat/Case.png) or a full URL.",
     )
+    # The seed's is_online_enabled: off, the bot answers nobody and the chat is
+    # online only while a person accepts chats.
+    is_online_enabled = models.BooleanField(
+        "answers visitors",
+        default=True,
+        help_text="Off: visitors' questions wait for a person, or for a left message.",
+    )
     # Bumped by every edit of the profile, its knowledge or its sample
     # questions, so that each worker process notices and rebuilds its bot.
     revision = models.PositiveBigIntegerField(default=1, editable=False)

@@ -38,6 +38,12 @@ def thumbnail_url(path: str) -> str:
     return static(path)
 
 
+def agent_online_enabled(*, slug: str) -> bool:
+    """Whether the bot answers visitors (the seed's is_online_enabled); on until staff say not."""
+    enabled = Agent.objects.filter(slug=slug).values_list("is_online_enabled", flat=True).first()
+    return True if enabled is None else enabled
+
+
 def agent_exists(*, slug: str) -> bool:
     return Agent.objects.filter(slug=slug).exists()
 

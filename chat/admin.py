@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import Conversation, Message, Product
+from .models import (
+    AgentClient,
+    AgentStatus,
+    ChatSettings,
+    Conversation,
+    LeftMessage,
+    Message,
+    Product,
+    Suggestion,
+)
 
 
 @admin.register(Product)
@@ -24,9 +33,18 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "last_message_at", "message_count", "closed_at"]
-    list_filter = ["closed_at"]
-    readonly_fields = ["session_key", "created_at", "last_message_at"]
+    list_display = [
+        "id",
+        "state",
+        "assigned_agent",
+        "sidekick",
+        "created_at",
+        "last_message_at",
+        "message_count",
+    ]
+    list_filter = ["state", "sidekick", "assigned_agent"]
+    fields = ["state", "assigned_agent", "sidekick", "session_key", "current_page"]
+    readonly_fields = ["state", "assigned_agent", "session_key", "current_page"]
     inlines = [MessageInline]
     date_hierarchy = "last_message_at"
 
@@ -47,4 +65,54 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ["conversation"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AgentStatus)
+class AgentStatusAdmin(admin.ModelAdmin):
+    list_display = ["user", "title", "accepting_chats"]
+    list_editable = ["title", "accepting_chats"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(AgentClient)
+class AgentClientAdmin(admin.ModelAdmin):
+    """Open consoles, for looking; they renew and expire by themselves."""
+
+    list_display = ["user", "expires_at"]
+    readonly_fields = ["user", "key", "expires_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(LeftMessage)
+class LeftMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "name", "email", "text", "page", "handled"]
+    list_filter = ["handled"]
+    list_editable = ["handled"]
+    search_fields = ["name", "email", "text"]
+    readonly_fields = ["name", "email", "text", "session_key", "conversation", "page", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "conversation", "text", "sent_message"]
+    readonly_fields = ["conversation", "question", "text", "created_at", "sent_message"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ChatSettings)
+class ChatSettingsAdmin(admin.ModelAdmin):
+    """One row of site-wide settings."""
+
+    def has_add_permission(self, request) -> bool:
+        return not ChatSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

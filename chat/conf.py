@@ -12,6 +12,9 @@ DEFAULTS = {
     "CHAT_MAX_FRAME_LENGTH": 16_000,
     # Most messages replayed to a page that (re)connects, newest kept.
     "CHAT_HISTORY_LIMIT": 500,
+    # Seconds a staff console stays present without a heartbeat (the seed's
+    # presence_expires_in); consoles renew it every third of that.
+    "CHAT_PRESENCE_EXPIRES_IN": 60,
 }
 
 

@@ -1,8 +1,15 @@
-"""The visitor's chat socket: decode, validate, call a service, send."""
+"""The chat's sockets: decode, validate, call a service or selector, send.
+
+``VisitorChatConsumer`` serves a visitor's chat box; ``AgentConsoleConsumer``
+a staff member's console. Events from the channel layer all have the type
+``chat.send`` and carry a ready frame (see chat.realtime).
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -10,9 +17,35 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from . import conf, groups, protocol, selectors, services
 
 NO_SESSION_CLOSE_CODE = 4001
+CLOSED_CLOSE_CODE = 4002
+FORBIDDEN_CLOSE_CODE = 4003
 
 
-class VisitorChatConsumer(AsyncWebsocketConsumer):
+class FrameConsumer(AsyncWebsocketConsumer):
+    """JSON frames in and out; events from the channel layer passed on as they are."""
+
+    async def chat_send(self, event: dict) -> None:
+        await self.send_frame(event["frame"])
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame))
+
+    async def join(self, *names: str) -> None:
+        for name in names:
+            await self.channel_layer.group_add(name, self.channel_name)
+            self.groups.append(name)
+
+    async def leave(self, name: str) -> None:
+        await self.channel_layer.group_discard(name, self.channel_name)
+        self.groups.remove(name)
+
+    async def refuse_binary(self) -> None:
+        await self.send_frame(
+            protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
+        )
+
+
+class VisitorChatConsumer(FrameConsumer):
     conversation_id: int
 
     async def connect(self) -> None:
@@ -38,26 +71,29 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and the page shows each id once.
-        self.groups = [
+        await self.join(
             groups.connection_group(self.channel_name),
             groups.conversation_group(self.conversation_id),
-        ]
-        for group in self.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        history = await database_sync_to_async(selectors.conversation_frames)(
-            conversation_id=self.conversation_id
+            groups.visitors_group(),
         )
+        status, history = await database_sync_to_async(self._status_and_history)()
+        await self.send_frame({"type": "status", **status})
         for frame in history:
             await self.send_frame(frame)
 
+    def _status_and_history(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        conversation = selectors.conversation_get(conversation_id=self.conversation_id)
+        return (
+            selectors.visitor_status(conversation=conversation),
+            selectors.conversation_frames(conversation_id=self.conversation_id),
+        )
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
-            await self.send_frame(
-                protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
-            )
+            await self.refuse_binary()
             return
         try:
-            message = protocol.decode_visitor_frame(
+            frame = protocol.decode_visitor_frame(
                 text_data,
                 max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH"),
                 max_text_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"),
@@ -67,17 +103,155 @@ class VisitorChatConsumer(AsyncWebsocketConsumer):
                 protocol.error_frame(error.code, error.detail, client_id=error.client_id)
             )
             return
-        await database_sync_to_async(services.visitor_message_post)(
-            conversation_id=self.conversation_id,
-            text=message.text,
-            client_id=message.client_id,
-            channel_name=self.channel_name,
-            page=self.page_info.page,
-            product_id=self.page_info.product_id,
+        if isinstance(frame, protocol.Typing):
+            await database_sync_to_async(services.visitor_typing)(
+                conversation_id=self.conversation_id, active=frame.active
+            )
+            return
+        try:
+            await database_sync_to_async(services.visitor_message_post)(
+                conversation_id=self.conversation_id,
+                text=frame.text,
+                client_id=frame.client_id,
+                channel_name=self.channel_name,
+                page=self.page_info.page,
+                product_id=self.page_info.product_id,
+            )
+        except services.ConversationClosed:
+            # Nothing stored: the page keeps the message in its outbox, reconnects
+            # (which opens a new conversation) and sends it there.
+            await self.send_frame(
+                protocol.error_frame(
+                    "conversation_closed",
+                    "This chat was closed; your message goes to a new one.",
+                    client_id=frame.client_id,
+                )
+            )
+            await self.close(code=CLOSED_CLOSE_CODE)
+
+
+class AgentConsoleConsumer(FrameConsumer):
+    """A staff console: the live conversation list, one open conversation, presence."""
+
+    open_conversation: int | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
+        if self.user is None:
+            await self.send_frame(
+                protocol.error_frame(
+                    "forbidden", "Log in as staff with the permission to chat with visitors."
+                )
+            )
+            await self.close(code=FORBIDDEN_CLOSE_CODE)
+            return
+        self.client_key = uuid.uuid4().hex
+        await self.join(groups.connection_group(self.channel_name), groups.staff_inbox_group())
+        snapshot = await database_sync_to_async(self._register)()
+        for frame in snapshot:
+            await self.send_frame(frame)
+
+    def _register(self) -> list[dict[str, Any]]:
+        services.agent_client_renew(user=self.user, key=self.client_key)
+        return [
+            {
+                "type": "hello",
+                "me": {"id": self.user.pk, **selectors.agent_identity(self.user)},
+                "accepting": selectors.agent_accepting(user=self.user),
+                "heartbeat_seconds": conf.get("CHAT_PRESENCE_EXPIRES_IN") // 3,
+            },
+            {"type": "presence", "agents": selectors.agent_presence()},
+            {"type": "conversations", "conversations": selectors.conversation_summaries()},
+        ]
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "client_key"):
+            await database_sync_to_async(services.agent_client_remove)(key=self.client_key)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.refuse_binary()
+            return
+        try:
+            command = protocol.decode_agent_frame(
+                text_data,
+                max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH"),
+                max_text_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"),
+            )
+        except protocol.ProtocolError as error:
+            await self.send_frame(
+                protocol.error_frame(error.code, error.detail, client_id=error.client_id)
+            )
+            return
+        if command.action == "open":
+            await self.open(command.conversation_id)
+            return
+        try:
+            await database_sync_to_async(self._perform)(command)
+        except services.ChatActionError as error:
+            frame = protocol.error_frame(error.code, error.detail, client_id=command.client_id)
+            await self.send_frame({**frame, "conversation": command.conversation_id})
+
+    def _perform(self, command: protocol.AgentCommand) -> None:
+        user, conversation_id = self.user, command.conversation_id
+        match command.action:
+            case "heartbeat":
+                services.agent_client_renew(user=user, key=self.client_key)
+            case "accepting":
+                services.agent_accepting_set(user=user, accepting=command.active)
+            case "take":
+                services.conversation_take(conversation_id=conversation_id, user=user)
+            case "message":
+                services.agent_message_post(
+                    conversation_id=conversation_id,
+                    user=user,
+                    text=command.text,
+                    client_id=command.client_id,
+                    suggestion=command.suggestion,
+                    channel_name=self.channel_name,
+                )
+            case "typing":
+                services.agent_typing(
+                    conversation_id=conversation_id, user=user, active=command.active
+                )
+            case "hand_back":
+                services.conversation_hand_back(conversation_id=conversation_id, user=user)
+            case "transfer":
+                services.conversation_transfer(
+                    conversation_id=conversation_id, user=user, to_user_id=command.agent_id
+                )
+            case "close":
+                services.conversation_close(conversation_id=conversation_id, user=user)
+            case "sidekick":
+                services.conversation_set_sidekick(
+                    conversation_id=conversation_id, user=user, active=command.active
+                )
+
+    async def open(self, conversation_id: int) -> None:
+        """Show one conversation: its history, then its live messages and suggestions."""
+        if self.open_conversation is not None:
+            await self.leave(groups.conversation_staff_group(self.open_conversation))
+        self.open_conversation = None
+        summary = await database_sync_to_async(self._summary)(conversation_id)
+        if summary is None:
+            await self.send_frame(
+                {
+                    **protocol.error_frame("not_found", "There is no such conversation."),
+                    "conversation": conversation_id,
+                }
+            )
+            return
+        # Join before reading, as the visitor does: nothing falls in between.
+        await self.join(groups.conversation_staff_group(conversation_id))
+        self.open_conversation = conversation_id
+        frames = await database_sync_to_async(selectors.conversation_staff_frames)(
+            conversation_id=conversation_id
         )
+        await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})
 
-    async def chat_send(self, event: dict) -> None:
-        await self.send_frame(event["frame"])
-
-    async def send_frame(self, frame: dict) -> None:
-        await self.send(text_data=json.dumps(frame))
+    def _summary(self, conversation_id: int) -> dict[str, Any] | None:
+        conversation = selectors.conversation_get(conversation_id=conversation_id)
+        if conversation is None:
+            return None
+        return selectors.conversation_summary(conversation=conversation)

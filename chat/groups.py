@@ -7,6 +7,9 @@ connection's group is named after a digest of its channel name.
 
 import hashlib
 
+STAFF_INBOX_GROUP = "chat.staff.inbox"
+VISITORS_GROUP = "chat.visitors"
+
 
 def connection_group(channel_name: str) -> str:
     """The private group of one WebSocket connection."""
@@ -14,5 +17,20 @@ def connection_group(channel_name: str) -> str:
 
 
 def conversation_group(conversation_id: int) -> str:
-    """Every connection showing one conversation (a visitor's open tabs)."""
+    """The visitor's side of one conversation: every tab they have it open in."""
     return f"chat.conversation.{int(conversation_id)}"
+
+
+def conversation_staff_group(conversation_id: int) -> str:
+    """The staff consoles that have one conversation open."""
+    return f"chat.conversation.{int(conversation_id)}.staff"
+
+
+def staff_inbox_group() -> str:
+    """Every open staff console: the conversation list and who is present."""
+    return STAFF_INBOX_GROUP
+
+
+def visitors_group() -> str:
+    """Every visitor's chat box: whether the chat is online."""
+    return VISITORS_GROUP

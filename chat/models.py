@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -26,7 +27,25 @@ class Product(models.Model):
 class Conversation(models.Model):
     """A visitor's conversation, found again by their session on every page."""
 
+    class State(models.TextChoices):
+        BOT = "bot", "with the bot"
+        WAITING = "waiting", "waiting for a person"
+        AGENT = "agent", "with an agent"
+        CLOSED = "closed", "closed"
+
     session_key = models.CharField(max_length=40, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.BOT)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    # People answer and the bot only suggests answers that agents see.
+    sidekick = models.BooleanField(default=False)
+    # Questions in a row the bot could not answer; two make it call a person.
+    bot_misses = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -38,6 +57,7 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-last_message_at"]
+        permissions = [("chat_with_visitors", "Can chat with visitors in the staff console")]
         constraints = [
             # Two tabs connecting at once must find one conversation, not make two.
             models.UniqueConstraint(
@@ -56,6 +76,8 @@ class Message(models.Model):
         VISITOR = "visitor"
         BOT = "bot"
         AGENT = "agent"
+        # Who is answering now, and such: shown to everybody, answered by nobody.
+        SYSTEM = "system"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -83,3 +105,95 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_name}: {self.text[:60]}"
+
+
+class Suggestion(models.Model):
+    """An answer the bot proposes to agents in side-kick mode; visitors never see it."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="suggestions"
+    )
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The visitor message it answers.
+    question = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set once an agent sent it (as written or edited): it is not offered again.
+    sent_message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["conversation", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class AgentStatus(models.Model):
+    """A staff member as a chat agent: the title visitors see, and whether they take chats."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_agent"
+    )
+    title = models.CharField(max_length=200, blank=True, default="Support")
+    # The seed's is_online_enabled: online means enabled and present.
+    accepting_chats = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "agent status"
+        verbose_name_plural = "agent statuses"
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class AgentClient(models.Model):
+    """One open staff console. An agent is present while one of theirs has not expired
+    (the seed's user clients with ``presence_expires_in``); the console renews it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_clients"
+    )
+    key = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} until {self.expires_at:%H:%M:%S}"
+
+
+class LeftMessage(models.Model):
+    """What a visitor wrote in "leave a message" while nobody was there to chat."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    text = models.TextField()
+    session_key = models.CharField(max_length=40, blank=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    page = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["handled", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>: {self.text[:40]}"
+
+
+class ChatSettings(models.Model):
+    """Site-wide chat settings, one row, edited in admin."""
+
+    sidekick_default = models.BooleanField(
+        default=False,
+        help_text="New conversations start in side-kick mode: people answer and the bot "
+        "only suggests answers to them.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "chat settings"
+
+    def __str__(self) -> str:
+        return "Chat settings"

@@ -3,10 +3,14 @@
 Visitor to server::
 
     {"type": "message", "text": "...", "client_id": "<id made by the client>"}
+    {"type": "typing", "active": true}
 
-Server to visitor: ``message`` frames (see :func:`message_frame`) and
-``error`` frames ``{"type": "error", "code": "...", "detail": "..."}``.
-Decoding is plain Python, so every bad-input case is testable without a socket.
+Staff console to server: see :data:`AGENT_ACTIONS` and :func:`decode_agent_frame`.
+
+Server to both: ``message`` frames (see :func:`message_frame`) and ``error``
+frames ``{"type": "error", "code": "...", "detail": "..."}``; the README lists
+the rest. Decoding is plain Python, so every bad-input case is testable
+without a socket.
 """
 
 from __future__ import annotations
@@ -36,10 +40,97 @@ class VisitorMessage:
     client_id: str | None
 
 
+@dataclass(frozen=True)
+class Typing:
+    active: bool
+
+
 def decode_visitor_frame(
     raw: str, *, max_frame_length: int, max_text_length: int
-) -> VisitorMessage:
+) -> VisitorMessage | Typing:
     """Parse and validate one frame from a visitor, or raise ProtocolError."""
+    data = _decode_object(raw, max_frame_length=max_frame_length)
+    client_id = _client_id(data)
+    frame_type = data.get("type")
+    if frame_type == "typing":
+        return Typing(active=_active(data))
+    if frame_type != "message":
+        raise ProtocolError(
+            "unknown_type",
+            f'Unknown frame type {str(frame_type)[:40]!r}: send type "message" or "typing".',
+            client_id=client_id,
+        )
+    text = _text(data, max_text_length=max_text_length, client_id=client_id)
+    return VisitorMessage(text=text, client_id=client_id)
+
+
+#: What a staff console may ask, and the fields each needs besides "conversation".
+AGENT_ACTIONS = {
+    "open": (),
+    "take": (),
+    "message": ("text",),
+    "typing": ("active",),
+    "hand_back": (),
+    "transfer": ("agent",),
+    "close": (),
+    "sidekick": ("active",),
+    "accepting": ("active",),
+    "heartbeat": (),
+}
+# Actions about the agent, not about one conversation.
+AGENT_SELF_ACTIONS = frozenset({"accepting", "heartbeat"})
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    action: str
+    conversation_id: int | None = None
+    text: str = ""
+    client_id: str | None = None
+    active: bool = False
+    agent_id: int | None = None
+    suggestion: str | None = None
+
+
+def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int) -> AgentCommand:
+    """Parse and validate one frame from a staff console, or raise ProtocolError."""
+    data = _decode_object(raw, max_frame_length=max_frame_length)
+    client_id = _client_id(data)
+    action = data.get("type")
+    if action not in AGENT_ACTIONS:
+        raise ProtocolError(
+            "unknown_type",
+            f"Unknown frame type {str(action)[:40]!r}: send one of {', '.join(AGENT_ACTIONS)}.",
+            client_id=client_id,
+        )
+    conversation_id = None
+    if action not in AGENT_SELF_ACTIONS:
+        conversation_id = _positive_id(data, "conversation", client_id=client_id)
+    fields = AGENT_ACTIONS[action]
+    suggestion = data.get("suggestion")
+    if suggestion is not None and not (isinstance(suggestion, str) and UUID.fullmatch(suggestion)):
+        raise ProtocolError(
+            "invalid_suggestion", "suggestion must be a suggestion's id.", client_id=client_id
+        )
+    return AgentCommand(
+        action=action,
+        conversation_id=conversation_id,
+        text=(
+            _text(data, max_text_length=max_text_length, client_id=client_id)
+            if "text" in fields
+            else ""
+        ),
+        client_id=client_id,
+        active=_active(data) if "active" in fields else False,
+        agent_id=(_positive_id(data, "agent", client_id=client_id) if "agent" in fields else None),
+        suggestion=suggestion if action == "message" else None,
+    )
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _decode_object(raw: str, *, max_frame_length: int) -> dict[str, Any]:
     if len(raw) > max_frame_length:
         raise ProtocolError(
             "frame_too_large", f"A frame may hold at most {max_frame_length} characters."
@@ -50,7 +141,10 @@ def decode_visitor_frame(
         raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "A frame must be a JSON object.")
+    return data
 
+
+def _client_id(data: dict[str, Any]) -> str | None:
     client_id = data.get("client_id")
     if client_id is not None and not (
         isinstance(client_id, str) and CLIENT_ID_PATTERN.fullmatch(client_id)
@@ -59,15 +153,27 @@ def decode_visitor_frame(
             "invalid_client_id",
             "client_id must be 1 to 64 letters, digits, '_', '-', '.' or ':'.",
         )
+    return client_id
 
-    frame_type = data.get("type")
-    if frame_type != "message":
+
+def _active(data: dict[str, Any]) -> bool:
+    active = data.get("active")
+    if not isinstance(active, bool):
+        raise ProtocolError("invalid_frame", "active must be true or false.")
+    return active
+
+
+def _positive_id(data: dict[str, Any], field: str, *, client_id: str | None) -> int:
+    value = data.get(field)
+    # bool is an int to Python, not an id to anybody.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise ProtocolError(
-            "unknown_type",
-            f'Unknown frame type {str(frame_type)[:40]!r}: send type "message".',
-            client_id=client_id,
+            "invalid_frame", f"{field} must be a positive whole number.", client_id=client_id
         )
+    return value
 
+
+def _text(data: dict[str, Any], *, max_text_length: int, client_id: str | None) -> str:
     text = data.get("text")
     if not isinstance(text, str):
         raise ProtocolError("invalid_text", "text must be a string.", client_id=client_id)
@@ -84,7 +190,7 @@ def decode_visitor_frame(
         raise ProtocolError(
             "invalid_text", "text holds characters that cannot be stored.", client_id=client_id
         )
-    return VisitorMessage(text=text, client_id=client_id)
+    return text
 
 
 @dataclass(frozen=True)
@@ -139,4 +245,22 @@ def error_frame(code: str, detail: str, *, client_id: str | None = None) -> dict
     frame = {"type": "error", "code": code, "detail": detail}
     if client_id is not None:
         frame["client_id"] = client_id
+    return frame
+
+
+def suggestion_frame(suggestion: Any) -> dict[str, Any]:
+    """The frame for a chat.models.Suggestion (staff only)."""
+    return {
+        "type": "suggestion",
+        "conversation": suggestion.conversation_id,
+        "id": str(suggestion.uid),
+        "text": suggestion.text,
+        "question": str(suggestion.question.uid),
+    }
+
+
+def typing_frame(*, active: bool, sender: dict[str, str] | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "typing", "active": active}
+    if sender is not None:
+        frame["sender"] = sender
     return frame

@@ -1,32 +1,75 @@
 """The one place real-time events leave from. Services call it; nothing else does.
 
 Events are sent after the database transaction that caused them commits, so a
-client is never told about a message that is not stored.
+client is never told about a message that is not stored. Each event carries
+one ready frame; the consumers' ``chat_send`` handlers pass it on as it is.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import groups, protocol
-from .models import Message
+from .models import Message, Suggestion
 
 
-def _group_send(group: str, event: dict) -> None:
+def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
 
-def publish_message(message: Message) -> None:
-    """Show a new message on every connection of its conversation."""
-    event = {"type": "chat.send", "frame": protocol.message_frame(message)}
-    group = groups.conversation_group(message.conversation_id)
-    transaction.on_commit(lambda: _group_send(group, event))
-
-
-def send_to_connection(channel_name: str, frame: dict) -> None:
-    """Send a frame to one connection only (an answer meant for it alone)."""
+def _send_after_commit(group: str, frame: dict[str, Any]) -> None:
     event = {"type": "chat.send", "frame": frame}
-    group = groups.connection_group(channel_name)
     transaction.on_commit(lambda: _group_send(group, event))
+
+
+def publish_message(message: Message) -> None:
+    """Show a new message to the visitor's tabs and to the staff who have it open."""
+    frame = protocol.message_frame(message)
+    _send_after_commit(groups.conversation_group(message.conversation_id), frame)
+    _send_after_commit(
+        groups.conversation_staff_group(message.conversation_id),
+        {**frame, "conversation": message.conversation_id},
+    )
+
+
+def publish_suggestion(suggestion: Suggestion) -> None:
+    """Offer the bot's suggested answer to the staff who have the conversation open."""
+    _send_after_commit(
+        groups.conversation_staff_group(suggestion.conversation_id),
+        protocol.suggestion_frame(suggestion),
+    )
+
+
+def publish_conversation(summary: dict[str, Any]) -> None:
+    """Update one row of every staff console's conversation list."""
+    _send_after_commit(groups.staff_inbox_group(), {"type": "conversation", **summary})
+
+
+def publish_visitor_status(conversation_id: int, status: dict[str, Any]) -> None:
+    """Tell the visitor's tabs who answers now (and whether anybody can)."""
+    _send_after_commit(groups.conversation_group(conversation_id), {"type": "status", **status})
+
+
+def publish_presence(agents: list[dict[str, Any]], *, online: bool) -> None:
+    """Who is present, to staff; whether the chat is online, to every visitor."""
+    _send_after_commit(groups.staff_inbox_group(), {"type": "presence", "agents": agents})
+    _send_after_commit(groups.visitors_group(), {"type": "online", "online": online})
+
+
+def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any]) -> None:
+    """A typing indicator: the visitor's, to staff; an agent's, to the visitor."""
+    if to_staff:
+        group = groups.conversation_staff_group(conversation_id)
+        frame = {**frame, "conversation": conversation_id}
+    else:
+        group = groups.conversation_group(conversation_id)
+    _send_after_commit(group, frame)
+
+
+def send_to_connection(channel_name: str, frame: dict[str, Any]) -> None:
+    """Send a frame to one connection only (an answer meant for it alone)."""
+    _send_after_commit(groups.connection_group(channel_name), frame)

@@ -4,4 +4,5 @@ from . import consumers
 
 websocket_urlpatterns = [
     path("ws/chat/", consumers.VisitorChatConsumer.as_asgi()),
+    path("ws/staff/", consumers.AgentConsoleConsumer.as_asgi()),
 ]

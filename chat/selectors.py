@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from bots.base import PageContext, ProductFacts
-from bots.loading import get_bot
-from bots.selectors import thumbnail_url
+from bots.loading import bot_class, get_bot
+from bots.selectors import agent_online_enabled, thumbnail_url
 
 from . import conf, protocol
-from .models import Message, Product
+from .models import (
+    AgentClient,
+    AgentStatus,
+    ChatSettings,
+    Conversation,
+    LeftMessage,
+    Message,
+    Product,
+    Suggestion,
+)
+
+CHAT_PERMISSION = "chat.chat_with_visitors"
 
 
 def conversation_frames(*, conversation_id: int) -> list[dict[str, Any]]:
@@ -30,6 +44,162 @@ def agent_info() -> dict[str, str]:
         "AgentTitle": bot.title,
         "AgentThumbImagePath": thumbnail_url(bot.thumbnail_path),
     }
+
+
+# --- presence -------------------------------------------------------------------------------
+
+
+def bot_enabled() -> bool:
+    return agent_online_enabled(slug=bot_class().slug)
+
+
+def user_can_chat(user: AbstractBaseUser) -> bool:
+    """Staff whose permissions let them chat with visitors."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(CHAT_PERMISSION)
+    )
+
+
+def chat_agent(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The staff member behind a (lazy) request or socket user, if they may chat."""
+    if user is None or not user_can_chat(user):
+        return None
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def present_agent_ids() -> set[int]:
+    """Staff with a console open (a client that has not expired)."""
+    return set(
+        AgentClient.objects.filter(expires_at__gt=timezone.now()).values_list("user_id", flat=True)
+    )
+
+
+def available_agent_ids() -> set[int]:
+    """Present staff who accept chats: the seed's is_online."""
+    present = present_agent_ids()
+    if not present:
+        return set()
+    declining = set(
+        AgentStatus.objects.filter(user_id__in=present, accepting_chats=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return present - declining
+
+
+def chat_online() -> bool:
+    """Whether somebody answers: the bot, or a person accepting chats."""
+    return bot_enabled() or bool(available_agent_ids())
+
+
+def agent_presence() -> list[dict[str, Any]]:
+    """Every present agent, for the staff consoles."""
+    User = get_user_model()
+    present = present_agent_ids()
+    available = available_agent_ids()
+    users = User.objects.filter(pk__in=present).order_by("pk")
+    return [
+        {**agent_identity(user), "id": user.pk, "accepting": user.pk in available} for user in users
+    ]
+
+
+def agent_identity(user: AbstractBaseUser) -> dict[str, str]:
+    """The name and title visitors see on an agent's messages."""
+    status = AgentStatus.objects.filter(user=user).first()
+    name = user.get_short_name() or user.get_full_name() or user.get_username()
+    return {"name": name, "title": status.title if status else "Support"}
+
+
+def agent_accepting(*, user: AbstractBaseUser) -> bool:
+    status = AgentStatus.objects.filter(user=user).first()
+    return status.accepting_chats if status else True
+
+
+def sidekick_default() -> bool:
+    settings_row = ChatSettings.objects.first()
+    return settings_row.sidekick_default if settings_row else False
+
+
+# --- conversations, as staff see them ---------------------------------------------------------
+
+
+def conversation_get(*, conversation_id: int) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("assigned_agent", "current_product")
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
+def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
+    """One row of the staff console's list."""
+    last = conversation.messages.order_by("-id").first()
+    agent = conversation.assigned_agent
+    product = conversation.current_product
+    return {
+        "id": conversation.pk,
+        "state": conversation.state,
+        "agent": {"id": agent.pk, **agent_identity(agent)} if agent else None,
+        "sidekick": conversation.sidekick,
+        "created_at": conversation.created_at.isoformat(),
+        "last_message_at": conversation.last_message_at.isoformat(),
+        "last_text": last.text[:140] if last else "",
+        "last_role": last.sender_role if last else "",
+        "page": conversation.current_page,
+        "product": (
+            {"id": product.pk, "name": product.name, "url": product.get_absolute_url()}
+            if product
+            else None
+        ),
+    }
+
+
+def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest conversations by activity, newest first."""
+    conversations = Conversation.objects.select_related(
+        "assigned_agent", "current_product"
+    ).order_by("-last_message_at", "-id")[:limit]
+    return [conversation_summary(conversation=c) for c in conversations]
+
+
+def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
+    """What a console shows on opening a conversation: its messages, then the bot's
+    suggestions no agent has sent yet."""
+    frames = [
+        {**frame, "conversation": conversation_id}
+        for frame in conversation_frames(conversation_id=conversation_id)
+    ]
+    suggestions = Suggestion.objects.filter(
+        conversation_id=conversation_id, sent_message__isnull=True
+    ).select_related("question")
+    return frames + [protocol.suggestion_frame(suggestion) for suggestion in suggestions]
+
+
+def suggestion_open(*, conversation_id: int, uid: str) -> Suggestion | None:
+    return Suggestion.objects.filter(
+        conversation_id=conversation_id, uid=uid, sent_message__isnull=True
+    ).first()
+
+
+def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
+    """For the visitor's chat box: who answers, and whether anybody can."""
+    online = chat_online()
+    answering: dict[str, str] | None = None
+    if conversation.state == Conversation.State.AGENT and conversation.assigned_agent:
+        answering = {"role": "agent", **agent_identity(conversation.assigned_agent)}
+    elif (
+        conversation.state == Conversation.State.BOT and bot_enabled() and not conversation.sidekick
+    ):
+        bot = get_bot()
+        answering = {"role": "bot", "name": bot.name, "title": bot.title}
+    return {"state": conversation.state, "online": online, "answering": answering}
+
+
+def left_messages() -> QuerySet[LeftMessage]:
+    return LeftMessage.objects.all()
 
 
 def product_list() -> QuerySet[Product]:

@@ -1,23 +1,69 @@
-"""Writes of the chat: every change to conversations and messages happens here."""
+"""Writes of the chat: every change to conversations and messages happens here.
+
+Who answers a conversation is its ``state``: the bot, nobody yet (waiting for
+a person), one agent, or nobody ever again (closed). Every change of state is
+a conditional UPDATE, so two agents racing for one conversation are decided
+by the database, in whichever process they are served.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bots.base import ReplyKind
 from bots.loading import get_bot
 from bots.services import unanswered_question_record
 
-from . import protocol, realtime, selectors
-from .models import Conversation, Message
+from . import conf, protocol, realtime, selectors
+from .models import AgentClient, AgentStatus, Conversation, LeftMessage, Message, Suggestion
 
 logger = logging.getLogger(__name__)
 
 VISITOR_NAME = "Visitor"
+SYSTEM_NAME = "Chat"
+#: Questions in a row the bot may fail before it calls a person.
+BOT_MISSES_BEFORE_HANDOFF = 2
+
+State = Conversation.State
+TAKEABLE = (State.BOT, State.WAITING)
+
+
+class ChatActionError(Exception):
+    """An agent's request that cannot be carried out; ``code`` and the message say why."""
+
+    code = "not_allowed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConversationTaken(ChatActionError):
+    code = "taken"
+
+
+class NotYourConversation(ChatActionError):
+    code = "not_yours"
+
+
+class ConversationNotFound(ChatActionError):
+    code = "not_found"
+
+
+class AgentUnavailable(ChatActionError):
+    code = "agent_unavailable"
+
+
+class ConversationClosed(Exception):
+    """The visitor wrote to a conversation staff have closed."""
 
 
 @dataclass(frozen=True)
@@ -26,10 +72,14 @@ class VisitorPost:
     duplicate: bool
 
 
+# --- the visitor's side ---------------------------------------------------------------------
+
+
 def conversation_open(
     *, session_key: str, page: str = "", product_id: int | None = None
 ) -> Conversation:
-    """The visitor's open conversation; a new one starts with the bot's greeting.
+    """The visitor's open conversation; a new one starts with the bot's greeting
+    (unless the bot is off, or only suggests in side-kick mode).
 
     Either way it records the page the visitor opened the chat on.
     """
@@ -39,20 +89,28 @@ def conversation_open(
         Conversation.objects.filter(pk=conversation.pk).update(
             current_page=page, current_product_id=product_id
         )
+        _publish_summary(conversation.pk)
         return conversation
-    bot = get_bot()
+    sidekick = selectors.sidekick_default()
+    bot = get_bot() if selectors.bot_enabled() and not sidekick else None
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(
-                session_key=session_key, current_page=page, current_product_id=product_id
+                session_key=session_key,
+                current_page=page,
+                current_product_id=product_id,
+                sidekick=sidekick,
             )
-            _message_create(
-                conversation_id=conversation.pk,
-                role=Message.Role.BOT,
-                name=bot.name,
-                title=bot.title,
-                text=bot.greeting(),
-            )
+            if bot is not None:
+                _message_create(
+                    conversation_id=conversation.pk,
+                    role=Message.Role.BOT,
+                    name=bot.name,
+                    title=bot.title,
+                    text=bot.greeting(),
+                )
+            else:
+                _publish_summary(conversation.pk)
     except IntegrityError:
         # Another tab of the same visitor opened it a moment ago.
         return _open_conversation(session_key)
@@ -68,14 +126,18 @@ def visitor_message_post(
     page: str = "",
     product_id: int | None = None,
 ) -> VisitorPost:
-    """Store a visitor's message and the bot's reply, and show both.
+    """Store a visitor's message and have it answered by whoever answers now.
 
     A resend of a message already stored (same client_id) stores and answers
     nothing: the sending connection alone gets the stored message again as
-    its acknowledgement.
+    its acknowledgement. Raises ConversationClosed (storing nothing) when
+    staff have closed the conversation.
     """
     try:
         with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            if conversation.state == State.CLOSED:
+                raise ConversationClosed
             message = _message_create(
                 conversation_id=conversation_id,
                 role=Message.Role.VISITOR,
@@ -90,14 +152,31 @@ def visitor_message_post(
         realtime.send_to_connection(channel_name, protocol.message_frame(message))
         return VisitorPost(message=message, duplicate=True)
 
-    bot_reply_post(
-        conversation_id=conversation_id,
-        question=message.text,
-        channel_name=channel_name,
-        page=page,
-        product_id=product_id,
-    )
+    # The bot reacts to visitors' messages only, and only in conversations it answers.
+    if conversation.sidekick:
+        bot_suggestion_post(
+            conversation_id=conversation_id, question=message, page=page, product_id=product_id
+        )
+        if conversation.state == State.BOT:
+            conversation_request_person(conversation_id=conversation_id)
+    elif conversation.state == State.BOT:
+        if selectors.bot_enabled():
+            bot_reply_post(
+                conversation_id=conversation_id,
+                question=message.text,
+                channel_name=channel_name,
+                page=page,
+                product_id=product_id,
+            )
+        else:
+            conversation_request_person(conversation_id=conversation_id)
     return VisitorPost(message=message, duplicate=False)
+
+
+def visitor_typing(*, conversation_id: int, active: bool) -> None:
+    realtime.publish_typing(
+        conversation_id, to_staff=True, frame=protocol.typing_frame(active=active)
+    )
 
 
 def bot_reply_post(
@@ -110,7 +189,8 @@ def bot_reply_post(
 ) -> Message | None:
     """Ask the bot and store its answer. A failing bot loses no visitor message.
 
-    A question the bot could not answer is recorded for staff to answer.
+    A question the bot could not answer is recorded for staff to answer; a
+    request for a person, or a second unanswered question in a row, calls one.
     """
     try:
         bot = get_bot()
@@ -127,24 +207,339 @@ def bot_reply_post(
             ),
         )
         return None
-    answer = _message_create(
-        conversation_id=conversation_id,
-        role=Message.Role.BOT,
-        name=bot.name,
-        title=bot.title,
-        text=reply.text,
-    )
+    if reply.kind is ReplyKind.HANDOFF:
+        conversation_request_person(conversation_id=conversation_id)
+        return None
+    with transaction.atomic():
+        # An agent may have taken the conversation while the bot thought.
+        if not (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation_id, state=State.BOT)
+            .exists()
+        ):
+            return None
+        answer = _message_create(
+            conversation_id=conversation_id,
+            role=Message.Role.BOT,
+            name=bot.name,
+            title=bot.title,
+            text=reply.text,
+        )
     if reply.kind is ReplyKind.FALLBACK:
         try:
             unanswered_question_record(agent_slug=bot.slug, text=question, page=page)
         except Exception:
             # Staff's list of unanswered questions must never cost the visitor the reply.
             logger.exception("Could not record an unanswered question")
+        Conversation.objects.filter(pk=conversation_id).update(bot_misses=F("bot_misses") + 1)
+        misses = Conversation.objects.values_list("bot_misses", flat=True).get(pk=conversation_id)
+        if misses >= BOT_MISSES_BEFORE_HANDOFF:
+            conversation_request_person(conversation_id=conversation_id)
+    else:
+        Conversation.objects.filter(pk=conversation_id).update(bot_misses=0)
     return answer
+
+
+def bot_suggestion_post(
+    *, conversation_id: int, question: Message, page: str = "", product_id: int | None = None
+) -> Suggestion | None:
+    """Side-kick mode: the bot's answer, offered to agents only. Nothing when it has none."""
+    try:
+        reply = get_bot().respond(
+            question.text, context=selectors.page_context(page=page, product_id=product_id)
+        )
+    except Exception:
+        logger.exception("The bot failed to suggest in conversation %s", conversation_id)
+        return None
+    if reply.kind in (ReplyKind.FALLBACK, ReplyKind.HANDOFF):
+        return None
+    suggestion = Suggestion.objects.create(
+        conversation_id=conversation_id, question=question, text=reply.text
+    )
+    realtime.publish_suggestion(suggestion)
+    return suggestion
+
+
+def conversation_request_person(*, conversation_id: int) -> bool:
+    """The visitor needs a person: wait for one if anybody is there, else offer to
+    leave a message. True when the conversation now waits for a person."""
+    if not selectors.available_agent_ids():
+        Conversation.objects.filter(pk=conversation_id).update(bot_misses=0)
+        _system_message(
+            conversation_id,
+            "Nobody from the team is available to chat right now. Leave your email and "
+            "a message, and we will get back to you.",
+        )
+        realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+        return False
+    waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
+        state=State.WAITING, bot_misses=0
+    )
+    if waiting:
+        _system_message(
+            conversation_id,
+            "I've asked someone from the team to join. They will be with you shortly.",
+        )
+        _publish_status(conversation_id)
+    return bool(waiting)
+
+
+def left_message_create(
+    *, name: str, email: str, text: str, session_key: str = "", page: str = ""
+) -> LeftMessage:
+    """Keep what a visitor left for staff while nobody could chat."""
+    conversation = _open_conversation(session_key) if session_key else None
+    return LeftMessage.objects.create(
+        name=name,
+        email=email,
+        text=text,
+        session_key=session_key,
+        conversation=conversation,
+        page=page,
+    )
+
+
+# --- the staff side ---------------------------------------------------------------------------
+
+
+def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conversation:
+    """Make the conversation ``user``'s: the bot stops answering in it.
+
+    Raises ConversationTaken when another agent got it first (the seed's 404).
+    """
+    with transaction.atomic():
+        taken = Conversation.objects.filter(
+            pk=conversation_id, state__in=TAKEABLE, assigned_agent__isnull=True
+        ).update(state=State.AGENT, assigned_agent=user, bot_misses=0)
+        if not taken:
+            conversation = _conversation_or_error(conversation_id)
+            if conversation.assigned_agent_id == user.pk:
+                return conversation
+            if conversation.state == State.CLOSED:
+                raise ConversationTaken("This conversation is closed.")
+            raise ConversationTaken(
+                "Someone else joined this conversation first: it is theirs now."
+            )
+        identity = selectors.agent_identity(user)
+        _system_message(
+            conversation_id,
+            f"{identity['name']} ({identity['title']}) joined and is answering now.",
+        )
+        _publish_status(conversation_id)
+    return _conversation_or_error(conversation_id)
+
+
+def agent_message_post(
+    *,
+    conversation_id: int,
+    user: AbstractBaseUser,
+    text: str,
+    client_id: str | None = None,
+    suggestion: str | None = None,
+    channel_name: str = "",
+) -> VisitorPost:
+    """Store an agent's message to the visitor, in a conversation that is theirs.
+
+    ``suggestion`` names the bot suggestion it sends (as written or edited);
+    a suggestion is sent once. A resend (same client_id) stores nothing.
+    """
+    identity = selectors.agent_identity(user)
+    try:
+        with transaction.atomic():
+            conversation = (
+                Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+            )
+            if conversation is None:
+                raise ConversationNotFound("There is no such conversation.")
+            if conversation.state != State.AGENT or conversation.assigned_agent_id != user.pk:
+                raise NotYourConversation("Take this conversation before writing in it.")
+            message = _message_create(
+                conversation_id=conversation_id,
+                role=Message.Role.AGENT,
+                name=identity["name"],
+                title=identity["title"],
+                text=text,
+                client_id=client_id,
+            )
+            if suggestion is not None:
+                Suggestion.objects.filter(
+                    conversation_id=conversation_id, uid=suggestion, sent_message__isnull=True
+                ).update(sent_message=message)
+    except IntegrityError:
+        if client_id is None:
+            raise
+        message = Message.objects.get(conversation_id=conversation_id, client_id=client_id)
+        if channel_name:
+            realtime.send_to_connection(
+                channel_name, {**protocol.message_frame(message), "conversation": conversation_id}
+            )
+        return VisitorPost(message=message, duplicate=True)
+    return VisitorPost(message=message, duplicate=False)
+
+
+def agent_typing(*, conversation_id: int, user: AbstractBaseUser, active: bool) -> None:
+    """Show the visitor that their agent types; only the conversation's own agent does."""
+    if not Conversation.objects.filter(
+        pk=conversation_id, state=State.AGENT, assigned_agent=user
+    ).exists():
+        raise NotYourConversation("Take this conversation before writing in it.")
+    sender = {"role": "agent", **selectors.agent_identity(user)}
+    realtime.publish_typing(
+        conversation_id, to_staff=False, frame=protocol.typing_frame(active=active, sender=sender)
+    )
+
+
+def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> None:
+    """Give the conversation back to the bot (or, with the bot off or in side-kick
+    mode, back to the queue of conversations waiting for a person)."""
+    bot_answers = selectors.bot_enabled()
+    conversation = _conversation_or_error(conversation_id)
+    new_state = State.BOT if bot_answers and not conversation.sidekick else State.WAITING
+    with transaction.atomic():
+        changed = Conversation.objects.filter(
+            pk=conversation_id, state=State.AGENT, assigned_agent=user
+        ).update(state=new_state, assigned_agent=None, bot_misses=0)
+        if not changed:
+            raise NotYourConversation("Only the agent answering a conversation can hand it back.")
+        name = selectors.agent_identity(user)["name"]
+        if new_state == State.BOT:
+            bot = get_bot()
+            text = f"{name} handed the chat back to {bot.name}, who is answering again."
+        else:
+            text = f"{name} left the chat. Someone else from the team will answer."
+        _system_message(conversation_id, text)
+        _publish_status(conversation_id)
+
+
+def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_user_id: int) -> None:
+    """Pass the conversation to another agent who is present and may chat."""
+    target = get_user_model().objects.filter(pk=to_user_id).first()
+    if (
+        target is None
+        or target.pk == user.pk
+        or not selectors.user_can_chat(target)
+        or target.pk not in selectors.present_agent_ids()
+    ):
+        raise AgentUnavailable("Transfer to another agent who has the console open.")
+    with transaction.atomic():
+        changed = Conversation.objects.filter(
+            pk=conversation_id, state=State.AGENT, assigned_agent=user
+        ).update(assigned_agent=target)
+        if not changed:
+            raise NotYourConversation("Only the agent answering a conversation can transfer it.")
+        source = selectors.agent_identity(user)
+        dest = selectors.agent_identity(target)
+        _system_message(
+            conversation_id,
+            f"{source['name']} passed the chat to {dest['name']} ({dest['title']}), "
+            "who is answering now.",
+        )
+        _publish_status(conversation_id)
+
+
+def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
+    """End the conversation; the visitor's next message starts a new one.
+
+    An agent closes their own conversations and ones no agent has.
+    """
+    with transaction.atomic():
+        closed = (
+            Conversation.objects.filter(pk=conversation_id)
+            .exclude(state=State.CLOSED)
+            .filter(Q(assigned_agent__isnull=True) | Q(assigned_agent=user))
+            .update(state=State.CLOSED, closed_at=timezone.now())
+        )
+        if not closed:
+            conversation = _conversation_or_error(conversation_id)
+            if conversation.state == State.CLOSED:
+                return
+            raise NotYourConversation("Another agent is answering this conversation.")
+        name = selectors.agent_identity(user)["name"]
+        _system_message(
+            conversation_id, f"{name} closed this chat. Write again any time to start a new one."
+        )
+        _publish_status(conversation_id)
+
+
+def conversation_set_sidekick(
+    *, conversation_id: int, user: AbstractBaseUser, active: bool
+) -> None:
+    """Switch side-kick mode for one conversation."""
+    changed = (
+        Conversation.objects.filter(pk=conversation_id)
+        .exclude(state=State.CLOSED)
+        .update(sidekick=active)
+    )
+    if not changed:
+        raise ConversationNotFound("There is no such open conversation.")
+    _publish_status(conversation_id)
+
+
+# --- presence ---------------------------------------------------------------------------------
+
+
+def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
+    """Register or renew one console of ``user`` (the seed's user client): the agent is
+    present until it expires, ``CHAT_PRESENCE_EXPIRES_IN`` seconds from now."""
+    expires_at = timezone.now() + timedelta(seconds=conf.get("CHAT_PRESENCE_EXPIRES_IN"))
+    was_present = user.pk in selectors.present_agent_ids()
+    client, _ = AgentClient.objects.update_or_create(
+        key=key, defaults={"user": user, "expires_at": expires_at}
+    )
+    AgentStatus.objects.get_or_create(user=user)
+    if not was_present:
+        _publish_presence()
+    return client
+
+
+def agent_client_remove(*, key: str) -> None:
+    """A console closed: its agent is absent once no other console of theirs is open."""
+    AgentClient.objects.filter(key=key).delete()
+    AgentClient.objects.filter(expires_at__lte=timezone.now()).delete()
+    _publish_presence()
+
+
+def agent_accepting_set(*, user: AbstractBaseUser, accepting: bool) -> None:
+    """The seed's is_online_enabled for people: whether they take new chats."""
+    AgentStatus.objects.update_or_create(user=user, defaults={"accepting_chats": accepting})
+    _publish_presence()
+
+
+# --- inside -----------------------------------------------------------------------------------
 
 
 def _open_conversation(session_key: str) -> Conversation | None:
     return Conversation.objects.filter(session_key=session_key, closed_at__isnull=True).first()
+
+
+def _conversation_or_error(conversation_id: int) -> Conversation:
+    conversation = selectors.conversation_get(conversation_id=conversation_id)
+    if conversation is None:
+        raise ConversationNotFound("There is no such conversation.")
+    return conversation
+
+
+def _system_message(conversation_id: int, text: str) -> Message:
+    return _message_create(
+        conversation_id=conversation_id, role=Message.Role.SYSTEM, name=SYSTEM_NAME, text=text
+    )
+
+
+def _publish_status(conversation_id: int) -> None:
+    conversation = _conversation_or_error(conversation_id)
+    realtime.publish_visitor_status(
+        conversation_id, selectors.visitor_status(conversation=conversation)
+    )
+    realtime.publish_conversation(selectors.conversation_summary(conversation=conversation))
+
+
+def _publish_summary(conversation_id: int) -> None:
+    conversation = _conversation_or_error(conversation_id)
+    realtime.publish_conversation(selectors.conversation_summary(conversation=conversation))
+
+
+def _publish_presence() -> None:
+    realtime.publish_presence(selectors.agent_presence(), online=selectors.chat_online())
 
 
 def _message_create(
@@ -168,4 +563,5 @@ def _message_create(
     )
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
     realtime.publish_message(message)
+    _publish_summary(conversation_id)
     return message

@@ -1,9 +1,13 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
-from . import selectors
+from . import conf, selectors, services
+from .forms import LeftMessageForm
 
 
 class ChatPageMixin:
@@ -36,3 +40,33 @@ class ProductDetailView(ChatPageMixin, DetailView):
 @never_cache
 def agent_info(request: HttpRequest) -> JsonResponse:
     return JsonResponse(selectors.agent_info())
+
+
+@require_GET
+@never_cache
+def chat_status(request: HttpRequest) -> JsonResponse:
+    """Whether anybody answers the chat now: the launcher shows it before any socket opens."""
+    return JsonResponse({"online": selectors.chat_online()})
+
+
+@require_POST
+def leave_message(request: HttpRequest) -> JsonResponse:
+    """Keep a visitor's message for staff; field errors come back as JSON, status 400."""
+    form = LeftMessageForm(request.POST, max_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"))
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    services.left_message_create(
+        **form.cleaned_data,
+        session_key=request.session.session_key or "",
+        page=request.POST.get("page", "")[:300],
+    )
+    return JsonResponse({"ok": True}, status=201)
+
+
+@staff_member_required
+@never_cache
+def staff_console(request: HttpRequest) -> HttpResponse:
+    """The agents' console; its socket (/ws/staff/) does the rest."""
+    if not selectors.user_can_chat(request.user):
+        raise PermissionDenied("You do not have the permission to chat with visitors.")
+    return render(request, "staff/console.html", {"left_messages": selectors.left_messages()[:50]})

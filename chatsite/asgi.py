@@ -8,9 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
@@ -18,9 +18,10 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # A page on another site must not open a chat on ours: the Origin of
-        # the handshake has to be one of ALLOWED_HOSTS.
+        # the handshake has to be one of ALLOWED_HOSTS. Sessions find the
+        # visitor's conversation; auth finds the staff member of a console.
         "websocket": AllowedHostsOriginValidator(
-            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

@@ -28,6 +28,8 @@ async def connect(session_key):
     communicator = visitor_communicator(session_key)
     connected, _ = await communicator.connect()
     assert connected
+    status = await communicator.receive_json_from(TIMEOUT)
+    assert status["type"] == "status"
     return communicator
 
 
@@ -283,6 +285,7 @@ async def connect_on_page(session_key, page, product_id=None):
     path = f"/ws/chat/?page={page}" + (f"&product={product_id}" if product_id else "")
     communicator = visitor_communicator(session_key, path=path)
     assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from(TIMEOUT))["type"] == "status"
     await communicator.receive_json_from(TIMEOUT)
     return communicator
 

@@ -60,6 +60,7 @@ async def test_the_chat_runs_on_the_redis_layer(redis_layer_settings):
     bob = visitor_communicator(bob_key)
     for communicator in (alice_tab_one, alice_tab_two, bob):
         assert (await communicator.connect(TIMEOUT))[0]
+        assert (await communicator.receive_json_from(TIMEOUT))["type"] == "status"
         assert (await communicator.receive_json_from(TIMEOUT))["sender"]["role"] == "bot"
 
     await alice_tab_one.send_json_to(

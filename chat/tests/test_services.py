@@ -8,11 +8,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(monkeypatch):
-    """Real-time events the services emit, captured instead of sent."""
+    """Real-time events the services emit to visitors, captured instead of sent."""
     events = []
-    monkeypatch.setattr(
-        "chat.realtime._group_send", lambda group, event: events.append((group, event))
-    )
+
+    def capture(group, event):
+        if not group.startswith("chat.staff") and not group.endswith(".staff"):
+            events.append((group, event))
+
+    monkeypatch.setattr("chat.realtime._group_send", capture)
     return events
 
 

@@ -79,11 +79,11 @@ class ServerProcess:
     ``REDIS_URL`` (if set) is passed through unchanged via ``os.environ``.
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None):
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None, *, name: str = "server"):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "server.log"
+        self.log_path = workdir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.env = dict(os.environ)
         # Let manage.py / asgi.py pick the real settings, whatever pytest configured.

@@ -6,4 +6,4 @@ class ChatConfig(AppConfig):
     verbose_name = "Shop and live chat"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, signals  # noqa: F401  (registers the checks and receivers)

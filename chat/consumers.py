@@ -19,13 +19,32 @@ from . import conf, groups, protocol, selectors, services
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
 FORBIDDEN_CLOSE_CODE = 4003
+# Frames a history replay holds, each with its own "id".
+REPLAYED_TYPES = frozenset({"message", "suggestion"})
+# Frames about the one conversation a console has open.
+OPEN_CONVERSATION_TYPES = frozenset({"message", "suggestion", "typing"})
 
 
 class FrameConsumer(AsyncWebsocketConsumer):
-    """JSON frames in and out; events from the channel layer passed on as they are."""
+    """JSON frames in and out; events from the channel layer passed on as they are.
+
+    A connection joins a group before it reads the history it replays, so that
+    nothing stored in between is missed; what was stored in between then comes
+    twice, in the history and live. ``replayed`` holds the ids the history
+    held, and the live copy of those is dropped: each message is shown once.
+    """
+
+    replayed: frozenset[str] = frozenset()
 
     async def chat_send(self, event: dict) -> None:
-        await self.send_frame(event["frame"])
+        frame = event["frame"]
+        if not event.get("direct") and not self.wanted(frame):
+            return
+        await self.send_frame(frame)
+
+    def wanted(self, frame: dict[str, Any]) -> bool:
+        """Whether a frame broadcast to a group this connection is in is new to it."""
+        return not (frame.get("type") in REPLAYED_TYPES and frame.get("id") in self.replayed)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame))
@@ -77,6 +96,7 @@ class VisitorChatConsumer(FrameConsumer):
             groups.visitors_group(),
         )
         status, history = await database_sync_to_async(self._status_and_history)()
+        self.replayed = frozenset(frame["id"] for frame in history)
         await self.send_frame({"type": "status", **status})
         for frame in history:
             await self.send_frame(frame)
@@ -134,6 +154,15 @@ class AgentConsoleConsumer(FrameConsumer):
     """A staff console: the live conversation list, one open conversation, presence."""
 
     open_conversation: int | None = None
+
+    def wanted(self, frame: dict[str, Any]) -> bool:
+        # Events of a conversation the console has just closed may still be on their way.
+        if (
+            frame.get("type") in OPEN_CONVERSATION_TYPES
+            and frame.get("conversation", self.open_conversation) != self.open_conversation
+        ):
+            return False
+        return super().wanted(frame)
 
     async def connect(self) -> None:
         await self.accept()
@@ -230,11 +259,9 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def open(self, conversation_id: int) -> None:
         """Show one conversation: its history, then its live messages and suggestions."""
-        if self.open_conversation is not None:
-            await self.leave(groups.conversation_staff_group(self.open_conversation))
-        self.open_conversation = None
         summary = await database_sync_to_async(self._summary)(conversation_id)
         if summary is None:
+            # The conversation on screen stays open and live.
             await self.send_frame(
                 {
                     **protocol.error_frame("not_found", "There is no such conversation."),
@@ -242,12 +269,17 @@ class AgentConsoleConsumer(FrameConsumer):
                 }
             )
             return
+        if self.open_conversation is not None:
+            await self.leave(groups.conversation_staff_group(self.open_conversation))
+        self.open_conversation = None
+        self.replayed = frozenset()
         # Join before reading, as the visitor does: nothing falls in between.
         await self.join(groups.conversation_staff_group(conversation_id))
         self.open_conversation = conversation_id
         frames = await database_sync_to_async(selectors.conversation_staff_frames)(
             conversation_id=conversation_id
         )
+        self.replayed = frozenset(frame["id"] for frame in frames)
         await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})
 
     def _summary(self, conversation_id: int) -> dict[str, Any] | None:

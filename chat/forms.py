@@ -1,10 +1,16 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 
+from . import conf
 from .models import LeftMessage
 
 
 class LeftMessageForm(forms.ModelForm):
-    """ "Leave a message", for when nobody is there to chat."""
+    """ "Leave a message", for when nobody is there to chat.
+
+    The text's limit is the chat's own (CHAT_MAX_MESSAGE_LENGTH unless the caller
+    says otherwise): what may not be sent in the chat may not be left either.
+    """
 
     class Meta:
         model = LeftMessage
@@ -12,10 +18,13 @@ class LeftMessageForm(forms.ModelForm):
         labels = {"text": "Message"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, max_length: int, **kwargs) -> None:
+    def __init__(self, *args, max_length: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].max_length = max_length
-        self.fields["text"].validators.append(
-            forms.fields.validators.MaxLengthValidator(max_length)
-        )
-        self.fields["text"].strip = True
+        if max_length is None:
+            max_length = conf.get("CHAT_MAX_MESSAGE_LENGTH")
+        text = self.fields["text"]
+        text.strip = True
+        text.max_length = max_length
+        # CharField adds its length validator only when built; this one is built already.
+        text.validators.append(MaxLengthValidator(max_length))
+        text.widget.attrs["maxlength"] = str(max_length)

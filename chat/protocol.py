@@ -97,7 +97,8 @@ def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int)
     data = _decode_object(raw, max_frame_length=max_frame_length)
     client_id = _client_id(data)
     action = data.get("type")
-    if action not in AGENT_ACTIONS:
+    # Not `in` alone: a list or an object as the type is unhashable.
+    if not isinstance(action, str) or action not in AGENT_ACTIONS:
         raise ProtocolError(
             "unknown_type",
             f"Unknown frame type {str(action)[:40]!r}: send one of {', '.join(AGENT_ACTIONS)}.",
@@ -226,8 +227,12 @@ def _encodes_as_utf8(text: str) -> bool:
     return True
 
 
-def message_frame(message: Any) -> dict[str, Any]:
-    """The frame for a stored chat.models.Message."""
+def message_frame(message: Any, *, for_visitor: bool = False) -> dict[str, Any]:
+    """The frame for a stored chat.models.Message.
+
+    ``client_id`` lets the sender's page recognise its own message; a visitor is
+    not shown the ids of other senders' messages (an agent's console's ids).
+    """
     sender = {"role": message.sender_role, "name": message.sender_name}
     if message.sender_title:
         sender["title"] = message.sender_title
@@ -237,7 +242,9 @@ def message_frame(message: Any) -> dict[str, Any]:
         "sender": sender,
         "text": message.text,
         "sent_at": message.sent_at.isoformat(),
-        "client_id": message.client_id,
+        "client_id": (
+            message.client_id if not for_visitor or message.sender_role == "visitor" else None
+        ),
     }
 
 

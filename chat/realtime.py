@@ -1,8 +1,13 @@
 """The one place real-time events leave from. Services call it; nothing else does.
 
 Events are sent after the database transaction that caused them commits, so a
-client is never told about a message that is not stored. Each event carries
-one ready frame; the consumers' ``chat_send`` handlers pass it on as it is.
+client is never told about a message that is not stored; a rolled-back
+transaction sends nothing. Sending is best effort: the change is stored by
+then, a failing channel layer is logged, and a client that missed an event
+finds the change in the history when it reconnects. Each event carries one
+ready frame; the consumers' ``chat_send`` handlers pass it on as it is.
+Events for one connection only are marked ``direct``: they answer that
+connection, and a consumer never drops them as already shown.
 """
 
 from __future__ import annotations
@@ -21,18 +26,23 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
 
-def _send_after_commit(group: str, frame: dict[str, Any]) -> None:
-    event = {"type": "chat.send", "frame": frame}
-    transaction.on_commit(lambda: _group_send(group, event))
+def _send_after_commit(group: str, frame: dict[str, Any], *, direct: bool = False) -> None:
+    event: dict[str, Any] = {"type": "chat.send", "frame": frame}
+    if direct:
+        event["direct"] = True
+    # robust: a failing layer must not fail the service whose change is already stored.
+    transaction.on_commit(lambda: _group_send(group, event), robust=True)
 
 
 def publish_message(message: Message) -> None:
     """Show a new message to the visitor's tabs and to the staff who have it open."""
-    frame = protocol.message_frame(message)
-    _send_after_commit(groups.conversation_group(message.conversation_id), frame)
+    _send_after_commit(
+        groups.conversation_group(message.conversation_id),
+        protocol.message_frame(message, for_visitor=True),
+    )
     _send_after_commit(
         groups.conversation_staff_group(message.conversation_id),
-        {**frame, "conversation": message.conversation_id},
+        {**protocol.message_frame(message), "conversation": message.conversation_id},
     )
 
 
@@ -72,4 +82,4 @@ def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any
 
 def send_to_connection(channel_name: str, frame: dict[str, Any]) -> None:
     """Send a frame to one connection only (an answer meant for it alone)."""
-    _send_after_commit(groups.connection_group(channel_name), frame)
+    _send_after_commit(groups.connection_group(channel_name), frame, direct=True)

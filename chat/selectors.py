@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from bots.base import PageContext, ProductFacts
@@ -28,12 +29,15 @@ from .models import (
 CHAT_PERMISSION = "chat.chat_with_visitors"
 
 
-def conversation_frames(*, conversation_id: int) -> list[dict[str, Any]]:
-    """The conversation's latest messages as frames, oldest first."""
+def conversation_frames(*, conversation_id: int, for_visitor: bool = True) -> list[dict[str, Any]]:
+    """The conversation's latest messages as frames, oldest first (as the visitor sees
+    them, unless ``for_visitor`` is False)."""
     latest = Message.objects.filter(conversation_id=conversation_id).order_by("-id")[
         : conf.get("CHAT_HISTORY_LIMIT")
     ]
-    return [protocol.message_frame(message) for message in reversed(latest)]
+    return [
+        protocol.message_frame(message, for_visitor=for_visitor) for message in reversed(latest)
+    ]
 
 
 def agent_info() -> dict[str, str]:
@@ -100,7 +104,7 @@ def agent_presence() -> list[dict[str, Any]]:
     User = get_user_model()
     present = present_agent_ids()
     available = available_agent_ids()
-    users = User.objects.filter(pk__in=present).order_by("pk")
+    users = User.objects.filter(pk__in=present).select_related("chat_agent").order_by("pk")
     return [
         {**agent_identity(user), "id": user.pk, "accepting": user.pk in available} for user in users
     ]
@@ -108,9 +112,18 @@ def agent_presence() -> list[dict[str, Any]]:
 
 def agent_identity(user: AbstractBaseUser) -> dict[str, str]:
     """The name and title visitors see on an agent's messages."""
-    status = AgentStatus.objects.filter(user=user).first()
+    status = _agent_status(user)
     name = user.get_short_name() or user.get_full_name() or user.get_username()
     return {"name": name, "title": status.title if status else "Support"}
+
+
+def _agent_status(user: AbstractBaseUser) -> AgentStatus | None:
+    """The user's AgentStatus: the one fetched along with the user (select_related
+    "chat_agent"), else read now (a long-lived user object never answers stale)."""
+    relation = AgentStatus._meta.get_field("user").remote_field
+    if relation.is_cached(user):
+        return relation.get_cached_value(user)
+    return AgentStatus.objects.filter(user=user).first()
 
 
 def agent_accepting(*, user: AbstractBaseUser) -> bool:
@@ -126,17 +139,34 @@ def sidekick_default() -> bool:
 # --- conversations, as staff see them ---------------------------------------------------------
 
 
-def conversation_get(*, conversation_id: int) -> Conversation | None:
-    return (
-        Conversation.objects.select_related("assigned_agent", "current_product")
-        .filter(pk=conversation_id)
-        .first()
+SUMMARY_TEXT_LENGTH = 140
+
+
+def _conversations() -> QuerySet[Conversation]:
+    """Conversations with what their summaries need, in one query."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    return Conversation.objects.select_related(
+        "assigned_agent__chat_agent", "current_product"
+    ).annotate(
+        last_text=Subquery(
+            last.annotate(start=Left("text", SUMMARY_TEXT_LENGTH)).values("start")[:1]
+        ),
+        last_role=Subquery(last.values("sender_role")[:1]),
     )
+
+
+def conversation_get(*, conversation_id: int) -> Conversation | None:
+    return _conversations().filter(pk=conversation_id).first()
 
 
 def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
     """One row of the staff console's list."""
-    last = conversation.messages.order_by("-id").first()
+    if hasattr(conversation, "last_role"):
+        last_text, last_role = conversation.last_text or "", conversation.last_role or ""
+    else:  # not read by _conversations()
+        last = conversation.messages.order_by("-id").first()
+        last_text = last.text[:SUMMARY_TEXT_LENGTH] if last else ""
+        last_role = last.sender_role if last else ""
     agent = conversation.assigned_agent
     product = conversation.current_product
     return {
@@ -146,8 +176,8 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
         "sidekick": conversation.sidekick,
         "created_at": conversation.created_at.isoformat(),
         "last_message_at": conversation.last_message_at.isoformat(),
-        "last_text": last.text[:140] if last else "",
-        "last_role": last.sender_role if last else "",
+        "last_text": last_text,
+        "last_role": last_role,
         "page": conversation.current_page,
         "product": (
             {"id": product.pk, "name": product.name, "url": product.get_absolute_url()}
@@ -159,9 +189,7 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
 
 def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
     """The newest conversations by activity, newest first."""
-    conversations = Conversation.objects.select_related(
-        "assigned_agent", "current_product"
-    ).order_by("-last_message_at", "-id")[:limit]
+    conversations = _conversations().order_by("-last_message_at", "-id")[:limit]
     return [conversation_summary(conversation=c) for c in conversations]
 
 
@@ -170,7 +198,7 @@ def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
     suggestions no agent has sent yet."""
     frames = [
         {**frame, "conversation": conversation_id}
-        for frame in conversation_frames(conversation_id=conversation_id)
+        for frame in conversation_frames(conversation_id=conversation_id, for_visitor=False)
     ]
     suggestions = Suggestion.objects.filter(
         conversation_id=conversation_id, sent_message__isnull=True

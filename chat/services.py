@@ -31,6 +31,10 @@ VISITOR_NAME = "Visitor"
 SYSTEM_NAME = "Chat"
 #: Questions in a row the bot may fail before it calls a person.
 BOT_MISSES_BEFORE_HANDOFF = 2
+NOBODY_AVAILABLE = (
+    "Nobody from the team is available to chat right now. Leave your email and "
+    "a message, and we will get back to you."
+)
 
 State = Conversation.State
 TAKEABLE = (State.BOT, State.WAITING)
@@ -60,6 +64,12 @@ class ConversationNotFound(ChatActionError):
 
 class AgentUnavailable(ChatActionError):
     code = "agent_unavailable"
+
+
+class ConversationNotOpen(ChatActionError):
+    """The conversation is closed: nobody can take it any more."""
+
+    code = "closed"
 
 
 class ConversationClosed(Exception):
@@ -146,10 +156,20 @@ def visitor_message_post(
                 client_id=client_id,
             )
     except IntegrityError:
-        if client_id is None:
+        # A resend, or the same message sent from two tabs at once: the database's
+        # unique constraint on (conversation, client_id) let one of them in.
+        message = (
+            Message.objects.filter(
+                conversation_id=conversation_id,
+                client_id=client_id,
+                sender_role=Message.Role.VISITOR,
+            ).first()
+            if client_id is not None
+            else None
+        )
+        if message is None:
             raise
-        message = Message.objects.get(conversation_id=conversation_id, client_id=client_id)
-        realtime.send_to_connection(channel_name, protocol.message_frame(message))
+        realtime.send_to_connection(channel_name, protocol.message_frame(message, for_visitor=True))
         return VisitorPost(message=message, duplicate=True)
 
     # The bot reacts to visitors' messages only, and only in conversations it answers.
@@ -211,10 +231,11 @@ def bot_reply_post(
         conversation_request_person(conversation_id=conversation_id)
         return None
     with transaction.atomic():
-        # An agent may have taken the conversation while the bot thought.
+        # An agent may have taken the conversation (or switched on side-kick mode)
+        # while the bot thought.
         if not (
             Conversation.objects.select_for_update()
-            .filter(pk=conversation_id, state=State.BOT)
+            .filter(pk=conversation_id, state=State.BOT, sidekick=False)
             .exists()
         ):
             return None
@@ -264,23 +285,25 @@ def conversation_request_person(*, conversation_id: int) -> bool:
     """The visitor needs a person: wait for one if anybody is there, else offer to
     leave a message. True when the conversation now waits for a person."""
     if not selectors.available_agent_ids():
-        Conversation.objects.filter(pk=conversation_id).update(bot_misses=0)
-        _system_message(
-            conversation_id,
-            "Nobody from the team is available to chat right now. Leave your email and "
-            "a message, and we will get back to you.",
-        )
-        realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+        # Only a conversation nobody answers yet: one an agent took meanwhile is answered.
+        with transaction.atomic():
+            offered = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
+                bot_misses=0
+            )
+            if offered:
+                _system_message(conversation_id, NOBODY_AVAILABLE)
+                realtime.publish_visitor_status(conversation_id, {"leave_message": True})
         return False
-    waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
-        state=State.WAITING, bot_misses=0
-    )
-    if waiting:
-        _system_message(
-            conversation_id,
-            "I've asked someone from the team to join. They will be with you shortly.",
+    with transaction.atomic():
+        waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
+            state=State.WAITING, bot_misses=0
         )
-        _publish_status(conversation_id)
+        if waiting:
+            _system_message(
+                conversation_id,
+                "I've asked someone from the team to join. They will be with you shortly.",
+            )
+            _publish_status(conversation_id)
     return bool(waiting)
 
 
@@ -305,7 +328,9 @@ def left_message_create(
 def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conversation:
     """Make the conversation ``user``'s: the bot stops answering in it.
 
-    Raises ConversationTaken when another agent got it first (the seed's 404).
+    Raises ConversationTaken when another agent got it first (the seed's 404),
+    ConversationNotOpen when it is closed. Taking one's own conversation again
+    changes nothing.
     """
     with transaction.atomic():
         taken = Conversation.objects.filter(
@@ -313,10 +338,10 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
         ).update(state=State.AGENT, assigned_agent=user, bot_misses=0)
         if not taken:
             conversation = _conversation_or_error(conversation_id)
+            if conversation.state == State.CLOSED:
+                raise ConversationNotOpen("This conversation is closed.")
             if conversation.assigned_agent_id == user.pk:
                 return conversation
-            if conversation.state == State.CLOSED:
-                raise ConversationTaken("This conversation is closed.")
             raise ConversationTaken(
                 "Someone else joined this conversation first: it is theirs now."
             )
@@ -351,6 +376,11 @@ def agent_message_post(
             )
             if conversation is None:
                 raise ConversationNotFound("There is no such conversation.")
+            stored = _agent_resend(conversation_id=conversation_id, client_id=client_id)
+            if stored is not None:
+                # Already stored (the answer was lost, say): acknowledged even if the
+                # conversation has been handed on since, so the console does not resend.
+                return _agent_duplicate(stored, channel_name=channel_name)
             if conversation.state != State.AGENT or conversation.assigned_agent_id != user.pk:
                 raise NotYourConversation("Take this conversation before writing in it.")
             message = _message_create(
@@ -366,15 +396,32 @@ def agent_message_post(
                     conversation_id=conversation_id, uid=suggestion, sent_message__isnull=True
                 ).update(sent_message=message)
     except IntegrityError:
-        if client_id is None:
-            raise
-        message = Message.objects.get(conversation_id=conversation_id, client_id=client_id)
-        if channel_name:
-            realtime.send_to_connection(
-                channel_name, {**protocol.message_frame(message), "conversation": conversation_id}
-            )
-        return VisitorPost(message=message, duplicate=True)
+        # The same message, sent twice at once (SQLite does not lock rows).
+        stored = _agent_resend(conversation_id=conversation_id, client_id=client_id)
+        if stored is None:
+            raise ChatActionError(
+                "This client_id is taken by another message of the conversation: "
+                "send the message with a new one."
+            ) from None
+        return _agent_duplicate(stored, channel_name=channel_name)
     return VisitorPost(message=message, duplicate=False)
+
+
+def _agent_resend(*, conversation_id: int, client_id: str | None) -> Message | None:
+    if client_id is None:
+        return None
+    return Message.objects.filter(
+        conversation_id=conversation_id, client_id=client_id, sender_role=Message.Role.AGENT
+    ).first()
+
+
+def _agent_duplicate(message: Message, *, channel_name: str) -> VisitorPost:
+    if channel_name:
+        realtime.send_to_connection(
+            channel_name,
+            {**protocol.message_frame(message), "conversation": message.conversation_id},
+        )
+    return VisitorPost(message=message, duplicate=True)
 
 
 def agent_typing(*, conversation_id: int, user: AbstractBaseUser, active: bool) -> None:
@@ -402,13 +449,19 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
         if not changed:
             raise NotYourConversation("Only the agent answering a conversation can hand it back.")
         name = selectors.agent_identity(user)["name"]
+        nobody = False
         if new_state == State.BOT:
             bot = get_bot()
             text = f"{name} handed the chat back to {bot.name}, who is answering again."
-        else:
+        elif selectors.available_agent_ids() - {user.pk}:
             text = f"{name} left the chat. Someone else from the team will answer."
+        else:
+            nobody = True
+            text = f"{name} left the chat. {NOBODY_AVAILABLE}"
         _system_message(conversation_id, text)
         _publish_status(conversation_id)
+        if nobody:
+            realtime.publish_visitor_status(conversation_id, {"leave_message": True})
 
 
 def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_user_id: int) -> None:
@@ -480,15 +533,21 @@ def conversation_set_sidekick(
 
 def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
     """Register or renew one console of ``user`` (the seed's user client): the agent is
-    present until it expires, ``CHAT_PRESENCE_EXPIRES_IN`` seconds from now."""
-    expires_at = timezone.now() + timedelta(seconds=conf.get("CHAT_PRESENCE_EXPIRES_IN"))
+    present until it expires, ``CHAT_PRESENCE_EXPIRES_IN`` seconds from now.
+
+    Every renewal also sweeps away consoles that expired without closing (a
+    crashed browser, a lost network): the others are told they are gone.
+    """
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=conf.get("CHAT_PRESENCE_EXPIRES_IN"))
     was_present = user.pk in selectors.present_agent_ids()
+    swept, _ = AgentClient.objects.filter(expires_at__lte=now).exclude(key=key).delete()
     client, _ = AgentClient.objects.update_or_create(
         key=key, defaults={"user": user, "expires_at": expires_at}
     )
     AgentStatus.objects.get_or_create(user=user)
-    if not was_present:
-        _publish_presence()
+    if not was_present or swept:
+        presence_publish()
     return client
 
 
@@ -496,13 +555,13 @@ def agent_client_remove(*, key: str) -> None:
     """A console closed: its agent is absent once no other console of theirs is open."""
     AgentClient.objects.filter(key=key).delete()
     AgentClient.objects.filter(expires_at__lte=timezone.now()).delete()
-    _publish_presence()
+    presence_publish()
 
 
 def agent_accepting_set(*, user: AbstractBaseUser, accepting: bool) -> None:
     """The seed's is_online_enabled for people: whether they take new chats."""
     AgentStatus.objects.update_or_create(user=user, defaults={"accepting_chats": accepting})
-    _publish_presence()
+    presence_publish()
 
 
 # --- inside -----------------------------------------------------------------------------------
@@ -538,7 +597,9 @@ def _publish_summary(conversation_id: int) -> None:
     realtime.publish_conversation(selectors.conversation_summary(conversation=conversation))
 
 
-def _publish_presence() -> None:
+def presence_publish() -> None:
+    """Tell consoles who is present and every visitor whether the chat is online:
+    after presence changes, and after staff switch the bot on or off."""
     realtime.publish_presence(selectors.agent_presence(), online=selectors.chat_online())
 
 

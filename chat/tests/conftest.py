@@ -1,7 +1,19 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+from django.utils import timezone
 
+from bots.models import Agent
+from chat.models import AgentClient, AgentStatus, ChatSettings
 from chatsite.asgi import application
 
 
@@ -24,3 +36,121 @@ def visitor_communicator(
 @pytest.fixture
 def session_key(db) -> str:
     return new_session_key()
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+def make_agent(
+    username: str,
+    *,
+    first_name: str = "",
+    title: str = "Support",
+    accepting: bool = True,
+    present: bool = True,
+    staff: bool = True,
+    permission: bool = True,
+):
+    """A staff member who may chat (unless told otherwise), with a console open if present."""
+    user = get_user_model().objects.create_user(
+        username=username, password="a-long-test-password-7", first_name=first_name
+    )
+    user.is_staff = staff
+    user.save()
+    if permission:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="chat", codename="chat_with_visitors")
+        )
+    AgentStatus.objects.create(user=user, title=title, accepting_chats=accepting)
+    if present:
+        console_open(user)
+    # Fresh from the database: no permission cache from before the permission was given.
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def console_open(user, *, seconds: int = 60) -> AgentClient:
+    """A console of ``user`` that expires ``seconds`` from now (in the past if negative)."""
+    return AgentClient.objects.create(
+        user=user, key=uuid.uuid4().hex, expires_at=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+def staff_communicator(user=None, *, origin: str = "http://localhost"):
+    """A staff console socket, logged in as ``user`` (anonymous when None)."""
+    headers = [(b"origin", origin.encode())]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    return WebsocketCommunicator(application, "/ws/staff/", headers=headers)
+
+
+def set_bot_enabled(enabled: bool) -> None:
+    Agent.objects.filter(slug="case").update(is_online_enabled=enabled)
+
+
+def set_sidekick_default(active: bool) -> None:
+    ChatSettings.objects.update_or_create(pk=1, defaults={"sidekick_default": active})
+
+
+@pytest.fixture
+def anna(db):
+    return make_agent("anna", first_name="Anna", title="Support")
+
+
+@pytest.fixture
+def ben(db):
+    return make_agent("ben", first_name="Ben", title="Sales")
+
+
+@pytest.fixture
+def bot_off(db) -> None:
+    set_bot_enabled(False)
+
+
+@pytest.fixture
+def sidekick_default(db) -> None:
+    set_sidekick_default(True)
+
+
+# --- real-time events -------------------------------------------------------------------------
+
+
+class Events(list):
+    """(group, event) pairs the services emitted, in order."""
+
+    def frames(self, group: str) -> list[dict[str, Any]]:
+        return [event["frame"] for name, event in self if name == group]
+
+    def to_visitor(self, conversation_id: int) -> list[dict[str, Any]]:
+        return self.frames(f"chat.conversation.{conversation_id}")
+
+    def to_staff(self, conversation_id: int) -> list[dict[str, Any]]:
+        return self.frames(f"chat.conversation.{conversation_id}.staff")
+
+    def to_inbox(self) -> list[dict[str, Any]]:
+        return self.frames("chat.staff.inbox")
+
+    def to_visitors(self) -> list[dict[str, Any]]:
+        return self.frames("chat.visitors")
+
+    def direct(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(name, event) for name, event in self if name.startswith("chat.connection.")]
+
+
+@pytest.fixture
+def events(monkeypatch, django_capture_on_commit_callbacks):
+    """Events the services emit, captured instead of sent. ``events.run(service, **kw)``
+    calls a service and runs what it left to do on commit (the test's transaction
+    never commits)."""
+    captured = Events()
+    monkeypatch.setattr(
+        "chat.realtime._group_send", lambda group, event: captured.append((group, event))
+    )
+
+    def run(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    captured.run = run
+    return captured

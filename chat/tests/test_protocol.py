@@ -5,12 +5,18 @@ import pytest
 from django.utils import timezone
 
 from chat.protocol import (
+    AGENT_ACTIONS,
+    AgentCommand,
     PageInfo,
     ProtocolError,
+    Typing,
+    decode_agent_frame,
     decode_page_info,
     decode_visitor_frame,
     error_frame,
     message_frame,
+    suggestion_frame,
+    typing_frame,
 )
 
 LIMITS = {"max_frame_length": 500, "max_text_length": 100}
@@ -126,3 +132,228 @@ def test_error_frame():
 )
 def test_page_info_keeps_only_well_formed_values(query, expected):
     assert decode_page_info(query) == expected
+
+
+# --- the visitor's typing frame ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_a_visitor_typing_frame(active):
+    assert decode({"type": "typing", "active": active}) == Typing(active=active)
+
+
+@pytest.mark.parametrize("active", [None, 1, 0, "true", [], {}])
+def test_a_visitor_typing_frame_needs_a_boolean(active):
+    frame = {"type": "typing"} if active is None else {"type": "typing", "active": active}
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame)
+    assert caught.value.code == "invalid_frame"
+
+
+# --- the staff console's frames ---------------------------------------------------------------
+
+SUGGESTION_ID = "0b6f8a8e-3c1b-4d2a-9f1e-2a7c5d9e4b10"
+
+
+def agent(frame) -> AgentCommand:
+    raw = frame if isinstance(frame, str) else json.dumps(frame)
+    return decode_agent_frame(raw, **LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("frame", "command"),
+    [
+        ({"type": "open", "conversation": 7}, AgentCommand("open", 7)),
+        ({"type": "take", "conversation": 7}, AgentCommand("take", 7)),
+        (
+            {"type": "message", "conversation": 7, "text": " Hello ", "client_id": "a-1"},
+            AgentCommand("message", 7, text="Hello", client_id="a-1"),
+        ),
+        (
+            {"type": "message", "conversation": 7, "text": "Hi", "suggestion": SUGGESTION_ID},
+            AgentCommand("message", 7, text="Hi", suggestion=SUGGESTION_ID),
+        ),
+        (
+            {"type": "typing", "conversation": 7, "active": True},
+            AgentCommand("typing", 7, active=True),
+        ),
+        (
+            {"type": "typing", "conversation": 7, "active": False},
+            AgentCommand("typing", 7, active=False),
+        ),
+        ({"type": "hand_back", "conversation": 7}, AgentCommand("hand_back", 7)),
+        (
+            {"type": "transfer", "conversation": 7, "agent": 3},
+            AgentCommand("transfer", 7, agent_id=3),
+        ),
+        ({"type": "close", "conversation": 7}, AgentCommand("close", 7)),
+        (
+            {"type": "sidekick", "conversation": 7, "active": True},
+            AgentCommand("sidekick", 7, active=True),
+        ),
+        ({"type": "accepting", "active": False}, AgentCommand("accepting", None, active=False)),
+        ({"type": "heartbeat"}, AgentCommand("heartbeat")),
+        # A conversation on a frame about the agent is not needed, and not read.
+        ({"type": "heartbeat", "conversation": "x"}, AgentCommand("heartbeat")),
+        # Fields an action does not use are ignored.
+        (
+            {"type": "take", "conversation": 7, "text": 5, "active": "x", "agent": -1},
+            AgentCommand("take", 7),
+        ),
+        # A suggestion only goes with a message.
+        (
+            {"type": "close", "conversation": 7, "suggestion": SUGGESTION_ID},
+            AgentCommand("close", 7),
+        ),
+        ({"type": "open", "conversation": 2**63 - 1}, AgentCommand("open", 2**63 - 1)),
+    ],
+)
+def test_every_console_action_decodes(frame, command):
+    assert agent(frame) == command
+
+
+def test_every_action_is_tested():
+    assert set(AGENT_ACTIONS) == {
+        "open",
+        "take",
+        "message",
+        "typing",
+        "hand_back",
+        "transfer",
+        "close",
+        "sidekick",
+        "accepting",
+        "heartbeat",
+    }
+
+
+CONVERSATION_ACTIONS = sorted(set(AGENT_ACTIONS) - {"accepting", "heartbeat"})
+
+
+def complete(action, **fields):
+    """A valid frame of ``action``, changed by ``fields`` (None removes one)."""
+    frame = {"type": action, "conversation": 7}
+    frame.update({"message": {"text": "hi"}, "transfer": {"agent": 3}}.get(action, {}))
+    if action in ("typing", "sidekick", "accepting"):
+        frame["active"] = True
+    frame.update(fields)
+    return {key: value for key, value in frame.items() if value is not None}
+
+
+@pytest.mark.parametrize("action", CONVERSATION_ACTIONS)
+@pytest.mark.parametrize(
+    "conversation", ["missing", None, "7", 7.0, 7.5, True, False, 0, -1, 2**63, [7], {"id": 7}]
+)
+def test_a_conversation_action_needs_a_positive_whole_conversation_id(action, conversation):
+    frame = complete(action)
+    if conversation == "missing":
+        del frame["conversation"]
+    else:
+        frame["conversation"] = conversation
+    with pytest.raises(ProtocolError) as caught:
+        agent(frame)
+    assert caught.value.code == "invalid_frame"
+    assert "conversation" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("", "invalid_json"),
+        ("[]", "invalid_frame"),
+        ("null", "invalid_frame"),
+        ({"conversation": 7}, "unknown_type"),
+        ({"type": "dance", "conversation": 7}, "unknown_type"),
+        ({"type": "Take", "conversation": 7}, "unknown_type"),
+        ({"type": None}, "unknown_type"),
+        ({"type": ["take"], "conversation": 7}, "unknown_type"),
+        (complete("message", text=None), "invalid_text"),
+        (complete("message", text=7), "invalid_text"),
+        (complete("message", text=""), "empty_text"),
+        (complete("message", text="  \n "), "empty_text"),
+        (complete("message", text="x" * 101), "text_too_long"),
+        (complete("message", text="a\x00b"), "invalid_text"),
+        ('{"type": "message", "conversation": 7, "text": "\\udc00"}', "invalid_text"),
+        (complete("message", client_id="has space"), "invalid_client_id"),
+        (complete("message", client_id=5), "invalid_client_id"),
+        (complete("message", suggestion="not-a-uuid"), "invalid_suggestion"),
+        (complete("message", suggestion=SUGGESTION_ID.upper()), "invalid_suggestion"),
+        (complete("message", suggestion=SUGGESTION_ID + "0"), "invalid_suggestion"),
+        (complete("message", suggestion=7), "invalid_suggestion"),
+        (complete("transfer", agent=None), "invalid_frame"),
+        (complete("transfer", agent=0), "invalid_frame"),
+        (complete("transfer", agent=-3), "invalid_frame"),
+        (complete("transfer", agent=True), "invalid_frame"),
+        (complete("transfer", agent="3"), "invalid_frame"),
+        (complete("typing", active=None), "invalid_frame"),
+        (complete("typing", active=1), "invalid_frame"),
+        (complete("sidekick", active="yes"), "invalid_frame"),
+        (complete("accepting", active=None), "invalid_frame"),
+        (complete("accepting", active=0), "invalid_frame"),
+        ("x" * 501, "frame_too_large"),
+    ],
+)
+def test_bad_console_frames_are_refused_with_a_code_and_a_sentence(frame, code):
+    with pytest.raises(ProtocolError) as caught:
+        agent(frame)
+    assert caught.value.code == code
+    assert caught.value.detail.endswith(".")
+
+
+def test_console_errors_about_a_message_name_its_client_id():
+    with pytest.raises(ProtocolError) as caught:
+        agent(complete("message", text="", client_id="a-9"))
+    assert caught.value.client_id == "a-9"
+    with pytest.raises(ProtocolError) as caught:
+        agent(complete("message", conversation=-1, client_id="a-9"))
+    assert caught.value.client_id == "a-9"
+
+
+# --- frames the server sends ------------------------------------------------------------------
+
+
+def stored_message(role, client_id):
+    return SimpleNamespace(
+        uid="5f0c",
+        sender_role=role,
+        sender_name="Anna",
+        sender_title="",
+        text="Hello",
+        sent_at=timezone.now(),
+        client_id=client_id,
+    )
+
+
+def test_a_visitor_sees_only_the_client_ids_of_visitor_messages():
+    assert message_frame(stored_message("visitor", "v-1"), for_visitor=True)["client_id"] == "v-1"
+    for role in ("agent", "bot", "system"):
+        assert message_frame(stored_message(role, "a-1"), for_visitor=True)["client_id"] is None
+        assert message_frame(stored_message(role, "a-1"))["client_id"] == "a-1"
+
+
+def test_a_sender_without_a_title_has_no_title():
+    assert message_frame(stored_message("agent", None))["sender"] == {
+        "role": "agent",
+        "name": "Anna",
+    }
+
+
+def test_suggestion_and_typing_frames():
+    suggestion = SimpleNamespace(
+        conversation_id=7, uid="s-1", text="Try this.", question=SimpleNamespace(uid="q-1")
+    )
+    assert suggestion_frame(suggestion) == {
+        "type": "suggestion",
+        "conversation": 7,
+        "id": "s-1",
+        "text": "Try this.",
+        "question": "q-1",
+    }
+    assert typing_frame(active=True) == {"type": "typing", "active": True}
+    sender = {"role": "agent", "name": "Anna", "title": "Support"}
+    assert typing_frame(active=False, sender=sender) == {
+        "type": "typing",
+        "active": False,
+        "sender": sender,
+    }

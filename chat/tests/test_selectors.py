@@ -1,6 +1,10 @@
 import pytest
+from django.contrib.auth import get_user_model
 
 from chat import selectors, services
+from chat.models import AgentClient, AgentStatus, Conversation, Message, Product, Suggestion
+
+from .conftest import make_agent, set_bot_enabled, set_sidekick_default
 
 pytestmark = pytest.mark.django_db
 
@@ -20,3 +24,216 @@ def test_conversation_frames_are_oldest_first_and_capped_to_the_newest(settings,
     frames = selectors.conversation_frames(conversation_id=conversation.pk)
     assert [frame["text"] for frame in frames][0] == questions[-1]
     assert len(frames) == 2
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    monkeypatch.setattr("chat.realtime._group_send", lambda group, event: None)
+
+
+@pytest.mark.parametrize(
+    ("staff", "permission", "active", "can_chat"),
+    [
+        (True, True, True, True),
+        (True, False, True, False),
+        (False, True, True, False),
+        (True, True, False, False),
+    ],
+)
+def test_user_can_chat_needs_staff_and_the_permission(staff, permission, active, can_chat):
+    user = make_agent("someone", staff=staff, permission=permission)
+    if not active:
+        user.is_active = False
+        user.save()
+    assert selectors.user_can_chat(user) is can_chat
+    assert (selectors.chat_agent(user) is not None) is can_chat
+
+
+def test_a_superuser_can_chat_and_anonymous_users_cannot():
+    from django.contrib.auth.models import AnonymousUser
+
+    boss = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-boss-123456")
+    assert selectors.user_can_chat(boss)
+    assert not selectors.user_can_chat(AnonymousUser())
+    assert selectors.chat_agent(AnonymousUser()) is None
+    assert selectors.chat_agent(None) is None
+
+
+def test_agent_identity_is_the_first_name_else_the_username_and_the_title():
+    anna = make_agent("anna", first_name="Anna", title="Support lead")
+    assert selectors.agent_identity(anna) == {"name": "Anna", "title": "Support lead"}
+    plain = get_user_model().objects.create_user("plain")
+    assert selectors.agent_identity(plain) == {"name": "plain", "title": "Support"}
+
+
+def test_agent_identity_is_never_stale_for_a_user_object_kept_long():
+    anna = make_agent("anna", first_name="Anna", title="Support")
+    assert selectors.agent_identity(anna)["title"] == "Support"
+    AgentStatus.objects.filter(user=anna).update(title="Sales")
+    assert selectors.agent_identity(anna)["title"] == "Sales"
+
+
+def test_agent_presence_lists_present_agents_with_whether_they_accept(bot_off):
+    anna = make_agent("anna", first_name="Anna")
+    ben = make_agent("ben", first_name="Ben", title="Sales", accepting=False)
+    make_agent("carl", present=False)
+    assert selectors.agent_presence() == [
+        {"id": anna.pk, "name": "Anna", "title": "Support", "accepting": True},
+        {"id": ben.pk, "name": "Ben", "title": "Sales", "accepting": False},
+    ]
+
+
+def test_agent_presence_reads_in_a_few_queries(django_assert_max_num_queries):
+    for n in range(6):
+        make_agent(f"agent{n}")
+    with django_assert_max_num_queries(4):
+        assert len(selectors.agent_presence()) == 6
+
+
+# --- conversations, as staff see them ---------------------------------------------------------
+
+
+def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
+    anna = make_agent("anna", first_name="Anna")
+    product = Product.objects.first()
+    old = services.conversation_open(session_key="o" * 32, page="/", product_id=product.pk)
+    new = services.conversation_open(session_key="n" * 32)
+    services.conversation_take(conversation_id=new.pk, user=anna)
+    assert [s["id"] for s in selectors.conversation_summaries()] == [new.pk, old.pk]
+
+    services.visitor_message_post(
+        conversation_id=old.pk, text="What is kick?", client_id="c1", channel_name="x"
+    )
+    summaries = selectors.conversation_summaries()
+    assert [s["id"] for s in summaries] == [old.pk, new.pk]
+    first, second = summaries
+    assert first["state"] == "bot"
+    assert first["agent"] is None
+    assert first["last_role"] == "bot"
+    assert first["page"] == "/"
+    assert first["product"] == {
+        "id": product.pk,
+        "name": product.name,
+        "url": product.get_absolute_url(),
+    }
+    assert second["state"] == "agent"
+    assert second["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support"}
+    assert second["last_role"] == "system"
+    assert second["last_text"] == "Anna (Support) joined and is answering now."
+    assert second["sidekick"] is False
+    assert set(first) == {
+        "id",
+        "state",
+        "agent",
+        "sidekick",
+        "created_at",
+        "last_message_at",
+        "last_text",
+        "last_role",
+        "page",
+        "product",
+    }
+    assert selectors.conversation_summaries(limit=1) == summaries[:1]
+    # One conversation's summary is the same, read alone.
+    alone = selectors.conversation_summary(
+        conversation=selectors.conversation_get(conversation_id=new.pk)
+    )
+    assert alone == second
+    assert selectors.conversation_summary(conversation=Conversation.objects.get(pk=new.pk)) == (
+        second
+    )
+
+
+def test_summaries_cut_long_texts_and_list_empty_conversations(quiet, bot_off):
+    empty = services.conversation_open(session_key="e" * 32)
+    [summary] = selectors.conversation_summaries()
+    assert (summary["id"], summary["last_text"], summary["last_role"]) == (empty.pk, "", "")
+    Message.objects.create(
+        conversation=empty, sender_role="visitor", sender_name="V", text="x" * 500
+    )
+    assert selectors.conversation_summaries()[0]["last_text"] == "x" * 140
+
+
+def test_summaries_take_the_same_few_queries_however_many_conversations(
+    quiet, django_assert_max_num_queries
+):
+    agents = [make_agent(f"agent{n}") for n in range(3)]
+    for n in range(12):
+        conversation = services.conversation_open(session_key=f"{n:02d}" * 16)
+        services.conversation_take(conversation_id=conversation.pk, user=agents[n % 3])
+    with django_assert_max_num_queries(2):
+        assert len(selectors.conversation_summaries()) == 12
+
+
+def test_staff_frames_are_the_messages_then_the_unsent_suggestions(quiet):
+    anna = make_agent("anna", first_name="Anna")
+    conversation = services.conversation_open(session_key="s" * 32)
+    services.conversation_take(conversation_id=conversation.pk, user=anna)
+    services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=True)
+    for n, question in enumerate(["What is isomorphic go?", "What is kick?"]):
+        services.visitor_message_post(
+            conversation_id=conversation.pk, text=question, client_id=f"v{n}", channel_name="x"
+        )
+    first, second = Suggestion.objects.filter(conversation=conversation).order_by("id")
+    services.agent_message_post(
+        conversation_id=conversation.pk,
+        user=anna,
+        text=first.text,
+        client_id="a-1",
+        suggestion=str(first.uid),
+    )
+
+    frames = selectors.conversation_staff_frames(conversation_id=conversation.pk)
+    assert [frame["type"] for frame in frames] == ["message"] * 5 + ["suggestion"]
+    assert all(frame["conversation"] == conversation.pk for frame in frames)
+    assert [frame.get("sender", {}).get("role") for frame in frames[:5]] == [
+        "bot",
+        "system",
+        "visitor",
+        "visitor",
+        "agent",
+    ]
+    # Staff see the agent's own client_id (to match their outbox); the visitor does not.
+    assert frames[4]["client_id"] == "a-1"
+    assert frames[5]["id"] == str(second.uid)
+    assert frames[5]["question"] == frames[3]["id"]
+    visitor_frames = selectors.conversation_frames(conversation_id=conversation.pk)
+    assert [frame["client_id"] for frame in visitor_frames] == [None, None, "v0", "v1", None]
+    assert all(frame["type"] == "message" for frame in visitor_frames)
+
+
+def test_visitor_status_says_who_answers(quiet):
+    anna = make_agent("anna", first_name="Anna")
+    conversation = services.conversation_open(session_key="s" * 32)
+
+    def status():
+        return selectors.visitor_status(
+            conversation=selectors.conversation_get(conversation_id=conversation.pk)
+        )
+
+    case = {"role": "bot", "name": "Case", "title": "Resident Isomorphic Gopher Agent"}
+    assert status() == {"state": "bot", "online": True, "answering": case}
+    services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=True)
+    assert status()["answering"] is None
+    services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=False)
+    services.conversation_request_person(conversation_id=conversation.pk)
+    assert status() == {"state": "waiting", "online": True, "answering": None}
+    services.conversation_take(conversation_id=conversation.pk, user=anna)
+    assert status()["answering"] == {"role": "agent", "name": "Anna", "title": "Support"}
+    services.conversation_hand_back(conversation_id=conversation.pk, user=anna)
+    assert status()["answering"] == case
+    set_bot_enabled(False)
+    assert status() == {"state": "bot", "online": True, "answering": None}
+    AgentClient.objects.all().delete()
+    assert status()["online"] is False
+    services.conversation_close(conversation_id=conversation.pk, user=anna)
+    assert status() == {"state": "closed", "online": False, "answering": None}
+
+
+def test_sidekick_default_comes_from_the_chat_settings():
+    assert selectors.sidekick_default() is False
+    set_sidekick_default(True)
+    assert selectors.sidekick_default() is True

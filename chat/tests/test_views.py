@@ -1,9 +1,11 @@
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from bots.models import Agent
-from chat.models import Product
+from chat import services
+from chat.models import LeftMessage, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +103,150 @@ def assertChatBox(response):
     assert "chat/chat.js" in body
     # The chat box sits beneath the primary content, as in the seed's layout.
     assert body.index('id="primaryContent"') < body.index('id="chatboxContainer"')
+
+
+# --- "leave a message" ------------------------------------------------------------------------
+
+LEAVE_URL = "/chat/leave-message"
+LEFT = {
+    "name": "Ann Gopher",
+    "email": "ann@example.org",
+    "text": "Do you ship to Norway?",
+    "page": "/products/gopher-plush/",
+}
+
+
+def test_leave_message_url_is_named():
+    assert reverse("chat:leave_message") == LEAVE_URL
+
+
+def test_leave_message_stores_it_with_the_visitors_session_and_page(client):
+    client.get(reverse("chat:product_list"))  # a page of the site gives the session
+    session_key = client.session.session_key
+    assert session_key
+
+    response = client.post(LEAVE_URL, {**LEFT, "text": "  Do you ship to Norway?\n"})
+
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"ok": True}
+    message = LeftMessage.objects.get()
+    assert message.name == "Ann Gopher"
+    assert message.email == "ann@example.org"
+    assert message.text == "Do you ship to Norway?"
+    assert message.session_key == session_key
+    assert message.page == "/products/gopher-plush/"
+    assert message.conversation is None  # the visitor never opened the chat
+    assert not message.handled
+
+
+def test_leave_message_is_linked_to_the_visitors_open_conversation(client):
+    client.get(reverse("chat:product_list"))
+    conversation = services.conversation_open(session_key=client.session.session_key)
+    assert client.post(LEAVE_URL, LEFT).status_code == 201
+    assert LeftMessage.objects.get().conversation == conversation
+
+
+def test_leave_message_without_a_page_keeps_an_empty_page_and_caps_a_long_one(client):
+    fields = {k: v for k, v in LEFT.items() if k != "page"}
+    assert client.post(LEAVE_URL, fields).status_code == 201
+    assert client.post(LEAVE_URL, {**fields, "page": "/" + "p" * 400}).status_code == 201
+    pages = sorted(LeftMessage.objects.values_list("page", flat=True), key=len)
+    assert pages[0] == ""
+    assert len(pages[1]) == 300
+
+
+def test_leave_message_with_errors_is_400_with_json_errors_per_field_and_stores_nothing(
+    client, settings
+):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 50
+    response = client.post(
+        LEAVE_URL, {"name": "   ", "email": "not-an-email", "text": "x" * 51, "page": "/"}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    errors = response.json()["errors"]
+    assert set(errors) == {"name", "email", "text"}
+    assert errors["name"][0]["code"] == "required"
+    assert errors["email"][0]["code"] == "invalid"
+    assert errors["text"][0]["code"] == "max_length"
+    for field_errors in errors.values():
+        assert all(isinstance(e["message"], str) and e["message"] for e in field_errors)
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_with_nothing_posted_reports_every_field(client):
+    response = client.post(LEAVE_URL, {})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"name", "email", "text"}
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_is_post_only(client):
+    assert client.get(LEAVE_URL).status_code == 405
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_enforces_csrf():
+    client = Client(enforce_csrf_checks=True)
+    # The chat box renders {% csrf_token %}, so every page with it sets the cookie.
+    page = client.get(reverse("chat:product_list"))
+    token = page.cookies[settings.CSRF_COOKIE_NAME].value
+    assert token
+
+    assert client.post(LEAVE_URL, LEFT).status_code == 403
+    assert client.post(LEAVE_URL, LEFT, headers={"X-CSRFToken": "wrong" * 8}).status_code == 403
+    assert not LeftMessage.objects.exists()
+
+    response = client.post(LEAVE_URL, LEFT, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    assert LeftMessage.objects.count() == 1
+
+
+def test_chat_box_carries_the_leave_message_form(client):
+    body = client.get(reverse("chat:product_list")).content.decode()
+    for element_id in (
+        "chatboxLeaveMessage",
+        "chatboxLeaveName",
+        "chatboxLeaveEmail",
+        "chatboxLeaveText",
+        "chatboxLeaveSend",
+        "chatboxLeaveResult",
+        "chatboxTyping",
+    ):
+        assert f'id="{element_id}"' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+
+
+# --- chat status ------------------------------------------------------------------------------
+
+STATUS_URL = "/restapi/chat-status"
+
+
+def test_chat_status_is_online_with_the_bot_enabled_by_default(client):
+    response = client.get(STATUS_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"online": True}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_chat_status_is_offline_with_the_bot_off_and_no_agent_console(client):
+    Agent.objects.filter(slug="case").update(is_online_enabled=False)
+    assert client.get(STATUS_URL).json() == {"online": False}
+
+
+def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
+    client, django_user_model
+):
+    Agent.objects.filter(slug="case").update(is_online_enabled=False)
+    agent = django_user_model.objects.create_user("anna", is_staff=True)
+    services.agent_client_renew(user=agent, key="console-1")
+    assert client.get(STATUS_URL).json() == {"online": True}
+
+    services.agent_accepting_set(user=agent, accepting=False)
+    assert client.get(STATUS_URL).json() == {"online": False}
+
+
+def test_chat_status_is_get_only(client):
+    assert client.post(STATUS_URL).status_code == 405

@@ -1,30 +1,65 @@
 /*
  * Live chat box (vanilla JS, no dependencies).
  *
- * Protocol (JSON, one object per WebSocket frame):
- *   visitor -> server: {"type": "message", "text": "...", "client_id": "..."}
- *   server -> visitor: {"type": "message", "id": "...", "sender": {"role", "name", "title"},
- *                       "text": "...", "sent_at": "...", "client_id": "..." | null}
- *                      {"type": "error", "code": "...", "detail": "...", "client_id"?: "..."}
+ * Protocol: JSON, one object per WebSocket frame (chat/protocol.py and chat/consumers.py on
+ * the server side).  Why the page behaves as it does:
  *
- * Every shown message is keyed by its server id, so replays after a reconnect or a page
- * navigation never duplicate anything.  Messages typed by the visitor are shown at once as
- * "pending" (keyed by client_id) and kept in an outbox persisted in sessionStorage until the
- * server acknowledges them (a visitor frame carrying the same client_id).
+ * - Every shown message is keyed by its server id, so replays after a reconnect or a page
+ *   navigation never duplicate anything.  Messages typed by the visitor are shown at once as
+ *   "pending" (keyed by client_id) and kept in an outbox persisted in sessionStorage until the
+ *   server acknowledges them (a visitor frame carrying the same client_id); the server
+ *   de-duplicates by client_id, so resending the whole outbox on every connect is safe.
+ * - The first frame of every connection is a "status" frame (who answers, whether anybody can)
+ *   and the server repeats it whenever that changes, so the header and the "leave a message"
+ *   form follow the socket, never a guess.  While no socket is open (chat box closed) the
+ *   launcher asks GET /restapi/chat-status instead, at page load and every 30 s, so a visitor
+ *   is told before opening whether a person or the bot will answer.
+ * - {"type": "status", "leave_message": true} means the visitor asked for a person and nobody
+ *   is there: the form is offered below the conversation, which stays visible.
+ * - An error "conversation_closed" means staff closed the conversation and the message was
+ *   NOT stored; the server then closes the socket with 4002.  The message therefore stays in
+ *   the outbox (it is not "failed"), and the page reconnects at once, which opens a new
+ *   conversation, where the outbox is resent.  Any other error naming a client_id is final.
+ * - Typing indicators are best effort: the visitor's "typing" is repeated at most every 2 s
+ *   while keys are pressed and ended after 3 s idle or on send; an agent's indicator hides by
+ *   itself after 6 s without an update, so a lost "active: false" never sticks.
+ * - Everything from the server or the visitor is rendered with textContent, never as markup.
  */
 (function () {
   "use strict";
 
   var STORAGE_OPEN = "chatbox:open";
   var STORAGE_OUTBOX = "chatbox:outbox";
+  var STORAGE_LEAVE = "chatbox:leave";
   var AGENT_INFO_URL = "/restapi/get-agent-info";
+  var STATUS_URL = "/restapi/chat-status";
+  var LEAVE_URL = "/chat/leave-message";
   var WS_PATH = "/ws/chat/";
+  var CSRF_COOKIE = "csrftoken";
+  var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 10000;
+  var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
+  var STATUS_POLL_MS = 30000;
+  var TYPING_RESEND_MS = 2000;
+  var TYPING_IDLE_MS = 3000;
+  var AGENT_TYPING_SHOW_MS = 6000;
   var MAX_TEXT_LENGTH = 2000;
   var TEXT_CONNECTING = "Connecting\u2026";
   var TEXT_RECONNECTING = "Connection lost. Reconnecting\u2026";
   var TEXT_NO_SESSION = "Chat unavailable. Reload the page to continue.";
+  var TEXT_CLOSED = "This chat was closed.";
+  var TEXT_WAITING = "Waiting for someone from the team\u2026";
+  var TEXT_AWAY = "Nobody can chat right now.";
+  var TEXT_LAUNCHER_ONLINE = "Chat with us";
+  var TEXT_LAUNCHER_OFFLINE = "Leave us a message";
+  var TEXT_LEAVE_SENDING = "Sending\u2026";
+  var TEXT_LEAVE_THANKS = "Thanks! We'll get back to you by email.";
+  var TEXT_LEAVE_INVALID = "Please check the fields marked above.";
+  var TEXT_LEAVE_NETWORK = "Your message could not be sent: check your connection and try again.";
+  var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
+  var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
+  var LEAVE_FIELDS = ["name", "email", "text"];
 
   var els = {};
   var state = {
@@ -33,13 +68,28 @@
     userClosed: true,
     attempt: 0,
     reconnectTimer: null,
+    lastFastReconnect: 0,
+    reopenAtOnce: false,   // "conversation_closed" received: the next close is no failure
     agentInfoLoaded: false,
     agentInfoPromise: null,
+    botInfo: null,         // {name, title, thumb} from /restapi/get-agent-info
     fatal: false,          // the server said retrying cannot help (e.g. no session cookie)
     shownIds: new Map(),   // server id -> element
     pending: new Map(),    // client_id -> element
     outbox: [],            // [{client_id, text}]
-    visitorName: "You"     // the server's name for the visitor, once it has sent one
+    visitorName: "You",    // the server's name for the visitor, once it has sent one
+    online: null,          // null until known
+    statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
+    conversationState: null,  // "bot" | "waiting" | "agent" | "closed"
+    answering: null,       // {role, name, title} | null
+    leaveRequested: false, // the server offered the "leave a message" form
+    leaveSending: false,
+    connectionText: null,  // status line: the connection (wins)
+    conversationText: null, // status line: the conversation
+    typingActive: false,   // we told the server the visitor is typing
+    typingSentAt: 0,
+    typingIdleTimer: null,
+    agentTypingTimer: null
   };
 
   /* ---------------- storage helpers ---------------- */
@@ -122,6 +172,10 @@
     return hex;
   }
 
+  function str(value) {
+    return typeof value === "string" ? value : "";
+  }
+
   /* ---------------- rendering ---------------- */
 
   function scrollToBottom() {
@@ -129,7 +183,7 @@
     c.scrollTop = c.scrollHeight;
   }
 
-  function createMessageElement(role, name, text) {
+  function createMessageElement(role, name, text, title) {
     var node;
     if (els.template && els.template.content && els.template.content.firstElementChild) {
       node = els.template.content.firstElementChild.cloneNode(true);
@@ -143,18 +197,31 @@
       node.appendChild(n);
       node.appendChild(m);
     }
-    setMessageContent(node, role, name, text);
+    setMessageContent(node, role, name, text, title);
     return node;
   }
 
-  function setMessageContent(node, role, name, text) {
-    var safeRole = (role === "bot" || role === "agent" || role === "visitor") ? role : "other";
+  function setMessageContent(node, role, name, text, title) {
+    var safeRole = (role === "bot" || role === "agent" || role === "visitor" || role === "system") ?
+      role : "other";
     node.classList.remove("chatboxMessage--bot", "chatboxMessage--agent", "chatboxMessage--visitor",
-      "chatboxMessage--other");
+      "chatboxMessage--system", "chatboxMessage--other");
     node.classList.add("chatboxMessage--" + safeRole);
+    // A notice from the chat itself ("Anna joined"), never anybody's bubble.
+    node.classList.toggle("chatboxSystem", safeRole === "system");
     node.setAttribute("data-role", safeRole);
     // Always text, never markup.
-    node.querySelector(".chatSenderName").textContent = name || "";
+    var nameNode = node.querySelector(".chatSenderName");
+    nameNode.textContent = safeRole === "system" ? "" : (name || "");
+    nameNode.hidden = safeRole === "system";
+    if (safeRole === "agent" && title) {
+      // A person answers: say who they are, as the header does.
+      nameNode.appendChild(document.createTextNode(" \u00b7 "));
+      var titleNode = document.createElement("span");
+      titleNode.className = "chatSenderTitle";
+      titleNode.textContent = title;
+      nameNode.appendChild(titleNode);
+    }
     node.querySelector(".chatSenderMsg").textContent = text == null ? "" : String(text);
   }
 
@@ -199,9 +266,14 @@
     var id = String(frame.id);
     var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
     var role = typeof sender.role === "string" ? sender.role : "other";
+    var title = str(sender.title);
     var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
     if (role === "visitor" && typeof sender.name === "string" && sender.name) {
       state.visitorName = sender.name;
+    }
+    if (role === "agent") {
+      // The message the agent was typing has arrived.
+      hideAgentTyping();
     }
 
     if (state.shownIds.has(id)) {
@@ -225,9 +297,9 @@
       if (failedNote) {
         failedNote.remove();
       }
-      setMessageContent(node, role, sender.name, frame.text);
+      setMessageContent(node, role, sender.name, frame.text, title);
     } else {
-      node = createMessageElement(role, sender.name, frame.text);
+      node = createMessageElement(role, sender.name, frame.text, title);
       if (clientId) {
         node.setAttribute("data-client-id", clientId);
       }
@@ -243,8 +315,8 @@
         node.title = when.toLocaleString();
       }
     }
-    if (typeof sender.title === "string" && sender.title) {
-      node.setAttribute("data-sender-title", sender.title);
+    if (title) {
+      node.setAttribute("data-sender-title", title);
     }
     state.shownIds.set(id, node);
     scrollToBottom();
@@ -266,6 +338,13 @@
       // Reconnecting with the same (missing) session cookie cannot succeed.
       state.fatal = true;
     }
+    if (frame.code === "conversation_closed") {
+      // Nothing was stored: the message stays pending in the outbox and goes to the new
+      // conversation the (immediate) reconnect opens.
+      state.reopenAtOnce = true;
+      showNotice(detail);
+      return;
+    }
     if (clientId) {
       removeFromOutbox(clientId);
       var node = state.pending.get(clientId);
@@ -282,6 +361,62 @@
       }
     }
     showNotice(detail, "error");
+  }
+
+  function handleStatusFrame(frame) {
+    if (frame.leave_message === true) {
+      setLeaveRequested(true);
+      return;
+    }
+    state.statusFromSocket = true;
+    if (typeof frame.online === "boolean") {
+      state.online = frame.online;
+    }
+    if (typeof frame.state === "string") {
+      state.conversationState = frame.state;
+    }
+    var a = frame.answering;
+    if (a && typeof a === "object" && (a.role === "agent" || a.role === "bot")) {
+      state.answering = { role: a.role, name: str(a.name), title: str(a.title) };
+    } else {
+      state.answering = null;
+    }
+    if (state.conversationState === "agent" || state.conversationState === "waiting") {
+      // A person answers, or will: no need to leave a message any more.
+      setLeaveRequested(false);
+    }
+    state.conversationText = state.conversationState === "closed" ? TEXT_CLOSED : null;
+    renderStatus();
+    renderOnline();
+  }
+
+  function handleTypingFrame(frame) {
+    if (!els.typing) {
+      return;
+    }
+    if (frame.active !== true) {
+      hideAgentTyping();
+      return;
+    }
+    var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
+    var name = str(sender.name) || "Someone";
+    els.typing.textContent = name + " is typing\u2026";
+    els.typing.hidden = false;
+    if (state.agentTypingTimer !== null) {
+      clearTimeout(state.agentTypingTimer);
+    }
+    state.agentTypingTimer = setTimeout(hideAgentTyping, AGENT_TYPING_SHOW_MS);
+  }
+
+  function hideAgentTyping() {
+    if (state.agentTypingTimer !== null) {
+      clearTimeout(state.agentTypingTimer);
+      state.agentTypingTimer = null;
+    }
+    if (els.typing) {
+      els.typing.hidden = true;
+      els.typing.textContent = "";
+    }
   }
 
   function handleFrame(raw) {
@@ -301,16 +436,26 @@
       handleMessageFrame(frame);
     } else if (frame.type === "error") {
       handleErrorFrame(frame);
+    } else if (frame.type === "status") {
+      handleStatusFrame(frame);
+    } else if (frame.type === "online") {
+      if (typeof frame.online === "boolean") {
+        setOnline(frame.online);
+      }
+    } else if (frame.type === "typing") {
+      handleTypingFrame(frame);
     }
     // Unknown frame types are ignored.
   }
 
-  /* ---------------- status ---------------- */
+  /* ---------------- status line ---------------- */
 
-  function setStatus(text) {
+  // The connection's trouble matters more than the conversation's state, so it wins.
+  function renderStatus() {
     if (!els.status) {
       return;
     }
+    var text = state.connectionText || state.conversationText;
     if (text) {
       els.status.textContent = text;
       els.status.hidden = false;
@@ -320,24 +465,122 @@
     }
   }
 
-  /* ---------------- agent info ---------------- */
+  function setStatus(text) {
+    state.connectionText = text || null;
+    renderStatus();
+  }
 
-  function applyAgentInfo(info) {
-    var name = typeof info.AgentName === "string" ? info.AgentName : "";
-    var title = typeof info.AgentTitle === "string" ? info.AgentTitle : "";
-    var thumb = typeof info.AgentThumbImagePath === "string" ? info.AgentThumbImagePath : "";
-    if (name) {
+  /* ---------------- online / who answers ---------------- */
+
+  function setOnline(online) {
+    state.online = online;
+    renderOnline();
+  }
+
+  // Nobody at all can answer this visitor now (no bot, no person accepting chats, and no
+  // agent already in this conversation).
+  function nobodyAnswers() {
+    return state.online === false && !(state.answering && state.answering.role === "agent");
+  }
+
+  function renderOnline() {
+    if (state.online !== null) {
+      var value = state.online ? "true" : "false";
+      els.launcher.setAttribute("data-online", value);
+      els.box.setAttribute("data-online", value);
+      if (els.launcherLabel) {
+        els.launcherLabel.textContent = state.online ? TEXT_LAUNCHER_ONLINE : TEXT_LAUNCHER_OFFLINE;
+      }
+    }
+    renderLeave();
+    renderHeader();
+  }
+
+  function renderHeader() {
+    var a = state.answering;
+    var bot = state.botInfo;
+    var name = "";
+    var title = "";
+    var thumb = "";
+    var initial = "";
+    if (a && a.role === "agent") {
+      name = a.name;
+      title = a.title;
+      initial = name ? name.charAt(0).toUpperCase() : "";
+    } else {
+      // The bot answers (or nobody yet): its profile is the one /restapi/get-agent-info gives.
+      name = bot ? bot.name : (a ? a.name : "");
+      title = bot ? bot.title : (a ? a.title : "");
+      thumb = bot ? bot.thumb : "";
+    }
+    var heading = name ? "Chat with " + name : "";
+    if (state.conversationState === "waiting") {
+      title = TEXT_WAITING;
+    } else if (nobodyAnswers()) {
+      // Not the bot's face pretending to listen: say that only a message can be left.
+      title = TEXT_AWAY;
+      heading = TEXT_LAUNCHER_OFFLINE;
+    }
+    if (heading) {
       els.title.textContent = "";
       var span = document.createElement("span");
-      span.textContent = "Chat with " + name;
+      span.textContent = heading;
       els.title.appendChild(span);
     }
     els.agentName.textContent = name;
     els.agentTitle.textContent = title;
-    if (thumb && els.agentThumb) {
-      els.agentThumb.src = thumb;
-      els.agentThumb.alt = name ? name + " avatar" : "Agent avatar";
+    if (els.agentThumb) {
+      if (thumb) {
+        els.agentThumb.src = thumb;
+        els.agentThumb.alt = name ? name + " avatar" : "Agent avatar";
+        els.agentThumb.hidden = false;
+        if (els.agentInitial) {
+          els.agentInitial.hidden = true;
+        }
+      } else if (initial && els.agentInitial) {
+        // A person has no picture here: their initial, not the bot's face.
+        els.agentInitial.textContent = initial;
+        els.agentInitial.hidden = false;
+        els.agentThumb.hidden = true;
+      }
     }
+  }
+
+  function fetchChatStatus() {
+    return fetch(STATUS_URL, {
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (resp) {
+      if (!resp.ok) {
+        throw new Error("HTTP " + resp.status);
+      }
+      return resp.json();
+    }).then(function (data) {
+      // An open socket's status is fresher than an HTTP answer that may have crossed it.
+      if (data && typeof data.online === "boolean" && !(isSocketOpen() && state.statusFromSocket)) {
+        setOnline(data.online);
+      }
+    }).catch(function () {
+      /* unknown stays unknown; the next poll or the socket tells */
+    });
+  }
+
+  function pollChatStatus() {
+    if (!state.open && document.visibilityState !== "hidden") {
+      fetchChatStatus();
+    }
+  }
+
+  /* ---------------- agent info ---------------- */
+
+  function applyAgentInfo(info) {
+    state.botInfo = {
+      name: str(info.AgentName),
+      title: str(info.AgentTitle),
+      thumb: str(info.AgentThumbImagePath)
+    };
+    renderHeader();
   }
 
   function loadAgentInfo() {
@@ -374,6 +617,237 @@
     return state.agentInfoPromise;
   }
 
+  /* ---------------- leave a message ---------------- */
+
+  function setLeaveRequested(requested) {
+    state.leaveRequested = requested;
+    storageSet(STORAGE_LEAVE, requested ? "1" : null);
+    renderLeave();
+  }
+
+  function renderLeave() {
+    if (!els.leave) {
+      return;
+    }
+    var nobody = nobodyAnswers();
+    var wasHidden = els.leave.hidden;
+    els.leave.hidden = !(nobody || state.leaveRequested);
+    // The box grows while the form is shown below a conversation, so both have some room.
+    els.box.classList.toggle("chatbox--leave",
+      !els.leave.hidden && els.conversation.childElementCount > 0);
+    // Nobody would read a chat message now: the form replaces the chat's input.  When only
+    // the person asked for is missing, the bot still answers, so both stay.
+    if (els.form) {
+      var inputHadFocus = document.activeElement === els.input;
+      els.form.hidden = nobody;
+      if (nobody && inputHadFocus && els.leaveName) {
+        els.leaveName.focus();
+      }
+    }
+    if (wasHidden && !els.leave.hidden) {
+      // The conversation just got shorter: keep its latest message in view.
+      scrollToBottom();
+    }
+  }
+
+  function readCookie(name) {
+    var parts = document.cookie ? document.cookie.split(";") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i].trim();
+      if (part.indexOf(name + "=") === 0) {
+        try {
+          return decodeURIComponent(part.slice(name.length + 1));
+        } catch (e) {
+          return part.slice(name.length + 1);
+        }
+      }
+    }
+    return "";
+  }
+
+  function csrfToken() {
+    var token = readCookie(CSRF_COOKIE);
+    if (!token && els.leave) {
+      // The form's own token works too (e.g. if the cookie is HttpOnly).
+      var hidden = els.leave.querySelector("input[name=csrfmiddlewaretoken]");
+      token = hidden ? hidden.value : "";
+    }
+    return token;
+  }
+
+  function leaveInput(field) {
+    return { name: els.leaveName, email: els.leaveEmail, text: els.leaveText }[field] || null;
+  }
+
+  function leaveErrorElement(input) {
+    return input ? document.getElementById(input.id + "Error") : null;
+  }
+
+  function setFieldError(field, message) {
+    var input = leaveInput(field);
+    var errorEl = leaveErrorElement(input);
+    if (!input || !errorEl) {
+      return false;
+    }
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", errorEl.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+    return true;
+  }
+
+  function setLeaveResult(text, kind) {
+    if (!els.leaveResult) {
+      return;
+    }
+    els.leaveResult.textContent = text || "";
+    els.leaveResult.className = "chatboxLeaveResult" + (kind ? " chatboxLeaveResult--" + kind : "");
+  }
+
+  function errorMessages(list) {
+    if (!Array.isArray(list)) {
+      return "";
+    }
+    return list.map(function (e) {
+      return e && typeof e === "object" ? str(e.message) : str(e);
+    }).filter(Boolean).join(" ");
+  }
+
+  function showLeaveErrors(errors) {
+    var firstInvalid = null;
+    var other = [];
+    Object.keys(errors).forEach(function (field) {
+      var message = errorMessages(errors[field]);
+      if (!message) {
+        return;
+      }
+      if (setFieldError(field, message)) {
+        if (!firstInvalid || LEAVE_FIELDS.indexOf(field) < LEAVE_FIELDS.indexOf(firstInvalid)) {
+          firstInvalid = field;
+        }
+      } else {
+        other.push(message);
+      }
+    });
+    setLeaveResult(other.length ? other.join(" ") : TEXT_LEAVE_INVALID, "error");
+    if (firstInvalid) {
+      leaveInput(firstInvalid).focus();
+    }
+  }
+
+  function submitLeaveMessage() {
+    if (state.leaveSending) {
+      return;
+    }
+    LEAVE_FIELDS.forEach(function (field) {
+      setFieldError(field, "");
+    });
+    var body = new URLSearchParams();
+    body.set("name", els.leaveName.value);
+    body.set("email", els.leaveEmail.value);
+    body.set("text", els.leaveText.value);
+    body.set("page", window.location.pathname);
+    state.leaveSending = true;
+    els.leaveSend.disabled = true;
+    els.leave.setAttribute("aria-busy", "true");
+    setLeaveResult(TEXT_LEAVE_SENDING);
+
+    fetch(els.leave.getAttribute("action") || LEAVE_URL, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+        "X-CSRFToken": csrfToken()
+      },
+      body: body.toString()
+    }).then(function (resp) {
+      if (resp.status === 201) {
+        els.leave.reset();  // clears what was typed; the hidden CSRF input keeps its token
+        setLeaveResult(TEXT_LEAVE_THANKS, "ok");
+        // Sent: other pages need not offer it again (this one keeps the thanks visible).
+        storageSet(STORAGE_LEAVE, null);
+        return null;
+      }
+      if (resp.status === 400) {
+        return resp.json().then(function (data) {
+          if (data && data.errors && typeof data.errors === "object") {
+            showLeaveErrors(data.errors);
+          } else {
+            setLeaveResult(TEXT_LEAVE_FAILED, "error");
+          }
+        }, function () {
+          setLeaveResult(TEXT_LEAVE_FAILED, "error");
+        });
+      }
+      setLeaveResult(resp.status === 403 ? TEXT_LEAVE_FORBIDDEN : TEXT_LEAVE_FAILED, "error");
+      return null;
+    }, function () {
+      // Nothing reached the server: what was typed stays for another try.
+      setLeaveResult(TEXT_LEAVE_NETWORK, "error");
+    }).then(function () {
+      state.leaveSending = false;
+      els.leaveSend.disabled = false;
+      els.leave.removeAttribute("aria-busy");
+    });
+  }
+
+  /* ---------------- typing ---------------- */
+
+  function sendJson(frame) {
+    if (!isSocketOpen()) {
+      return false;
+    }
+    try {
+      state.socket.send(JSON.stringify(frame));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function clearTypingIdleTimer() {
+    if (state.typingIdleTimer !== null) {
+      clearTimeout(state.typingIdleTimer);
+      state.typingIdleTimer = null;
+    }
+  }
+
+  function onVisitorInput() {
+    if (els.input.value.trim() === "") {
+      stopTyping(true);
+      return;
+    }
+    var now = Date.now();
+    if (!state.typingActive || now - state.typingSentAt >= TYPING_RESEND_MS) {
+      if (sendJson({ type: "typing", active: true })) {
+        state.typingActive = true;
+        state.typingSentAt = now;
+      }
+    }
+    clearTypingIdleTimer();
+    state.typingIdleTimer = setTimeout(function () {
+      state.typingIdleTimer = null;
+      stopTyping(true);
+    }, TYPING_IDLE_MS);
+  }
+
+  function stopTyping(send) {
+    clearTypingIdleTimer();
+    if (state.typingActive) {
+      state.typingActive = false;
+      state.typingSentAt = 0;
+      if (send) {
+        sendJson({ type: "typing", active: false });
+      }
+    }
+  }
+
   /* ---------------- WebSocket ---------------- */
 
   /* The page tells the socket where the visitor is, so the bot can answer about
@@ -393,15 +867,7 @@
   }
 
   function sendFrame(item) {
-    if (!isSocketOpen()) {
-      return false;
-    }
-    try {
-      state.socket.send(JSON.stringify({ type: "message", text: item.text, client_id: item.client_id }));
-      return true;
-    } catch (e) {
-      return false;
-    }
+    return sendJson({ type: "message", text: item.text, client_id: item.client_id });
   }
 
   function flushOutbox() {
@@ -458,16 +924,29 @@
       state.attempt = 0;
       handleFrame(event.data);
     });
-    ws.addEventListener("close", function () {
+    ws.addEventListener("close", function (event) {
       if (state.socket !== ws) {
         return;
       }
       state.socket = null;
+      state.statusFromSocket = false;
+      stopTyping(false);
+      hideAgentTyping();
+      var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
+      state.reopenAtOnce = false;
       if (state.fatal) {
         setStatus(TEXT_NO_SESSION);
       } else if (state.open && !state.userClosed) {
-        setStatus(TEXT_RECONNECTING);
-        scheduleReconnect();
+        var now = Date.now();
+        if (reopen && now - state.lastFastReconnect >= FAST_RECONNECT_MIN_GAP_MS) {
+          // The conversation was closed, not the connection lost: open the new one at once.
+          state.lastFastReconnect = now;
+          state.attempt = 0;
+          connect();
+        } else {
+          setStatus(TEXT_RECONNECTING);
+          scheduleReconnect();
+        }
       }
     });
     // "error" is always followed by "close"; nothing to do here.
@@ -494,8 +973,11 @@
 
   function disconnect() {
     clearReconnectTimer();
+    stopTyping(true);
+    hideAgentTyping();
     var ws = state.socket;
     state.socket = null;
+    state.statusFromSocket = false;
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) {
       try {
         ws.close(1000, "Chat closed");
@@ -506,6 +988,14 @@
   }
 
   /* ---------------- open / close ---------------- */
+
+  function focusFirstField() {
+    if (els.form && !els.form.hidden) {
+      els.input.focus();
+    } else if (els.leave && !els.leave.hidden && els.leaveName) {
+      els.leaveName.focus();
+    }
+  }
 
   function openChat(options) {
     var focus = !options || options.focus !== false;
@@ -526,7 +1016,7 @@
       loadAgentInfo().then(connect);
     }
     if (focus) {
-      els.input.focus();
+      focusFirstField();
     }
   }
 
@@ -543,6 +1033,8 @@
     els.launcher.classList.remove("chatboxLauncher--open");
     storageSet(STORAGE_OPEN, null);
     els.launcher.focus();
+    // The socket told us the status while open; from now on the launcher asks again.
+    fetchChatStatus();
   }
 
   function submitMessage() {
@@ -552,6 +1044,7 @@
     }
     if (text.trim() === "") {
       els.input.value = "";
+      stopTyping(true);
       return;
     }
     text = text.trim();
@@ -566,6 +1059,7 @@
         connect();
       }
     }
+    stopTyping(true);
   }
 
   /* ---------------- init ---------------- */
@@ -576,6 +1070,7 @@
     if (!els.box || !els.launcher) {
       return;
     }
+    els.launcherLabel = els.launcher.querySelector(".chatboxLauncherLabel");
     els.title = document.getElementById("chatboxTitle");
     els.close = document.getElementById("chatboxCloseControl");
     els.conversation = document.getElementById("chatboxConversationContainer");
@@ -583,12 +1078,24 @@
     els.input = document.getElementById("chatboxInputField");
     els.send = document.getElementById("chatboxSendButton");
     els.status = document.getElementById("chatboxStatus");
+    els.typing = document.getElementById("chatboxTyping");
     els.template = document.getElementById("chatboxMessageTemplate");
     els.agentName = els.box.querySelector(".chatboxAgentName");
     els.agentTitle = els.box.querySelector(".chatboxAgentTitle");
     els.agentThumb = els.box.querySelector(".chatboxAgentThumbnail img");
+    els.agentInitial = els.box.querySelector(".chatboxAgentInitial");
+    els.leave = document.getElementById("chatboxLeaveMessage");
+    els.leaveName = document.getElementById("chatboxLeaveName");
+    els.leaveEmail = document.getElementById("chatboxLeaveEmail");
+    els.leaveText = document.getElementById("chatboxLeaveText");
+    els.leaveSend = document.getElementById("chatboxLeaveSend");
+    els.leaveResult = document.getElementById("chatboxLeaveResult");
+    if (els.leave && !(els.leaveName && els.leaveEmail && els.leaveText && els.leaveSend)) {
+      els.leave = null;  // an incomplete form would only fail later
+    }
 
     state.outbox = loadOutbox();
+    state.leaveRequested = storageGet(STORAGE_LEAVE) === "1";
 
     els.launcher.addEventListener("click", function () {
       openChat({ focus: true });
@@ -610,6 +1117,21 @@
         els.send.addEventListener("click", submitMessage);
       }
     }
+    els.input.addEventListener("input", onVisitorInput);
+    if (els.leave) {
+      els.leave.addEventListener("submit", function (event) {
+        event.preventDefault();
+        submitLeaveMessage();
+      });
+      LEAVE_FIELDS.forEach(function (field) {
+        // A corrected field loses its old complaint.
+        leaveInput(field).addEventListener("input", function () {
+          if (leaveInput(field).getAttribute("aria-invalid") === "true") {
+            setFieldError(field, "");
+          }
+        });
+      });
+    }
     els.box.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
         event.preventDefault();
@@ -620,13 +1142,16 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") {
         reconnectSoon();
+        pollChatStatus();
       }
     });
     window.addEventListener("pagehide", function () {
       // Leaving the page: close quietly (no reconnect from a page being unloaded).
       if (state.socket) {
         var ws = state.socket;
+        stopTyping(true);
         state.socket = null;
+        state.statusFromSocket = false;
         clearReconnectTimer();
         try {
           ws.close(1000, "Page unloaded");
@@ -642,6 +1167,10 @@
         connect();
       }
     });
+
+    renderLeave();
+    fetchChatStatus();
+    window.setInterval(pollChatStatus, STATUS_POLL_MS);
 
     if (storageGet(STORAGE_OPEN) === "1") {
       openChat({ focus: false });

@@ -58,10 +58,32 @@ class FrameConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(name, self.channel_name)
         self.groups.remove(name)
 
-    async def refuse_binary(self) -> None:
-        await self.send_frame(
-            protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
-        )
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Decode one frame; a bad one is answered with an error and changes nothing."""
+        if text_data is None:
+            await self.send_frame(
+                protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
+            )
+            return
+        try:
+            frame = self.decode_frame(
+                text_data,
+                max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH"),
+                max_text_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"),
+            )
+        except protocol.ProtocolError as error:
+            await self.send_frame(
+                protocol.error_frame(error.code, error.detail, client_id=error.client_id)
+            )
+            return
+        await self.handle(frame)
+
+    @staticmethod
+    def decode_frame(raw: str, *, max_frame_length: int, max_text_length: int) -> Any:
+        raise NotImplementedError
+
+    async def handle(self, frame: Any) -> None:
+        raise NotImplementedError
 
 
 class VisitorChatConsumer(FrameConsumer):
@@ -108,21 +130,9 @@ class VisitorChatConsumer(FrameConsumer):
             selectors.conversation_frames(conversation_id=self.conversation_id),
         )
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None:
-            await self.refuse_binary()
-            return
-        try:
-            frame = protocol.decode_visitor_frame(
-                text_data,
-                max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH"),
-                max_text_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"),
-            )
-        except protocol.ProtocolError as error:
-            await self.send_frame(
-                protocol.error_frame(error.code, error.detail, client_id=error.client_id)
-            )
-            return
+    decode_frame = staticmethod(protocol.decode_visitor_frame)
+
+    async def handle(self, frame: protocol.VisitorMessage | protocol.Typing) -> None:
         if isinstance(frame, protocol.Typing):
             await database_sync_to_async(services.visitor_typing)(
                 conversation_id=self.conversation_id, active=frame.active
@@ -198,21 +208,9 @@ class AgentConsoleConsumer(FrameConsumer):
         if hasattr(self, "client_key"):
             await database_sync_to_async(services.agent_client_remove)(key=self.client_key)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None:
-            await self.refuse_binary()
-            return
-        try:
-            command = protocol.decode_agent_frame(
-                text_data,
-                max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH"),
-                max_text_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"),
-            )
-        except protocol.ProtocolError as error:
-            await self.send_frame(
-                protocol.error_frame(error.code, error.detail, client_id=error.client_id)
-            )
-            return
+    decode_frame = staticmethod(protocol.decode_agent_frame)
+
+    async def handle(self, command: protocol.AgentCommand) -> None:
         if command.action == "open":
             await self.open(command.conversation_id)
             return

@@ -111,7 +111,7 @@ class VisitorChatConsumer(FrameConsumer):
         )
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
-        # arrives twice rather than never, and the page shows each id once.
+        # arrives twice rather than never, and ``replayed`` drops the live copy.
         await self.join(
             groups.connection_group(self.channel_name),
             groups.conversation_group(self.conversation_id),
@@ -257,7 +257,9 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def open(self, conversation_id: int) -> None:
         """Show one conversation: its history, then its live messages and suggestions."""
-        summary = await database_sync_to_async(self._summary)(conversation_id)
+        summary = await database_sync_to_async(selectors.conversation_summary_get)(
+            conversation_id=conversation_id
+        )
         if summary is None:
             # The conversation on screen stays open and live.
             await self.send_frame(
@@ -279,9 +281,3 @@ class AgentConsoleConsumer(FrameConsumer):
         )
         self.replayed = frozenset(frame["id"] for frame in frames)
         await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})
-
-    def _summary(self, conversation_id: int) -> dict[str, Any] | None:
-        conversation = selectors.conversation_get(conversation_id=conversation_id)
-        if conversation is None:
-            return None
-        return selectors.conversation_summary(conversation=conversation)

@@ -83,7 +83,11 @@ def present_agent_ids() -> set[int]:
 
 def available_agent_ids() -> set[int]:
     """Present staff who accept chats: the seed's is_online."""
-    present = present_agent_ids()
+    return _accepting(present_agent_ids())
+
+
+def _accepting(present: set[int]) -> set[int]:
+    """Of the present agents, those who accept chats."""
     if not present:
         return set()
     declining = set(
@@ -103,7 +107,7 @@ def agent_presence() -> list[dict[str, Any]]:
     """Every present agent, for the staff consoles."""
     User = get_user_model()
     present = present_agent_ids()
-    available = available_agent_ids()
+    available = _accepting(present)
     users = User.objects.filter(pk__in=present).select_related("chat_agent").order_by("pk")
     return [
         {**agent_identity(user), "id": user.pk, "accepting": user.pk in available} for user in users
@@ -127,7 +131,7 @@ def _agent_status(user: AbstractBaseUser) -> AgentStatus | None:
 
 
 def agent_accepting(*, user: AbstractBaseUser) -> bool:
-    status = AgentStatus.objects.filter(user=user).first()
+    status = _agent_status(user)
     return status.accepting_chats if status else True
 
 
@@ -187,6 +191,12 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def conversation_summary_get(*, conversation_id: int) -> dict[str, Any] | None:
+    """One conversation's row of the staff console's list, or None if there is none."""
+    conversation = conversation_get(conversation_id=conversation_id)
+    return None if conversation is None else conversation_summary(conversation=conversation)
+
+
 def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
     """The newest conversations by activity, newest first."""
     conversations = _conversations().order_by("-last_message_at", "-id")[:limit]
@@ -204,12 +214,6 @@ def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
         conversation_id=conversation_id, sent_message__isnull=True
     ).select_related("question")
     return frames + [protocol.suggestion_frame(suggestion) for suggestion in suggestions]
-
-
-def suggestion_open(*, conversation_id: int, uid: str) -> Suggestion | None:
-    return Suggestion.objects.filter(
-        conversation_id=conversation_id, uid=uid, sent_message__isnull=True
-    ).first()
 
 
 def visitor_status(*, conversation: Conversation) -> dict[str, Any]:

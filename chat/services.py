@@ -526,6 +526,7 @@ def conversation_set_sidekick(
     if not changed:
         raise ConversationNotFound("There is no such open conversation.")
     _publish_status(conversation_id)
+    _publish_summary(conversation_id)
 
 
 # --- presence ---------------------------------------------------------------------------------
@@ -585,16 +586,19 @@ def _system_message(conversation_id: int, text: str) -> Message:
 
 
 def _publish_status(conversation_id: int) -> None:
+    """Tell the visitor who answers now. (Consoles learn it from the summary that the
+    system message announcing the change publishes.)"""
     conversation = _conversation_or_error(conversation_id)
     realtime.publish_visitor_status(
         conversation_id, selectors.visitor_status(conversation=conversation)
     )
-    realtime.publish_conversation(selectors.conversation_summary(conversation=conversation))
 
 
 def _publish_summary(conversation_id: int) -> None:
-    conversation = _conversation_or_error(conversation_id)
-    realtime.publish_conversation(selectors.conversation_summary(conversation=conversation))
+    summary = selectors.conversation_summary_get(conversation_id=conversation_id)
+    if summary is None:
+        raise ConversationNotFound("There is no such conversation.")
+    realtime.publish_conversation(summary)
 
 
 def presence_publish() -> None:

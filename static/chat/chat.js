@@ -28,6 +28,9 @@
 (function () {
   "use strict";
 
+  var makeClientId = window.chatCommon.makeClientId;
+  var str = window.chatCommon.str;
+
   var STORAGE_OPEN = "chatbox:open";
   var STORAGE_OUTBOX = "chatbox:outbox";
   var STORAGE_LEAVE = "chatbox:leave";
@@ -37,8 +40,6 @@
   var WS_PATH = "/ws/chat/";
   var CSRF_COOKIE = "csrftoken";
   var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 10000;
   var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
   var STATUS_POLL_MS = 30000;
   var TYPING_RESEND_MS = 2000;
@@ -151,29 +152,6 @@
 
   function isValidClientId(id) {
     return /^[A-Za-z0-9_-]{1,64}$/.test(id);
-  }
-
-  function makeClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    if (window.crypto && typeof window.crypto.getRandomValues === "function") {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < bytes.length; i++) {
-        bytes[i] = Math.floor(Math.random() * 256);
-      }
-    }
-    var hex = "";
-    for (var j = 0; j < bytes.length; j++) {
-      hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-    }
-    return hex;
-  }
-
-  function str(value) {
-    return typeof value === "string" ? value : "";
   }
 
   /* ---------------- rendering ---------------- */
@@ -800,15 +778,7 @@
   /* ---------------- typing ---------------- */
 
   function sendJson(frame) {
-    if (!isSocketOpen()) {
-      return false;
-    }
-    try {
-      state.socket.send(JSON.stringify(frame));
-      return true;
-    } catch (e) {
-      return false;
-    }
+    return window.chatCommon.sendJson(state.socket, frame);
   }
 
   function clearTypingIdleTimer() {
@@ -957,8 +927,7 @@
     if (!state.open || state.userClosed) {
       return;
     }
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, state.attempt));
-    var delay = Math.round(base * (0.75 + Math.random() * 0.5));  // +/- 25% jitter
+    var delay = window.chatCommon.backoffDelay(state.attempt);
     state.attempt = Math.min(state.attempt + 1, 20);
     state.reconnectTimer = setTimeout(connect, delay);
   }

@@ -29,9 +29,10 @@
 (function () {
   "use strict";
 
+  var makeClientId = window.chatCommon.makeClientId;
+  var str = window.chatCommon.str;
+
   var WS_PATH = "/ws/staff/";
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 10000;
   var FORBIDDEN_CLOSE_CODE = 4003;
   var TYPING_RESEND_MS = 2000;       // while typing, say so at most this often
   var TYPING_IDLE_MS = 3000;         // quiet this long: "stopped typing"
@@ -97,29 +98,6 @@
 
   function isId(value) {
     return typeof value === "number" && value > 0 && Math.floor(value) === value;
-  }
-
-  function str(value) {
-    return typeof value === "string" ? value : "";
-  }
-
-  function makeClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    if (window.crypto && typeof window.crypto.getRandomValues === "function") {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < bytes.length; i++) {
-        bytes[i] = Math.floor(Math.random() * 256);
-      }
-    }
-    var hex = "";
-    for (var j = 0; j < bytes.length; j++) {
-      hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-    }
-    return hex;
   }
 
   /* Only site-relative paths become links: a page value must never send staff elsewhere. */
@@ -194,15 +172,7 @@
   }
 
   function send(frame) {
-    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) {
-      return false;
-    }
-    try {
-      state.socket.send(JSON.stringify(frame));
-      return true;
-    } catch (e) {
-      return false;
-    }
+    return window.chatCommon.sendJson(state.socket, frame);
   }
 
   function setConnection(kind, text) {
@@ -274,10 +244,7 @@
     if (state.fatal) {
       return;
     }
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, state.attempt));
-    // Jitter, so that consoles dropped together by a restart do not return together.
-    var delay = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS,
-      Math.round(base * (0.8 + Math.random() * 0.4))));
+    var delay = window.chatCommon.backoffDelay(state.attempt);
     state.attempt = Math.min(state.attempt + 1, 20);
     setConnection("reconnecting", "Connection lost. Reconnecting in " +
       Math.max(1, Math.round(delay / 1000)) + " s\u2026");

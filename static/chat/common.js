@@ -1,0 +1,64 @@
+/*
+ * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
+ * ids for outgoing messages, sending a frame, and the reconnect backoff.  Loaded first,
+ * deferred like them, so both find it on window.chatCommon.
+ */
+(function () {
+  "use strict";
+
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 10000;
+
+  /* The id a page gives its message, so that a resend is recognised and stored once. */
+  function makeClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    if (window.crypto && typeof window.crypto.getRandomValues === "function") {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) {
+        bytes[i] = Math.floor(Math.random() * 256);
+      }
+    }
+    var hex = "";
+    for (var j = 0; j < bytes.length; j++) {
+      hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
+    }
+    return hex;
+  }
+
+  /* Frames come from the network: a field that is not a string is treated as empty. */
+  function str(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  /* True when the frame went out; a closed or closing socket drops it. */
+  function sendJson(socket, frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    try {
+      socket.send(JSON.stringify(frame));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /* Exponential backoff with jitter, so that pages dropped together by a server
+   * restart do not all come back in the same instant. */
+  function backoffDelay(attempt) {
+    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+    return Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS,
+      Math.round(base * (0.75 + Math.random() * 0.5))));
+  }
+
+  window.chatCommon = Object.freeze({
+    makeClientId: makeClientId,
+    str: str,
+    sendJson: sendJson,
+    backoffDelay: backoffDelay
+  });
+})();

@@ -1,4 +1,5 @@
-"""Project-level test support for the real-browser tests of every app (chat/, bots/, ...).
+"""Project-level test support for every app (chat/, bots/, ...): real-browser tests, and
+races run for real on the database.
 
 ``ServerProcess`` runs Daphne as a subprocess on its own SQLite file (not the Django test
 database), and ``launch_chromium`` drives Debian's Chromium through Playwright; no browser is
@@ -13,10 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -204,3 +206,45 @@ def serve(
                     reporter.write_line(text)
                 else:  # pragma: no cover
                     sys.__stderr__.write(text)
+
+
+# --------------------------------------------------------------------------- races
+
+
+def require_concurrent_writers() -> None:
+    """Skip (fail in CI) unless the test database lets threads write at once."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        # The in-memory SQLite test database refuses concurrent writers outright ("database
+        # table is locked") instead of waiting; CI runs the suite on PostgreSQL.
+        pytest.skip("needs a database with concurrent writers (PostgreSQL: set DATABASE_URL)")
+
+
+def run_at_once(target: Callable[[object], object], arguments: Iterable[object]) -> list:
+    """Call ``target(argument)`` for each argument at the same moment: one thread each,
+    each with its own database connection, released together by a barrier.
+
+    Returns what the calls raised, for the test (in its own thread) to look at.
+    """
+    from django.db import connection
+
+    arguments = list(arguments)
+    barrier = threading.Barrier(len(arguments))
+    raised: list[BaseException] = []
+
+    def run(argument: object) -> None:
+        try:
+            barrier.wait(timeout=10)
+            target(argument)
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return raised

@@ -1,8 +1,7 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from bots.services import (
     unanswered_question_record,
     unanswered_question_to_entry,
 )
+from chatsite.testing import require_concurrent_writers, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -292,29 +292,11 @@ def test_imported_entries_get_their_timestamps():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_recordings_of_a_new_question_all_count():
     """Threads (each with its own database connection) record one new question at once."""
-    if connection.vendor == "sqlite":
-        # The in-memory SQLite test database refuses concurrent writers outright ("database
-        # table is locked") instead of waiting; CI runs the suite on PostgreSQL.
-        pytest.skip("needs a database with concurrent writers (PostgreSQL: set DATABASE_URL)")
+    require_concurrent_writers()
     askers = 6
-    barrier = threading.Barrier(askers)
-    failures: list[BaseException] = []
 
     def ask(n: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            unanswered_question_record(
-                agent_slug="case", text="What is X?" if n % 2 else "what is x"
-            )
-        except BaseException as exc:  # reported below, in the test's thread
-            failures.append(exc)
-        finally:
-            connection.close()
+        unanswered_question_record(agent_slug="case", text="What is X?" if n % 2 else "what is x")
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(askers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    assert run_at_once(ask, range(askers)) == []
     assert UnansweredQuestion.objects.get().count == askers

@@ -1,11 +1,10 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from chat import selectors, services
 from chat.models import AgentClient, Conversation, Message, Product, Suggestion
+from chatsite.testing import require_concurrent_writers, run_at_once
 
 from .conftest import console_open, make_agent, set_bot_enabled
 
@@ -901,37 +900,19 @@ def test_the_chat_is_online_when_the_bot_or_an_accepting_agent_answers(bot, agen
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_takers_of_one_waiting_conversation_one_wins():
     """Agents (threads, each with its own database connection) take one conversation at once."""
-    if connection.vendor == "sqlite":
-        # The in-memory SQLite test database refuses concurrent writers outright ("database
-        # table is locked") instead of waiting; CI runs the suite on PostgreSQL.
-        pytest.skip("needs a database with concurrent writers (PostgreSQL: set DATABASE_URL)")
+    require_concurrent_writers()
     takers = 8
     agents = [make_agent(f"agent{n}", first_name=f"Agent{n}") for n in range(takers)]
     conversation = services.conversation_open(session_key="r" * 32)
     assert services.conversation_request_person(conversation_id=conversation.pk)
-    barrier = threading.Barrier(takers)
     won: list[int] = []
-    lost: list[BaseException] = []
-    failures: list[BaseException] = []
 
     def take(agent) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.conversation_take(conversation_id=conversation.pk, user=agent)
-            won.append(agent.pk)
-        except services.ConversationTaken as exc:
-            lost.append(exc)
-        except BaseException as exc:  # reported below, in the test's thread
-            failures.append(exc)
-        finally:
-            connection.close()
+        services.conversation_take(conversation_id=conversation.pk, user=agent)
+        won.append(agent.pk)
 
-    threads = [threading.Thread(target=take, args=(agent,)) for agent in agents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    lost = run_at_once(take, agents)
+    assert [exc for exc in lost if not isinstance(exc, services.ConversationTaken)] == []
     assert len(won) == 1
     assert len(lost) == takers - 1
     assert all(exc.code == "taken" for exc in lost)
@@ -945,36 +926,22 @@ def test_concurrent_takers_of_one_waiting_conversation_one_wins():
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_visitor_message_sent_from_two_tabs_at_once_is_stored_once():
-    if connection.vendor == "sqlite":
-        pytest.skip("needs a database with concurrent writers (PostgreSQL: set DATABASE_URL)")
+    require_concurrent_writers()
     tabs = 4
     conversation = services.conversation_open(session_key="t" * 32)
-    barrier = threading.Barrier(tabs)
     posts: list[services.VisitorPost] = []
-    failures: list[BaseException] = []
 
     def send(n: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            posts.append(
-                services.visitor_message_post(
-                    conversation_id=conversation.pk,
-                    text="Hello from both tabs",
-                    client_id="same-message",
-                    channel_name=f"tab!{n}",
-                )
+        posts.append(
+            services.visitor_message_post(
+                conversation_id=conversation.pk,
+                text="Hello from both tabs",
+                client_id="same-message",
+                channel_name=f"tab!{n}",
             )
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
+        )
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(tabs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    assert run_at_once(send, range(tabs)) == []
     assert sorted(post.duplicate for post in posts) == [False] + [True] * (tabs - 1)
     assert len({post.message.pk for post in posts}) == 1
     assert Message.objects.filter(conversation=conversation, sender_role="visitor").count() == 1

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test eval bench-bot lint format clean
+.PHONY: run test eval bench bench-bot lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(VENV)/.dev  ## Run the whole test suite
 
 eval: $(VENV)/.dev  ## Score the bot's matching engine against the seed's algorithm
 	$(BIN)/python -m bots.evaluation.run
+
+bench: $(VENV)/.dev  ## The chat against bare Channels and raw ASGI, in-memory and Redis layers
+	$(BIN)/python -m chat.benchmarks.bench_chat
 
 bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000 entries
 	$(BIN)/python -m bots.benchmarks.bench_bot

@@ -28,6 +28,21 @@ def get_bot() -> Bot:
     revision = selectors.agent_revision(slug=cls.slug)
     if revision is None:
         revision = services.agent_get_or_create(bot_class=cls).revision
+    return _current(cls, revision)
+
+
+def answering_bot() -> Bot | None:
+    """The configured bot if it answers visitors now (staff may switch it off), current
+    with the latest edit of its profile: one small query on the hot path of every question."""
+    cls = bot_class()
+    state = selectors.agent_revision_and_online(slug=cls.slug)
+    if state is None:
+        return get_bot()  # never stored yet: made now, answering by default
+    revision, online = state
+    return _current(cls, revision) if online else None
+
+
+def _current(cls: type[Bot], revision: int) -> Bot:
     key = f"{cls.__module__}.{cls.__qualname__}"
     built = _built.get(key)
     if built is not None and built[0] == revision:

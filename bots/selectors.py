@@ -14,6 +14,11 @@ def agent_revision(*, slug: str) -> int | None:
     return Agent.objects.filter(slug=slug).values_list("revision", flat=True).first()
 
 
+def agent_revision_and_online(*, slug: str) -> tuple[int, bool] | None:
+    """The profile's revision and whether the bot answers visitors, in one small query."""
+    return Agent.objects.filter(slug=slug).values_list("revision", "is_online_enabled").first()
+
+
 def agent_profile(*, slug: str) -> BotProfile:
     agent = Agent.objects.get(slug=slug)
     knowledge = tuple(

@@ -3,6 +3,8 @@
 Override any of them in the project settings, e.g. ``CHAT_MAX_MESSAGE_LENGTH = 1000``.
 """
 
+from typing import Any
+
 from django.conf import settings
 
 DEFAULTS = {
@@ -15,8 +17,11 @@ DEFAULTS = {
     # Seconds a staff console stays present without a heartbeat (the seed's
     # presence_expires_in); consoles renew it every third of that.
     "CHAT_PRESENCE_EXPIRES_IN": 60,
+    # Frames one socket may send in a moving window (the notation of the ``limits``
+    # library): a person typing never comes near it, a script flooding the chat does.
+    "CHAT_RATE_LIMIT": "30/10seconds",
 }
 
 
-def get(name: str) -> int:
+def get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])

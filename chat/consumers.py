@@ -2,7 +2,9 @@
 
 ``VisitorChatConsumer`` serves a visitor's chat box; ``AgentConsoleConsumer``
 a staff member's console. Events from the channel layer all have the type
-``chat.send`` and carry a ready frame (see chat.realtime).
+``chat.send`` and carry a ready frame (see chat.realtime). What answers one
+connection (its message stored, the bot's reply, an error) its consumer sends
+itself, never through the channel layer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import conf, groups, protocol, selectors, services
+from . import conf, groups, protocol, ratelimit, selectors, services
 
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
@@ -37,10 +39,11 @@ class FrameConsumer(AsyncWebsocketConsumer):
     replayed: frozenset[str] = frozenset()
 
     async def chat_send(self, event: dict) -> None:
+        if event.get("shown_by") == self.channel_name:
+            return  # this connection was answered with it directly
         frame = event["frame"]
-        if not event.get("direct") and not self.wanted(frame):
-            return
-        await self.send_frame(frame)
+        if self.wanted(frame):
+            await self.send_frame(frame)
 
     def wanted(self, frame: dict[str, Any]) -> bool:
         """Whether a frame broadcast to a group this connection is in is new to it."""
@@ -60,6 +63,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Decode one frame; a bad one is answered with an error and changes nothing."""
+        if not ratelimit.allow(self.channel_name):
+            await self.send_frame(ratelimit.refusal(self.channel_name, text_data))
+            return
         if text_data is None:
             await self.send_frame(
                 protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
@@ -112,11 +118,7 @@ class VisitorChatConsumer(FrameConsumer):
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and ``replayed`` drops the live copy.
-        await self.join(
-            groups.connection_group(self.channel_name),
-            groups.conversation_group(self.conversation_id),
-            groups.visitors_group(),
-        )
+        await self.join(groups.conversation_group(self.conversation_id), groups.visitors_group())
         status, history = await database_sync_to_async(self._status_and_history)()
         self.replayed = frozenset(frame["id"] for frame in history)
         await self.send_frame({"type": "status", **status})
@@ -139,7 +141,7 @@ class VisitorChatConsumer(FrameConsumer):
             )
             return
         try:
-            await database_sync_to_async(services.visitor_message_post)(
+            post = await database_sync_to_async(services.visitor_message_post)(
                 conversation_id=self.conversation_id,
                 text=frame.text,
                 client_id=frame.client_id,
@@ -158,6 +160,24 @@ class VisitorChatConsumer(FrameConsumer):
                 )
             )
             await self.close(code=CLOSED_CLOSE_CODE)
+            return
+        await self.send_frame(protocol.message_frame(post.message, for_visitor=True))
+        if post.reply is not None:
+            await self.send_frame(protocol.message_frame(post.reply, for_visitor=True))
+        if post.bot_failed:
+            await self.send_frame(
+                protocol.error_frame(
+                    "bot_unavailable",
+                    "Your message is saved, but the assistant could not answer just now.",
+                )
+            )
+
+    async def disconnect(self, code: int) -> None:
+        ratelimit.forget(self.channel_name)
+        if hasattr(self, "conversation_id"):
+            await database_sync_to_async(services.conversation_socket_close)(
+                conversation_id=self.conversation_id
+            )
 
 
 class AgentConsoleConsumer(FrameConsumer):
@@ -186,7 +206,7 @@ class AgentConsoleConsumer(FrameConsumer):
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
         self.client_key = uuid.uuid4().hex
-        await self.join(groups.connection_group(self.channel_name), groups.staff_inbox_group())
+        await self.join(groups.staff_inbox_group())
         snapshot = await database_sync_to_async(self._register)()
         for frame in snapshot:
             await self.send_frame(frame)
@@ -205,6 +225,7 @@ class AgentConsoleConsumer(FrameConsumer):
         ]
 
     async def disconnect(self, code: int) -> None:
+        ratelimit.forget(self.channel_name)
         if hasattr(self, "client_key"):
             await database_sync_to_async(services.agent_client_remove)(key=self.client_key)
 
@@ -215,12 +236,19 @@ class AgentConsoleConsumer(FrameConsumer):
             await self.open(command.conversation_id)
             return
         try:
-            await database_sync_to_async(self._perform)(command)
+            post = await database_sync_to_async(self._perform)(command)
         except services.ChatActionError as error:
             frame = protocol.error_frame(error.code, error.detail, client_id=command.client_id)
             await self.send_frame({**frame, "conversation": command.conversation_id})
+            return
+        if post is not None and post.duplicate:
+            # A resend: acknowledged to this console alone, as stored the first time.
+            message = post.message
+            await self.send_frame(
+                {**protocol.message_frame(message), "conversation": message.conversation_id}
+            )
 
-    def _perform(self, command: protocol.AgentCommand) -> None:
+    def _perform(self, command: protocol.AgentCommand) -> services.VisitorPost | None:
         user, conversation_id = self.user, command.conversation_id
         match command.action:
             case "heartbeat":
@@ -230,13 +258,12 @@ class AgentConsoleConsumer(FrameConsumer):
             case "take":
                 services.conversation_take(conversation_id=conversation_id, user=user)
             case "message":
-                services.agent_message_post(
+                return services.agent_message_post(
                     conversation_id=conversation_id,
                     user=user,
                     text=command.text,
                     client_id=command.client_id,
                     suggestion=command.suggestion,
-                    channel_name=self.channel_name,
                 )
             case "typing":
                 services.agent_typing(
@@ -254,6 +281,7 @@ class AgentConsoleConsumer(FrameConsumer):
                 services.conversation_set_sidekick(
                     conversation_id=conversation_id, user=user, active=command.active
                 )
+        return None
 
     async def open(self, conversation_id: int) -> None:
         """Show one conversation: its history, then its live messages and suggestions."""

@@ -17,6 +17,23 @@ class LeftMessageForm(forms.ModelForm):
         fields = ["name", "email", "text"]
         labels = {"text": "Message"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        # The chat box shows these under the field itself: they name the field, which
+        # Django's "Ensure this value has at most…" does not.
+        error_messages = {
+            "name": {
+                "max_length": "Names are limited to %(limit_value)d characters; "
+                "this one has %(show_value)d."
+            },
+            "email": {
+                "max_length": "Email addresses are limited to %(limit_value)d characters; "
+                "this one has %(show_value)d."
+            },
+            "text": {
+                # The chat socket's own words for text_too_long.
+                "max_length": "Messages are limited to %(limit_value)d characters; "
+                "this one has %(show_value)d."
+            },
+        }
 
     def __init__(self, *args, max_length: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,19 +1,12 @@
 """Channel-layer group names: built here only, from ids, never from user text.
 
 Group names may hold only ASCII letters, digits, '-', '_' and '.', and must be
-shorter than 100 characters; channel names may hold '!' and more, so a
-connection's group is named after a digest of its channel name.
+shorter than 100 characters. A single connection needs no group: what is meant
+for it alone, its consumer sends itself.
 """
-
-import hashlib
 
 STAFF_INBOX_GROUP = "chat.staff.inbox"
 VISITORS_GROUP = "chat.visitors"
-
-
-def connection_group(channel_name: str) -> str:
-    """The private group of one WebSocket connection."""
-    return "chat.connection." + hashlib.sha256(channel_name.encode()).hexdigest()[:40]
 
 
 def conversation_group(conversation_id: int) -> str:

@@ -49,6 +49,10 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The visitor's open chat sockets (tabs), counted so that a visitor with one tab
+    # is answered without a broadcast. A process that dies leaves its count too high,
+    # which only costs a needless broadcast, never a missed one.
+    open_sockets = models.PositiveIntegerField(default=0)
     # Where the visitor was when they last opened the chat.
     current_page = models.CharField(max_length=300, blank=True)
     current_product = models.ForeignKey(

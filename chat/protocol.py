@@ -140,6 +140,9 @@ def _decode_object(raw: str, *, max_frame_length: int) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError:
         raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
+    except RecursionError:
+        # A short frame of nested brackets can outrun the parser's recursion limit.
+        raise ProtocolError("invalid_frame", "The frame is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "A frame must be a JSON object.")
     return data
@@ -155,6 +158,18 @@ def _client_id(data: dict[str, Any]) -> str | None:
             "client_id must be 1 to 64 letters, digits, '_', '-', '.' or ':'.",
         )
     return client_id
+
+
+def client_id_of(raw: str | bytes | None, *, max_frame_length: int) -> str | None:
+    """The valid client_id of a frame that is not decoded otherwise (one refused
+    unread), or None; never raises."""
+    if not isinstance(raw, str) or len(raw) > max_frame_length:
+        return None
+    try:
+        data = json.loads(raw)
+        return _client_id(data) if isinstance(data, dict) else None
+    except (ValueError, RecursionError, ProtocolError):
+        return None
 
 
 def _active(data: dict[str, Any]) -> bool:

@@ -6,12 +6,17 @@ transaction sends nothing. Sending is best effort: the change is stored by
 then, a failing channel layer is logged, and a client that missed an event
 finds the change in the history when it reconnects. Each event carries one
 ready frame; the consumers' ``chat_send`` handlers pass it on as it is.
-Events for one connection only are marked ``direct``: they answer that
-connection, and a consumer never drops them as already shown.
+
+Nothing crosses the channel layer that nobody else would receive: the connection
+a service answers gets its own frames from its consumer, directly, and an
+``Audience`` tells whether anybody else may be listening (another tab of the
+visitor, a staff console). With Redis, that keeps a visitor's question and the
+bot's answer off Redis entirely unless someone else watches the conversation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -22,28 +27,49 @@ from . import groups, protocol
 from .models import Message, Suggestion
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who may be listening to a conversation besides the connection being answered.
+
+    ``answered`` is that connection's channel name: it shows the frames itself, so it
+    drops its copy of a broadcast. ``other_tabs`` is whether the visitor may have
+    another socket on the conversation, ``staff`` whether any console is open. When
+    in doubt, True: a needless broadcast costs time, a missing one a stale screen.
+    """
+
+    answered: str | None = None
+    other_tabs: bool = True
+    staff: bool = True
+
+
+EVERYONE = Audience()
+
+
 def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
 
-def _send_after_commit(group: str, frame: dict[str, Any], *, direct: bool = False) -> None:
+def _send_after_commit(group: str, frame: dict[str, Any], *, shown_by: str | None = None) -> None:
     event: dict[str, Any] = {"type": "chat.send", "frame": frame}
-    if direct:
-        event["direct"] = True
+    if shown_by:
+        event["shown_by"] = shown_by
     # robust: a failing layer must not fail the service whose change is already stored.
     transaction.on_commit(lambda: _group_send(group, event), robust=True)
 
 
-def publish_message(message: Message) -> None:
+def publish_message(message: Message, audience: Audience = EVERYONE) -> None:
     """Show a new message to the visitor's tabs and to the staff who have it open."""
-    _send_after_commit(
-        groups.conversation_group(message.conversation_id),
-        protocol.message_frame(message, for_visitor=True),
-    )
-    _send_after_commit(
-        groups.conversation_staff_group(message.conversation_id),
-        {**protocol.message_frame(message), "conversation": message.conversation_id},
-    )
+    if audience.other_tabs:
+        _send_after_commit(
+            groups.conversation_group(message.conversation_id),
+            protocol.message_frame(message, for_visitor=True),
+            shown_by=audience.answered,
+        )
+    if audience.staff:
+        _send_after_commit(
+            groups.conversation_staff_group(message.conversation_id),
+            {**protocol.message_frame(message), "conversation": message.conversation_id},
+        )
 
 
 def publish_suggestion(suggestion: Suggestion) -> None:
@@ -78,8 +104,3 @@ def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any
     else:
         group = groups.conversation_group(conversation_id)
     _send_after_commit(group, frame)
-
-
-def send_to_connection(channel_name: str, frame: dict[str, Any]) -> None:
-    """Send a frame to one connection only (an answer meant for it alone)."""
-    _send_after_commit(groups.connection_group(channel_name), frame, direct=True)

@@ -81,6 +81,11 @@ def present_agent_ids() -> set[int]:
     )
 
 
+def consoles_present() -> bool:
+    """Whether any staff console is open: otherwise nobody watches conversations live."""
+    return AgentClient.objects.filter(expires_at__gt=timezone.now()).exists()
+
+
 def available_agent_ids() -> set[int]:
     """Present staff who accept chats: the seed's is_online."""
     return _accepting(present_agent_ids())

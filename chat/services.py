@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from bots.base import ReplyKind
-from bots.loading import get_bot
+from bots.base import Bot, Reply, ReplyKind
+from bots.loading import answering_bot, get_bot
 from bots.services import unanswered_question_record
 
 from . import conf, protocol, realtime, selectors
@@ -78,8 +78,17 @@ class ConversationClosed(Exception):
 
 @dataclass(frozen=True)
 class VisitorPost:
+    """A message as stored, and what its sender's connection shows for it.
+
+    ``reply`` is the bot's answer to a visitor's message, if it gave one;
+    ``bot_failed`` says the bot could not answer (the message is kept all the same).
+    The sending connection shows these itself: they are not broadcast back to it.
+    """
+
     message: Message
     duplicate: bool
+    reply: Message | None = None
+    bot_failed: bool = False
 
 
 # --- the visitor's side ---------------------------------------------------------------------
@@ -88,21 +97,43 @@ class VisitorPost:
 def conversation_open(
     *, session_key: str, page: str = "", product_id: int | None = None
 ) -> Conversation:
-    """The visitor's open conversation; a new one starts with the bot's greeting
-    (unless the bot is off, or only suggests in side-kick mode).
+    """The visitor's open conversation, counting one more open socket on it; a new one
+    starts with the bot's greeting (unless the bot is off, or only suggests in
+    side-kick mode).
 
     Either way it records the page the visitor opened the chat on.
     """
     product_id = selectors.product_id_if_exists(product_id=product_id)
+    # The socket reads the history after this: only consoles need to hear of it live.
+    audience = realtime.Audience(other_tabs=False, staff=selectors.consoles_present())
     conversation = _open_conversation(session_key)
-    if conversation is not None:
-        Conversation.objects.filter(pk=conversation.pk).update(
-            current_page=page, current_product_id=product_id
+    if conversation is None:
+        started = _conversation_start(
+            session_key=session_key, page=page, product_id=product_id, audience=audience
         )
-        _publish_summary(conversation.pk)
-        return conversation
+        if started is not None:
+            return started
+        # Another tab of the same visitor started it a moment ago.
+        conversation = _open_conversation(session_key)
+        if conversation is None:
+            raise ConversationNotFound("The visitor's conversation could not be opened.")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        current_page=page, current_product_id=product_id, open_sockets=F("open_sockets") + 1
+    )
+    _publish_summary(conversation.pk, audience)
+    return conversation
+
+
+def _open_conversation(session_key: str) -> Conversation | None:
+    return Conversation.objects.filter(session_key=session_key, closed_at__isnull=True).first()
+
+
+def _conversation_start(
+    *, session_key: str, page: str, product_id: int | None, audience: realtime.Audience
+) -> Conversation | None:
+    """A new conversation with one open socket, greeted; None if the visitor has one already."""
     sidekick = selectors.sidekick_default()
-    bot = get_bot() if selectors.bot_enabled() and not sidekick else None
+    bot = None if sidekick else answering_bot()
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(
@@ -110,6 +141,7 @@ def conversation_open(
                 current_page=page,
                 current_product_id=product_id,
                 sidekick=sidekick,
+                open_sockets=1,
             )
             if bot is not None:
                 _message_create(
@@ -118,13 +150,20 @@ def conversation_open(
                     name=bot.name,
                     title=bot.title,
                     text=bot.greeting(),
+                    audience=audience,
                 )
             else:
-                _publish_summary(conversation.pk)
+                _publish_summary(conversation.pk, audience)
     except IntegrityError:
-        # Another tab of the same visitor opened it a moment ago.
-        return _open_conversation(session_key)
+        return None
     return conversation
+
+
+def conversation_socket_close(*, conversation_id: int) -> None:
+    """One of the visitor's sockets on the conversation closed."""
+    Conversation.objects.filter(pk=conversation_id, open_sockets__gt=0).update(
+        open_sockets=F("open_sockets") - 1
+    )
 
 
 def visitor_message_post(
@@ -138,27 +177,58 @@ def visitor_message_post(
 ) -> VisitorPost:
     """Store a visitor's message and have it answered by whoever answers now.
 
-    A resend of a message already stored (same client_id) stores and answers
-    nothing: the sending connection alone gets the stored message again as
-    its acknowledgement. Raises ConversationClosed (storing nothing) when
-    staff have closed the conversation.
+    Message and bot answer are stored in one transaction, under the conversation's
+    row lock: an agent who takes the conversation meanwhile waits the moment the bot
+    thinks, and no answer lands in a conversation that is no longer the bot's. A
+    failing bot loses no message. The sending connection (``channel_name``) shows
+    the stored message and the reply from what this returns; other tabs and
+    consoles, if any, get them live. A resend of a message already stored (same
+    client_id) stores and answers nothing. Raises ConversationClosed (storing
+    nothing) when staff have closed the conversation.
     """
+    reply: Reply | None = None
+    answer: Message | None = None
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            conversation = (
+                Conversation.objects.select_for_update()
+                .only("state", "sidekick", "open_sockets")
+                .get(pk=conversation_id)
+            )
             if conversation.state == State.CLOSED:
                 raise ConversationClosed
-            message = _message_create(
+            now = timezone.now()
+            message = Message(
                 conversation_id=conversation_id,
-                role=Message.Role.VISITOR,
-                name=VISITOR_NAME,
+                sender_role=Message.Role.VISITOR,
+                sender_name=VISITOR_NAME,
                 text=text,
                 client_id=client_id,
+                sent_at=now,
+            )
+            # The bot answers visitors' messages only, in conversations it answers.
+            bot_answers = conversation.state == State.BOT and not conversation.sidekick
+            bot = answering_bot() if bot_answers else None
+            if bot is not None:
+                reply = _bot_reply(bot, text, page=page, product_id=product_id)
+            if reply is not None and reply.kind is not ReplyKind.HANDOFF:
+                answer = _bot_answer(conversation_id=conversation_id, bot=bot, reply=reply, at=now)
+            if answer is None:
+                Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
+            # One INSERT for both: the unique client_id refuses a resend here, before
+            # anything is published.
+            _messages_store(
+                [message] if answer is None else [message, answer],
+                audience=realtime.Audience(
+                    answered=channel_name,
+                    other_tabs=conversation.open_sockets > 1,
+                    staff=selectors.consoles_present(),
+                ),
             )
     except IntegrityError:
         # A resend, or the same message sent from two tabs at once: the database's
         # unique constraint on (conversation, client_id) let one of them in.
-        message = (
+        stored = (
             Message.objects.filter(
                 conversation_id=conversation_id,
                 client_id=client_id,
@@ -167,98 +237,75 @@ def visitor_message_post(
             if client_id is not None
             else None
         )
-        if message is None:
+        if stored is None:
             raise
-        realtime.send_to_connection(channel_name, protocol.message_frame(message, for_visitor=True))
-        return VisitorPost(message=message, duplicate=True)
+        return VisitorPost(message=stored, duplicate=True)
 
-    # The bot reacts to visitors' messages only, and only in conversations it answers.
+    # What follows may call a person: each step re-checks the state it changes.
     if conversation.sidekick:
         bot_suggestion_post(
             conversation_id=conversation_id, question=message, page=page, product_id=product_id
         )
         if conversation.state == State.BOT:
             conversation_request_person(conversation_id=conversation_id)
-    elif conversation.state == State.BOT:
-        if selectors.bot_enabled():
-            bot_reply_post(
-                conversation_id=conversation_id,
-                question=message.text,
-                channel_name=channel_name,
-                page=page,
-                product_id=product_id,
-            )
-        else:
-            conversation_request_person(conversation_id=conversation_id)
-    return VisitorPost(message=message, duplicate=False)
+    elif bot_answers and (bot is None or (reply is not None and reply.kind is ReplyKind.HANDOFF)):
+        # The bot is off, or the visitor asked for a person.
+        conversation_request_person(conversation_id=conversation_id)
+    elif answer is not None and reply.kind is ReplyKind.FALLBACK:
+        _bot_missed(conversation_id=conversation_id, bot=bot, question=text, page=page)
+    return VisitorPost(
+        message=message,
+        duplicate=False,
+        reply=answer,
+        bot_failed=bot is not None and reply is None,
+    )
+
+
+def _bot_reply(bot: Bot, question: str, *, page: str, product_id: int | None) -> Reply | None:
+    """The bot's reply, or None when it fails (logged: the question is kept regardless)."""
+    try:
+        return bot.respond(
+            question, context=selectors.page_context(page=page, product_id=product_id)
+        )
+    except Exception:
+        logger.exception("The bot failed to answer a question")
+        return None
+
+
+def _bot_answer(*, conversation_id: int, bot: Bot, reply: Reply, at: datetime) -> Message | None:
+    """The bot's answer, to store, if the conversation is still the bot's; counts a miss."""
+    missed = reply.kind is ReplyKind.FALLBACK
+    still_the_bots = Conversation.objects.filter(
+        pk=conversation_id, state=State.BOT, sidekick=False
+    ).update(last_message_at=at, bot_misses=F("bot_misses") + 1 if missed else 0)
+    if not still_the_bots:
+        return None
+    return Message(
+        conversation_id=conversation_id,
+        sender_role=Message.Role.BOT,
+        sender_name=bot.name,
+        sender_title=bot.title,
+        text=reply.text,
+        sent_at=at,
+    )
+
+
+def _bot_missed(*, conversation_id: int, bot: Bot, question: str, page: str) -> None:
+    """Record the question for staff to answer; a second miss in a row calls a person."""
+    try:
+        unanswered_question_record(agent_slug=bot.slug, text=question, page=page)
+    except Exception:
+        # Staff's list of unanswered questions must never cost the visitor the reply.
+        logger.exception("Could not record an unanswered question")
+    misses = Conversation.objects.values_list("bot_misses", flat=True).get(pk=conversation_id)
+    if misses >= BOT_MISSES_BEFORE_HANDOFF:
+        conversation_request_person(conversation_id=conversation_id)
 
 
 def visitor_typing(*, conversation_id: int, active: bool) -> None:
     realtime.publish_typing(
         conversation_id, to_staff=True, frame=protocol.typing_frame(active=active)
     )
-
-
-def bot_reply_post(
-    *,
-    conversation_id: int,
-    question: str,
-    channel_name: str,
-    page: str = "",
-    product_id: int | None = None,
-) -> Message | None:
-    """Ask the bot and store its answer. A failing bot loses no visitor message.
-
-    A question the bot could not answer is recorded for staff to answer; a
-    request for a person, or a second unanswered question in a row, calls one.
-    """
-    try:
-        bot = get_bot()
-        reply = bot.respond(
-            question, context=selectors.page_context(page=page, product_id=product_id)
-        )
-    except Exception:
-        logger.exception("The bot failed to answer in conversation %s", conversation_id)
-        realtime.send_to_connection(
-            channel_name,
-            protocol.error_frame(
-                "bot_unavailable",
-                "Your message is saved, but the assistant could not answer just now.",
-            ),
-        )
-        return None
-    if reply.kind is ReplyKind.HANDOFF:
-        conversation_request_person(conversation_id=conversation_id)
-        return None
-    with transaction.atomic():
-        # An agent may have taken the conversation (or switched on side-kick mode)
-        # while the bot thought.
-        if not (
-            Conversation.objects.select_for_update()
-            .filter(pk=conversation_id, state=State.BOT, sidekick=False)
-            .exists()
-        ):
-            return None
-        answer = _message_create(
-            conversation_id=conversation_id,
-            role=Message.Role.BOT,
-            name=bot.name,
-            title=bot.title,
-            text=reply.text,
-        )
-    if reply.kind is ReplyKind.FALLBACK:
-        try:
-            unanswered_question_record(agent_slug=bot.slug, text=question, page=page)
-        except Exception:
-            # Staff's list of unanswered questions must never cost the visitor the reply.
-            logger.exception("Could not record an unanswered question")
-        Conversation.objects.filter(pk=conversation_id).update(bot_misses=F("bot_misses") + 1)
-        misses = Conversation.objects.values_list("bot_misses", flat=True).get(pk=conversation_id)
-        if misses >= BOT_MISSES_BEFORE_HANDOFF:
-            conversation_request_person(conversation_id=conversation_id)
-    else:
-        Conversation.objects.filter(pk=conversation_id).update(bot_misses=0)
-    return answer
 
 
 def bot_suggestion_post(
@@ -361,7 +408,6 @@ def agent_message_post(
     text: str,
     client_id: str | None = None,
     suggestion: str | None = None,
-    channel_name: str = "",
 ) -> VisitorPost:
     """Store an agent's message to the visitor, in a conversation that is theirs.
 
@@ -380,7 +426,7 @@ def agent_message_post(
             if stored is not None:
                 # Already stored (the answer was lost, say): acknowledged even if the
                 # conversation has been handed on since, so the console does not resend.
-                return _agent_duplicate(stored, channel_name=channel_name)
+                return _agent_duplicate(stored)
             if conversation.state != State.AGENT or conversation.assigned_agent_id != user.pk:
                 raise NotYourConversation("Take this conversation before writing in it.")
             message = _message_create(
@@ -403,7 +449,7 @@ def agent_message_post(
                 "This client_id is taken by another message of the conversation: "
                 "send the message with a new one."
             ) from None
-        return _agent_duplicate(stored, channel_name=channel_name)
+        return _agent_duplicate(stored)
     return VisitorPost(message=message, duplicate=False)
 
 
@@ -415,12 +461,8 @@ def _agent_resend(*, conversation_id: int, client_id: str | None) -> Message | N
     ).first()
 
 
-def _agent_duplicate(message: Message, *, channel_name: str) -> VisitorPost:
-    if channel_name:
-        realtime.send_to_connection(
-            channel_name,
-            {**protocol.message_frame(message), "conversation": message.conversation_id},
-        )
+def _agent_duplicate(message: Message) -> VisitorPost:
+    # The sending console shows it again as its acknowledgement: nobody else needs it.
     return VisitorPost(message=message, duplicate=True)
 
 
@@ -568,10 +610,6 @@ def agent_accepting_set(*, user: AbstractBaseUser, accepting: bool) -> None:
 # --- inside -----------------------------------------------------------------------------------
 
 
-def _open_conversation(session_key: str) -> Conversation | None:
-    return Conversation.objects.filter(session_key=session_key, closed_at__isnull=True).first()
-
-
 def _conversation_or_error(conversation_id: int) -> Conversation:
     conversation = selectors.conversation_get(conversation_id=conversation_id)
     if conversation is None:
@@ -594,7 +632,9 @@ def _publish_status(conversation_id: int) -> None:
     )
 
 
-def _publish_summary(conversation_id: int) -> None:
+def _publish_summary(conversation_id: int, audience: realtime.Audience = realtime.EVERYONE) -> None:
+    if not audience.staff:
+        return
     summary = selectors.conversation_summary_get(conversation_id=conversation_id)
     if summary is None:
         raise ConversationNotFound("There is no such conversation.")
@@ -615,9 +655,11 @@ def _message_create(
     title: str = "",
     conversation_id: int,
     client_id: str | None = None,
+    audience: realtime.Audience = realtime.EVERYONE,
 ) -> Message:
+    """Store a message, move the conversation's last activity to it, and show it live."""
     now = timezone.now()
-    message = Message.objects.create(
+    message = Message(
         conversation_id=conversation_id,
         sender_role=role,
         sender_name=name,
@@ -627,6 +669,13 @@ def _message_create(
         sent_at=now,
     )
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
-    realtime.publish_message(message)
-    _publish_summary(conversation_id)
+    _messages_store([message], audience=audience)
     return message
+
+
+def _messages_store(messages: list[Message], *, audience: realtime.Audience) -> None:
+    """Store messages of one conversation in one INSERT and show them live."""
+    Message.objects.bulk_create(messages)
+    for message in messages:
+        realtime.publish_message(message, audience)
+    _publish_summary(messages[0].conversation_id, audience)

@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from . import conf, selectors, services
 from .forms import LeftMessageForm
+from .middleware import body_limit
 
 
 class ChatPageMixin:
@@ -49,9 +50,18 @@ def chat_status(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"online": selectors.chat_online()})
 
 
+def leave_message_body_limit() -> int:
+    """Bytes a "leave a message" POST may take: the longest allowed text with every character
+    at its largest (4 UTF-8 bytes, percent-encoded: 12), and room for the other fields
+    (name, email, page, CSRF token): 40,384 bytes with the default 2000 characters."""
+    return 12 * conf.get("CHAT_MAX_MESSAGE_LENGTH") + 16 * 1024
+
+
 @require_POST
+@body_limit(leave_message_body_limit)
 def leave_message(request: HttpRequest) -> JsonResponse:
-    """Keep a visitor's message for staff; field errors come back as JSON, status 400."""
+    """Keep a visitor's message for staff; field errors come back as JSON, status 400, and a
+    body over the limit as JSON, status 413 (see chat.middleware)."""
     form = LeftMessageForm(request.POST, max_length=conf.get("CHAT_MAX_MESSAGE_LENGTH"))
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)

@@ -25,6 +25,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -55,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the body first: an oversized one is answered in words.
+    "chat.middleware.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -85,13 +97,40 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Consumers write from worker threads while pages read: wait for the lock
-    # instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Every consumer call runs in the one database thread: reopening the file for
+    # each would cost more than the query.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Consumers write from worker threads while pages read: wait for the lock
+            # instead of failing with "database is locked".
+            "timeout": 20,
+            # Write-ahead log: pages read while the chat writes, and a commit costs no
+            # fsync (NORMAL is durable across application crashes; a power cut may lose
+            # the last commits, which a single-file development database accepts).
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Take the write lock when a transaction starts, so that two writers queue
+            # instead of one failing when it upgrades its read lock.
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if env_bool("DATABASE_POOL", True):
+        # A connection per consumer call would cost a PostgreSQL login each time; Django's
+        # own pool (psycopg_pool) lends one instead. Persistent connections are not for
+        # ASGI (Django's deployment docs), so CONN_MAX_AGE stays 0 with the pool.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            "timeout": 20,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,6 +191,26 @@ if HTTPS:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# HSTS makes browsers refuse plain HTTP to the site for this long, even if HTTPS is later
+# turned off, so it is on by default only in production over HTTPS; never on a developer's
+# http://127.0.0.1. A first roll-out can start with a few minutes and raise it once HTTPS is
+# known to work. The header is only ever sent on HTTPS responses.
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS and not DEBUG else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# "preload" only consents to the browsers' preload lists; a site joins one by being submitted
+# to it. Set DJANGO_HSTS_PRELOAD=0 to withhold that consent (check --deploy then says so).
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+
+# Django's defaults, written out so that `check --deploy` does not pass only by a default that
+# a future version could change. Nothing of the site is meant to be framed, not even by itself;
+# the shop never needs to tell another site which page a visitor came from.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # The bot that answers visitors: a dotted path to a bots.base.Bot subclass.
 CHAT_BOT = os.environ.get("CHAT_BOT", "bots.agents.AgentCase")

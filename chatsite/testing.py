@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+LISTEN_BACKLOG = 1024
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -68,6 +69,16 @@ def launch_chromium():
 # --------------------------------------------------------------------------- server
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect itself is the answer (urlopen raises HTTPError for it)
+
+
+# A server with DJANGO_HTTPS on redirects plain http:// to https://, which nothing here
+# listens on: following it would wait out the timeout for a server that is already up.
+_probe_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -81,8 +92,18 @@ class ServerProcess:
     ``REDIS_URL`` (if set) is passed through unchanged via ``os.environ``.
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None, *, name: str = "server"):
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str] | None = None,
+        *,
+        name: str = "server",
+        application: str = "chatsite.asgi:application",
+        daphne_args: tuple[str, ...] = (),
+    ):
         self.workdir = workdir
+        self.application = application
+        self.daphne_args = daphne_args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{name}.log"
@@ -127,11 +148,12 @@ class ServerProcess:
                     sys.executable,
                     "-m",
                     "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "chatsite.asgi:application",
+                    # Twisted listens with a backlog of 50 unless told: a burst of
+                    # connects would wait for SYN retries.
+                    "-e",
+                    f"tcp:port={self.port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}",
+                    *self.daphne_args,
+                    self.application,
                 ],
                 cwd=PROJECT_ROOT,
                 env=self.env,
@@ -143,7 +165,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 pytest.fail(f"daphne exited with {self.proc.returncode}:\n{self.output()}")
             try:
-                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                _probe_opener.open(self.url + "/", timeout=2).close()
                 return
             except urllib.error.HTTPError:
                 return  # it answers HTTP, even if with an error status

@@ -91,3 +91,47 @@ def test_text_limit_defaults_to_the_chat_message_limit(settings):
 def test_default_limit_is_2000_characters():
     assert form({**VALID, "text": "x" * 2000}).is_valid()
     assert not form({**VALID, "text": "x" * 2001}).is_valid()
+
+
+# --- length limits, each said in words that name the field ------------------------------------
+
+LONGEST_EMAIL = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 57]) + ".org"
+
+
+def test_the_longest_allowed_email_address_is_accepted():
+    assert len(LONGEST_EMAIL) == 254
+    assert form({**VALID, "email": LONGEST_EMAIL}).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "x" * 101, "Names are limited to 100 characters; this one has 101."),
+        (
+            "email",
+            "a" + LONGEST_EMAIL,
+            "Email addresses are limited to 254 characters; this one has 255.",
+        ),
+        ("text", "x" * 2001, "Messages are limited to 2000 characters; this one has 2001."),
+    ],
+)
+def test_a_too_long_field_is_refused_naming_the_field_its_limit_and_its_length(
+    field, value, message
+):
+    f = form({**VALID, field: value})
+    assert not f.is_valid()
+    assert list(f.errors) == [field]
+    assert f.errors.get_json_data()[field] == [{"message": message, "code": "max_length"}]
+
+
+def test_the_text_limit_counts_characters_not_bytes():
+    assert form({**VALID, "text": "🐹" * 2000}).is_valid()
+    f = form({**VALID, "text": "🐹" * 2001})
+    assert f.errors.get_json_data()["text"][0]["code"] == "max_length"
+
+
+def test_the_widgets_carry_the_limits_for_the_browser():
+    f = form(None, max_length=30)
+    assert f.fields["name"].widget.attrs["maxlength"] == "100"
+    assert f.fields["email"].widget.attrs["maxlength"] == "254"
+    assert f.fields["text"].widget.attrs["maxlength"] == "30"

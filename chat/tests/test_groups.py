@@ -1,18 +1,21 @@
 import re
 
-from chat.groups import connection_group, conversation_group
+from chat import groups
 
 VALID_GROUP = re.compile(r"^[a-zA-Z0-9_.-]{1,99}$")
 
 
-def test_connection_groups_are_valid_and_distinct_for_any_channel_name():
-    names = ["specific.abc!def", "specific.abc!deg", "inmemory.xyz!ü ☃", "a" * 300]
-    groups = [connection_group(name) for name in names]
-    assert all(VALID_GROUP.match(group) for group in groups)
-    assert len(set(groups)) == len(names)
-    assert connection_group(names[0]) == groups[0]
-
-
 def test_conversation_group_is_built_from_the_integer_id_only():
-    assert conversation_group(42) == "chat.conversation.42"
-    assert VALID_GROUP.match(conversation_group(10**12))
+    assert groups.conversation_group(42) == "chat.conversation.42"
+    assert VALID_GROUP.match(groups.conversation_group(10**12))
+
+
+def test_every_group_name_is_valid_and_visitor_and_staff_sides_differ():
+    names = [
+        groups.conversation_group(10**12),
+        groups.conversation_staff_group(10**12),
+        groups.staff_inbox_group(),
+        groups.visitors_group(),
+    ]
+    assert all(VALID_GROUP.match(name) for name in names)
+    assert len(set(names)) == len(names)

@@ -357,3 +357,103 @@ def test_suggestion_and_typing_frames():
         "active": False,
         "sender": sender,
     }
+
+
+# --- size limits, at the boundary, for both decoders ------------------------------------------
+
+
+def decode_with(decoder, frame):
+    raw = frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False)
+    return decoder(raw, **LIMITS)
+
+
+def message_of(decoder, **fields):
+    """A valid message frame for ``decoder``, changed by ``fields``."""
+    frame = {"type": "message", "text": "hi"}
+    if decoder is decode_agent_frame:
+        frame["conversation"] = 7
+    frame.update(fields)
+    return frame
+
+
+def padded_to(frame: dict, length: int) -> str:
+    """``frame`` as JSON of exactly ``length`` characters, padded in a field nobody reads."""
+    raw = json.dumps({**frame, "pad": ""})
+    raw = json.dumps({**frame, "pad": "p" * (length - len(raw))})
+    assert len(raw) == length
+    return raw
+
+
+DECODERS = pytest.mark.parametrize(
+    "decoder", [decode_visitor_frame, decode_agent_frame], ids=["visitor", "console"]
+)
+
+
+@DECODERS
+def test_a_frame_of_exactly_the_limit_is_read_and_one_more_is_not(decoder):
+    assert decode_with(decoder, padded_to(message_of(decoder), 500)).text == "hi"
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, padded_to(message_of(decoder), 501))
+    assert caught.value.code == "frame_too_large"
+    assert caught.value.detail == "A frame may hold at most 500 characters."
+
+
+@DECODERS
+def test_an_oversized_frame_is_refused_before_it_is_parsed(decoder):
+    # Were it parsed, this would be invalid_json: the length alone decides, unread.
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, "{" * 501)
+    assert caught.value.code == "frame_too_large"
+
+
+@DECODERS
+def test_text_of_exactly_the_limit_is_accepted_and_one_more_is_refused_in_words(decoder):
+    assert decode_with(decoder, message_of(decoder, text="x" * 100)).text == "x" * 100
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, message_of(decoder, text="x" * 101, client_id="c-1"))
+    assert caught.value.code == "text_too_long"
+    assert caught.value.detail == "Messages are limited to 100 characters; this one has 101."
+    assert caught.value.client_id == "c-1"
+
+
+@DECODERS
+def test_the_text_limit_counts_characters_not_bytes(decoder):
+    # 100 characters of 4 UTF-8 bytes each: what the visitor sees as 100 characters is 100.
+    assert decode_with(decoder, message_of(decoder, text="🐹" * 100)).text == "🐹" * 100
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, message_of(decoder, text="🐹" * 101))
+    assert caught.value.code == "text_too_long"
+
+
+@DECODERS
+def test_a_client_id_of_64_characters_is_accepted_and_65_is_not(decoder):
+    assert decode_with(decoder, message_of(decoder, client_id="c" * 64)).client_id == "c" * 64
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, message_of(decoder, client_id="c" * 65))
+    assert caught.value.code == "invalid_client_id"
+    assert "1 to 64" in caught.value.detail
+
+
+@DECODERS
+def test_an_unknown_type_is_quoted_short_in_the_error(decoder):
+    with pytest.raises(ProtocolError) as caught:
+        decode_with(decoder, message_of(decoder, type="t" * 400))
+    assert caught.value.code == "unknown_type"
+    assert "t" * 41 not in caught.value.detail
+    assert len(caught.value.detail) < 200
+
+
+def test_console_ids_are_bounded_like_the_database_column():
+    assert agent(complete("transfer", agent=2**63 - 1)).agent_id == 2**63 - 1
+    for too_big in (2**63, 10**100):
+        with pytest.raises(ProtocolError) as caught:
+            agent(complete("transfer", agent=too_big))
+        assert caught.value.code == "invalid_frame"
+        assert "agent" in caught.value.detail
+
+
+def test_a_console_suggestion_is_exactly_one_id_long():
+    assert agent(complete("message", suggestion=SUGGESTION_ID)).suggestion == SUGGESTION_ID
+    with pytest.raises(ProtocolError) as caught:
+        agent(complete("message", suggestion=SUGGESTION_ID + "x" * 300))
+    assert caught.value.code == "invalid_suggestion"

@@ -71,7 +71,36 @@ def test_a_message_goes_to_the_visitor_and_to_the_staff_who_have_it_open(
     assert to_visitor["frame"]["client_id"] is None
     assert to_staff["frame"]["conversation"] == message.conversation_id
     assert to_staff["frame"]["client_id"] == "a-1"
-    assert "direct" not in to_visitor
+    assert "shown_by" not in to_visitor
+
+
+@pytest.mark.django_db
+def test_a_message_reaches_only_the_audience_that_may_be_listening(
+    sent, django_capture_on_commit_callbacks
+):
+    message = new_message(role="visitor", client_id="v-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        # One tab, no console: the answered connection shows it itself, nothing is sent.
+        realtime.publish_message(
+            message, realtime.Audience(answered="specific.a!b", other_tabs=False, staff=False)
+        )
+    assert sent == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.publish_message(
+            message, realtime.Audience(answered="specific.a!b", other_tabs=True, staff=False)
+        )
+    ((group, event),) = sent
+    assert group == groups.conversation_group(message.conversation_id)
+    # The answered connection drops its copy: it has shown the message already.
+    assert event["shown_by"] == "specific.a!b"
+
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.publish_message(message, realtime.Audience(other_tabs=False, staff=True))
+    assert [group for group, _ in sent] == [
+        groups.conversation_staff_group(message.conversation_id)
+    ]
 
 
 @pytest.mark.django_db
@@ -82,7 +111,6 @@ def test_each_event_reaches_its_group(sent, django_capture_on_commit_callbacks):
         realtime.publish_presence([{"id": 1}], online=False)
         realtime.publish_typing(3, to_staff=True, frame={"type": "typing", "active": True})
         realtime.publish_typing(3, to_staff=False, frame={"type": "typing", "active": False})
-        realtime.send_to_connection("specific.x!y", {"type": "error", "code": "c"})
     assert [(group, event["frame"]) for group, event in sent] == [
         ("chat.staff.inbox", {"type": "conversation", "id": 3, "state": "waiting"}),
         ("chat.conversation.3", {"type": "status", "leave_message": True}),
@@ -90,10 +118,8 @@ def test_each_event_reaches_its_group(sent, django_capture_on_commit_callbacks):
         ("chat.visitors", {"type": "online", "online": False}),
         ("chat.conversation.3.staff", {"type": "typing", "active": True, "conversation": 3}),
         ("chat.conversation.3", {"type": "typing", "active": False}),
-        (groups.connection_group("specific.x!y"), {"type": "error", "code": "c"}),
     ]
-    # Only the answer to one connection is marked as such.
-    assert [event.get("direct", False) for _, event in sent] == [False] * 6 + [True]
+    assert not any("shown_by" in event for _, event in sent)
 
 
 @pytest.mark.django_db

@@ -1,10 +1,15 @@
+import io
+from urllib.parse import urlencode
+
 import pytest
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
 
 from bots.models import Agent
-from chat import services
+from chat import services, views
+from chat.middleware import BodyLimitMiddleware
 from chat.models import LeftMessage, Product
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +255,139 @@ def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
 
 def test_chat_status_is_get_only(client):
     assert client.post(STATUS_URL).status_code == 405
+
+
+# --- "leave a message": limits on the fields and on the request as a whole --------------------
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def post_form(client, fields, **kwargs):
+    """POST as the chat box does: URL-encoded, where a 4-byte character takes 12 bytes."""
+    return client.post(LEAVE_URL, urlencode(fields), content_type=FORM, **kwargs)
+
+
+def test_leave_message_too_long_fields_are_400_with_a_sentence_per_field(client):
+    response = post_form(
+        client, {**LEFT, "name": "n" * 101, "email": "a" * 250 + "@example.org", "text": "x" * 2001}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "name": [
+                {
+                    "message": "Names are limited to 100 characters; this one has 101.",
+                    "code": "max_length",
+                }
+            ],
+            "email": [
+                {
+                    "message": "Email addresses are limited to 254 characters; this one has 262.",
+                    "code": "max_length",
+                }
+            ],
+            "text": [
+                {
+                    "message": "Messages are limited to 2000 characters; this one has 2001.",
+                    "code": "max_length",
+                }
+            ],
+        }
+    }
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_the_largest_allowed_form_fits_the_body_limit(client):
+    fields = {**LEFT, "name": "🐹" * 100, "text": "🐹" * 2000, "page": "/" + "🐹" * 299}
+    body = urlencode(fields)
+    assert len(body) > 12 * 2000  # every character of the text takes 12 bytes
+    assert len(body) <= views.leave_message_body_limit() == 40_384
+    assert post_form(client, fields).status_code == 201
+    assert LeftMessage.objects.get().text == "🐹" * 2000
+
+
+def test_leave_message_an_oversized_body_is_413_with_a_sentence_and_stores_nothing(client):
+    response = post_form(client, {**LEFT, "text": "x" * 50_000})
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    size = len(urlencode({**LEFT, "text": "x" * 50_000}))
+    assert response.json() == {
+        "errors": {
+            "__all__": [
+                {
+                    "message": f"Requests here are limited to 40384 bytes; this one has {size}.",
+                    "code": "too_large",
+                }
+            ]
+        }
+    }
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_the_body_limit_is_answered_before_the_csrf_check():
+    # CsrfViewMiddleware reads the body first; were it to meet the oversized body, the
+    # answer would be Django's bare 400 page, whatever the token.
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(reverse("chat:product_list")).cookies[settings.CSRF_COOKIE_NAME].value
+    big = {**LEFT, "text": "x" * 50_000}
+    assert post_form(client, big, headers={"X-CSRFToken": token}).status_code == 413
+    assert post_form(client, big).status_code == 413
+    assert post_form(client, LEFT).status_code == 403  # the check itself still stands
+    assert not LeftMessage.objects.exists()
+
+
+def test_leave_message_the_body_limit_follows_the_message_limit(client, settings):
+    settings.CHAT_MAX_MESSAGE_LENGTH = 100
+    assert views.leave_message_body_limit() == 12 * 100 + 16 * 1024
+    response = post_form(client, {**LEFT, "page": "/" + "p" * 20_000})
+    assert response.status_code == 413
+    assert "limited to 17584 bytes" in response.json()["errors"]["__all__"][0]["message"]
+
+
+def test_leave_message_djangos_own_smaller_body_limit_is_answered_in_words(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    assert post_form(client, LEFT).status_code == 201
+    response = post_form(client, {**LEFT, "text": "x" * 1000})
+    assert response.status_code == 413
+    assert "limited to 1000 bytes" in response.json()["errors"]["__all__"][0]["message"]
+
+
+def test_leave_message_too_many_fields_is_400_in_words(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = urlencode(LEFT) + "".join(f"&extra{i}=1" for i in range(10))
+    response = client.post(LEAVE_URL, body, content_type=FORM)
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "__all__": [{"message": "Forms are limited to 10 fields.", "code": "too_many_fields"}]
+        }
+    }
+    assert not LeftMessage.objects.exists()
+
+
+def asgi_post(body: bytes, headers: list[tuple[bytes, bytes]]) -> ASGIRequest:
+    # Seekable, as the spooled file Django's ASGI handler buffers the body in.
+    body_file = io.BytesIO(body)
+    scope = {"type": "http", "method": "POST", "path": LEAVE_URL, "query_string": b""}
+    return ASGIRequest(
+        {**scope, "headers": [(b"content-type", FORM.encode()), *headers]}, body_file
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[], [(b"content-length", b"100")]],
+    ids=["chunked-without-content-length", "understated-content-length"],
+)
+def test_a_body_over_the_limit_is_counted_when_content_length_does_not_say_it(headers):
+    body = urlencode({**LEFT, "text": "x" * 50_000}).encode()
+    middleware = BodyLimitMiddleware(lambda request: None)
+    response = middleware.process_view(asgi_post(body, headers), views.leave_message, (), {})
+    assert response.status_code == 413
+    assert f"this one has {len(body)}." in response.content.decode()
+
+
+def test_views_without_a_body_limit_are_left_to_django():
+    middleware = BodyLimitMiddleware(lambda request: None)
+    request = asgi_post(b"x" * 50_000, [])
+    assert middleware.process_view(request, views.chat_status, (), {}) is None

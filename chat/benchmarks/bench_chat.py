@@ -1,0 +1,433 @@
+"""Chat benchmark: `make bench` (python -m chat.benchmarks.bench_chat).
+
+Starts real Daphne servers on ``chat.benchmarks.baselines:application`` (the site plus
+the two baselines, so all three share server, channel layer and load) on a fresh
+SQLite database, first with the in-memory channel layer, then with Redis, and drives
+them with real WebSocket visitors (chat.benchmarks.load). It prints, for each layer:
+
+* replies per second and latency of the chat, the bare Channels consumer and the raw
+  ASGI echo, N visitors x M questions, and the chat's ratio to both baselines;
+* a burst of 1,000 visitors connecting at once, each asking one question;
+* the latency at 200 visitors asking at once;
+* memory per idle connection (2,000 silent sockets) and the server's resident memory;
+
+then two workers behind one Redis: visitors spread over both, privacy, and an agent on
+one worker taking over (and handing back) a visitor served by the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import channels
+import daphne
+import django
+
+from bots.evaluation import load_seed
+from chatsite.testing import ServerProcess
+
+from .baselines import BARE_PATH, ECHO_PATH
+from .load import (
+    LoadResult,
+    _next_frame,
+    hold_idle,
+    open_socket,
+    run_visitors,
+    session_cookies,
+    wait_for_greeting,
+)
+
+CHAT_PATH = "/ws/chat/"
+TARGETS = {"echo": ECHO_PATH, "bare": BARE_PATH, "chat": CHAT_PATH}
+APPLICATION = "chat.benchmarks.baselines:application"
+
+
+@dataclass(frozen=True)
+class Options:
+    visitors: int
+    questions: int
+    rounds: int
+    burst: int
+    concurrent: int
+    idle: int
+    redis_url: str | None
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def raise_open_file_limit() -> None:
+    # Thousands of sockets on both ends of loopback: the servers inherit this limit.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def production_env(workdir: Path) -> dict[str, str]:
+    """The production shape (DEBUG off, hashed static files), minus TLS: loopback HTTP."""
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "DJANGO_HTTPS": "0",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+
+
+def server_for(workdir: Path, layer: str, options: Options, *, name: str) -> ServerProcess:
+    env = production_env(workdir)
+    if layer == "redis":
+        env |= {"REDIS_URL": options.redis_url or "", "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}"}
+    else:
+        env |= {"REDIS_URL": ""}
+    return ServerProcess(workdir, env, name=name, application=APPLICATION)
+
+
+def row(layer: str, target: str, result: LoadResult, ratios: str = "") -> str:
+    errors = sum(result.errors.values())
+    return (
+        f"{layer:<7}{target:<6}{result.replies_per_second:>10.0f}"
+        f"{result.percentile_ms(0.50):>9.1f}{result.percentile_ms(0.95):>9.1f}"
+        f"{result.percentile_ms(0.99):>9.1f}{errors:>8}{result.misdelivered:>8}  {ratios}"
+    )
+
+
+async def throughput(server: ServerProcess, layer: str, options: Options) -> dict[str, float]:
+    """Each target ``rounds`` times, interleaved; the median round's rate is reported."""
+    _, sample_questions = load_seed()
+    rates: dict[str, list[LoadResult]] = {target: [] for target in TARGETS}
+    for round_number in range(options.rounds):
+        for target, path in TARGETS.items():
+            cookies = await session_cookies(server.url, options.visitors)
+            result = await run_visitors(
+                server.url,
+                path,
+                cookies,
+                sample_questions,
+                asks=options.questions,
+                tag=f"{target}{round_number}",
+            )
+            rates[target].append(result)
+    medians = {}
+    for target, results in rates.items():
+        results.sort(key=lambda r: r.replies_per_second)
+        medians[target] = results[len(results) // 2]
+    chat = medians["chat"].replies_per_second
+    for target, result in medians.items():
+        ratios = ""
+        if target == "chat":
+            ratios = (
+                f"{chat / medians['bare'].replies_per_second:.2f}x bare, "
+                f"{chat / medians['echo'].replies_per_second:.2f}x echo"
+            )
+        print(row(layer, target, result, ratios), flush=True)
+        for problem, count in sorted(result.errors.items()):
+            print(f"{'':13}error {problem}: {count}")
+    return {target: result.replies_per_second for target, result in medians.items()}
+
+
+async def burst(server: ServerProcess, layer: str, options: Options) -> dict[str, object]:
+    _, sample_questions = load_seed()
+    cookies = await session_cookies(server.url, options.burst)
+    result = await run_visitors(
+        server.url, CHAT_PATH, cookies, sample_questions, asks=1, tag="burst"
+    )
+    failed = sum(n for problem, n in result.errors.items() if problem.startswith("connect"))
+    print(
+        f"{layer:<7}burst: {options.burst} visitors connect at once: "
+        f"{options.burst - failed}/{options.burst} handshakes in {result.connect_seconds:.1f} s, "
+        f"{result.replies}/{options.burst} answered, p99 {result.percentile_ms(0.99):.0f} ms, "
+        f"errors {dict(result.errors) or 0}, misdelivered {result.misdelivered}",
+        flush=True,
+    )
+    cookies = await session_cookies(server.url, options.concurrent)
+    asking = await run_visitors(
+        server.url, CHAT_PATH, cookies, sample_questions, asks=10, tag="c200"
+    )
+    print(
+        f"{layer:<7}{options.concurrent} visitors asking at once (10 questions each): "
+        f"p50 {asking.percentile_ms(0.5):.0f} ms, p95 {asking.percentile_ms(0.95):.0f} ms, "
+        f"p99 {asking.percentile_ms(0.99):.0f} ms, {asking.replies_per_second:.0f} replies/s, "
+        f"errors {dict(asking.errors) or 0}",
+        flush=True,
+    )
+    return {
+        "handshakes": options.burst - failed,
+        "answered": result.replies,
+        "p99_ms": asking.percentile_ms(0.99),
+    }
+
+
+async def idle_memory(server: ServerProcess, layer: str, options: Options) -> dict[str, float]:
+    per_connection = {}
+    for target, path in TARGETS.items():
+        cookies = await session_cookies(server.url, options.idle)
+        await asyncio.sleep(1)
+        before = rss_kib(server.proc.pid)
+        sockets, failures = await hold_idle(server.url, path, cookies)
+        await asyncio.sleep(2)
+        after = rss_kib(server.proc.pid)
+        kib = (after - before) / max(1, len(sockets))
+        per_connection[target] = kib
+        print(
+            f"{layer:<7}{target:<6}{len(sockets)} idle sockets: {kib:.1f} KiB each "
+            f"(server RSS {before / 1024:.0f} MiB -> {after / 1024:.0f} MiB)"
+            + (f", failed {dict(failures)}" if failures else ""),
+            flush=True,
+        )
+        await asyncio.gather(*(socket.close() for socket in sockets))
+        await asyncio.sleep(1)
+    return per_connection
+
+
+def staff_cookie(server: ServerProcess) -> str:
+    """A logged-in agent's session (made by a manage.py command, as a login would)."""
+    path = server.workdir / "staff-session"
+    code = (
+        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, "
+        "HASH_SESSION_KEY;"
+        "from django.contrib.auth.models import Group;"
+        "from django.contrib.sessions.backends.db import SessionStore;"
+        "u = get_user_model().objects.create_user('bench-agent', password=None, is_staff=True,"
+        " first_name='Bench');"
+        "u.groups.add(Group.objects.get(name='Agents'));"
+        "s = SessionStore(); s[SESSION_KEY] = str(u.pk);"
+        "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.save();"
+        f"open({str(path)!r}, 'w').write(s.session_key)"
+    )
+    server.manage("shell", "-c", code)
+    return "sessionid=" + path.read_text().strip()
+
+
+async def frame_of(socket, kind: str, **fields) -> dict:
+    while True:
+        frame = await _next_frame(socket, 10)
+        if frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items()):
+            return frame
+
+
+async def two_workers(workdir: Path, options: Options) -> dict[str, object]:
+    """Two Daphne processes on one database and one Redis."""
+    prefix = f"bench-{uuid.uuid4().hex}"
+    env = production_env(workdir) | {"REDIS_URL": options.redis_url or "", "REDIS_PREFIX": prefix}
+    workers = [
+        ServerProcess(workdir, env, name=f"worker{n}", application=APPLICATION) for n in (1, 2)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        _, sample_questions = load_seed()
+        half = options.visitors // 2
+        cookies = [await session_cookies(worker.url, half) for worker in workers]
+        loads = await asyncio.gather(
+            *(
+                run_visitors(
+                    worker.url,
+                    CHAT_PATH,
+                    cookies[n],
+                    sample_questions,
+                    asks=options.questions,
+                    tag=f"w{n}",
+                )
+                for n, worker in enumerate(workers)
+            )
+        )
+        rate = sum(load.replies_per_second for load in loads)
+        misdelivered = sum(load.misdelivered for load in loads)
+        errors = sum(sum(load.errors.values()) for load in loads)
+
+        agent_cookie = staff_cookie(workers[0])
+        handover = await hand_over_across(workers, agent_cookie)
+        print(
+            f"two workers, one Redis: {half} visitors on each, {rate:.0f} replies/s in all, "
+            f"errors {errors}, misdelivered {misdelivered}; agent on worker 1 takes over a "
+            f"visitor on worker 2 and hands back: {'ok' if handover else 'FAILED'}",
+            flush=True,
+        )
+        return {"misdelivered": misdelivered, "errors": errors, "handover": handover}
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> bool:
+    visitor_cookie = (await session_cookies(workers[1].url, 1))[0]
+    visitor = await open_socket(workers[1].url, CHAT_PATH, visitor_cookie)
+    agent = await open_socket(workers[0].url, "/ws/staff/", agent_cookie)
+    try:
+        await wait_for_greeting(visitor)
+        listing = await frame_of(agent, "conversations")
+        await visitor.send(json.dumps({"type": "message", "text": "Hi", "client_id": "h1"}))
+        row = await frame_of(agent, "conversation", state="bot")
+        conversation = row["id"]
+        del listing
+        await agent.send(json.dumps({"action": "take", "conversation": conversation}))
+        await frame_of(visitor, "status", answered_by="agent")
+        await agent.send(
+            json.dumps(
+                {
+                    "action": "message",
+                    "conversation": conversation,
+                    "text": "Bench agent here",
+                    "client_id": "a1",
+                }
+            )
+        )
+        reply = await frame_of(visitor, "message", text="Bench agent here")
+        await agent.send(json.dumps({"action": "hand_back", "conversation": conversation}))
+        await frame_of(visitor, "status", answered_by="bot")
+        await visitor.send(
+            json.dumps({"type": "message", "text": sample_question(), "client_id": "h2"})
+        )
+        while True:
+            frame = await frame_of(visitor, "message")
+            if frame["sender"]["role"] == "bot":
+                break
+        return reply["sender"]["role"] == "agent"
+    except Exception as error:
+        print(f"hand-over failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return False
+    finally:
+        await visitor.close()
+        await agent.close()
+
+
+def sample_question() -> str:
+    return load_seed()[1][0]
+
+
+async def main(options: Options) -> int:
+    raise_open_file_limit()
+    print(
+        f"Chat benchmark: daphne {daphne.__version__}, channels {channels.__version__}, "
+        f"Django {django.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs; SQLite; load generator in this process",
+        flush=True,
+    )
+    layers = ["memory"] + (["redis"] if options.redis_url else [])
+    figures: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
+        workdir = Path(tmp)
+        first = server_for(workdir, "memory", options, name="migrate")
+        first.migrate()
+        first.manage("collectstatic", "--noinput")
+        for layer in layers:
+            server = server_for(workdir, layer, options, name=layer)
+            server.start()
+            try:
+                print(
+                    f"\n{options.visitors} visitors x {options.questions} questions, "
+                    f"median of {options.rounds} rounds"
+                )
+                print(
+                    f"{'layer':<7}{'app':<6}{'replies/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+                    f"{'p99 ms':>9}{'errors':>8}{'wrong':>8}"
+                )
+                rates = await throughput(server, layer, options)
+                bursts = await burst(server, layer, options)
+                memory = await idle_memory(server, layer, options)
+                figures[layer] = {"rates": rates, "burst": bursts, "memory": memory}
+            finally:
+                server.stop()
+        if options.redis_url:
+            print()
+            figures["two_workers"] = await two_workers(workdir, options)
+    return report_targets(figures, options)
+
+
+def report_targets(figures: dict[str, dict], options: Options) -> int:
+    print("\nTargets")
+    checks = []
+    memory_rates = figures["memory"]["rates"]
+    checks.append(
+        (
+            "in-memory layer: chat >= 0.8x bare Channels",
+            memory_rates["chat"] / memory_rates["bare"],
+            0.8,
+        )
+    )
+    if "redis" in figures:
+        redis_rates = figures["redis"]["rates"]
+        checks.append(
+            (
+                "Redis layer: chat >= 1.0x bare Channels",
+                redis_rates["chat"] / redis_rates["bare"],
+                1.0,
+            )
+        )
+    missed = 0
+    for label, value, target in checks:
+        ok = value >= target
+        missed += not ok
+        print(f"  {'met ' if ok else 'MISS'} {label}: {value:.2f}x")
+    for layer in ("memory", "redis"):
+        if layer not in figures:
+            continue
+        b = figures[layer]["burst"]
+        ok = b["handshakes"] == options.burst and b["answered"] == options.burst
+        missed += not ok
+        print(
+            f"  {'met ' if ok else 'MISS'} {layer}: {options.burst}-visitor burst, every "
+            f"handshake and question: {b['handshakes']}, {b['answered']}"
+        )
+        ok = b["p99_ms"] < 250
+        missed += not ok
+        print(
+            f"  {'met ' if ok else 'MISS'} {layer}: p99 < 250 ms at {options.concurrent} "
+            f"asking: {b['p99_ms']:.0f} ms"
+        )
+        kib = figures[layer]["memory"]["chat"]
+        ok = kib * 1024 <= 50_000
+        print(f"  {'met ' if ok else 'MISS'} {layer}: <= 50 KB per idle connection: {kib:.1f} KiB")
+        missed += not ok
+    if "two_workers" in figures:
+        w = figures["two_workers"]
+        ok = w["handover"] and w["misdelivered"] == 0 and w["errors"] == 0
+        missed += not ok
+        print(f"  {'met ' if ok else 'MISS'} two workers: privacy and hand-over")
+    print(f"\n{missed} target(s) missed" if missed else "\nall targets met")
+    return 1 if missed else 0
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visitors", type=int, default=100)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--concurrent", type=int, default=200)
+    parser.add_argument("--idle", type=int, default=2000)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="Redis for the Redis-layer runs ('' to skip them)",
+    )
+    args = parser.parse_args(argv)
+    return Options(
+        visitors=args.visitors,
+        questions=args.questions,
+        rounds=args.rounds,
+        burst=args.burst,
+        concurrent=args.concurrent,
+        idle=args.idle,
+        redis_url=args.redis_url or None,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

@@ -1,0 +1,196 @@
+"""A load generator that speaks the chat's frame protocol over real WebSockets.
+
+Each simulated visitor has its own session cookie (from a real page view), opens the
+chat socket, waits for the greeting, then asks its questions one after another,
+each time waiting for the bot's reply. It records every reply's latency, every
+error, and every frame that was not meant for it: a visitor message with another
+visitor's ``client_id``, a reply before its question was acknowledged, or anything
+that arrives after its last reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+
+from websockets.asyncio.client import connect
+
+REPLY_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 60.0
+# How long a visitor listens after its last reply for frames that should not come.
+DRAIN_SECONDS = 0.3
+
+
+@dataclass
+class LoadResult:
+    visitors: int
+    questions: int
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    misdelivered: int = 0
+    connect_seconds: float = 0.0
+
+    @property
+    def replies(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def replies_per_second(self) -> float:
+        return self.replies / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, share: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def session_cookie(base_url: str) -> str:
+    """A visitor's session cookie, set by a real page view as a browser gets it."""
+    with urllib.request.urlopen(base_url + "/", timeout=30) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            cookie = SimpleCookie(header)
+            if "sessionid" in cookie:
+                return f"sessionid={cookie['sessionid'].value}"
+    raise RuntimeError(f"{base_url}/ set no session cookie")
+
+
+async def session_cookies(base_url: str, count: int, *, concurrency: int = 8) -> list[str]:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one() -> str:
+        async with limit:
+            return await asyncio.to_thread(session_cookie, base_url)
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def _socket_url(base_url: str, path: str) -> str:
+    return base_url.replace("http://", "ws://", 1) + path
+
+
+async def open_socket(base_url: str, path: str, cookie: str):
+    return await connect(
+        _socket_url(base_url, path),
+        origin=base_url,
+        additional_headers={"Cookie": cookie},
+        open_timeout=CONNECT_TIMEOUT,
+        # The server pings; the client stays silent, as an idle browser tab is.
+        ping_interval=None,
+        max_size=2**20,
+    )
+
+
+async def _next_frame(socket, timeout: float) -> dict:
+    return json.loads(await asyncio.wait_for(socket.recv(), timeout))
+
+
+async def wait_for_greeting(socket) -> None:
+    while True:
+        frame = await _next_frame(socket, REPLY_TIMEOUT)
+        if frame.get("type") == "message" and frame.get("sender", {}).get("role") == "bot":
+            return
+
+
+async def ask(socket, text: str, client_id: str, result: LoadResult) -> None:
+    """Send one question; wait for its acknowledgement (the chat's own echo) and the reply."""
+    started = time.perf_counter()
+    await socket.send(json.dumps({"type": "message", "text": text, "client_id": client_id}))
+    while True:
+        frame = await _next_frame(socket, REPLY_TIMEOUT)
+        kind = frame.get("type")
+        if kind == "error":
+            result.errors[frame.get("code", "error")] += 1
+            return
+        if kind != "message":
+            continue  # status, online, typing: not answers
+        role = frame.get("sender", {}).get("role")
+        if role == "visitor":
+            if frame.get("client_id") != client_id:
+                result.misdelivered += 1
+            continue
+        result.latencies.append(time.perf_counter() - started)
+        return
+
+
+async def drain(socket, result: LoadResult) -> None:
+    """Anything that still arrives was not an answer to this visitor's questions."""
+    try:
+        while True:
+            frame = await _next_frame(socket, DRAIN_SECONDS)
+            if frame.get("type") == "message":
+                result.misdelivered += 1
+    except TimeoutError:
+        return
+
+
+async def run_visitors(
+    base_url: str,
+    path: str,
+    cookies: Sequence[str],
+    questions: Sequence[str],
+    *,
+    asks: int,
+    tag: str,
+) -> LoadResult:
+    """``len(cookies)`` visitors connect at once, wait for their greeting, then all start
+    asking together, ``asks`` questions each, one after another."""
+    result = LoadResult(visitors=len(cookies), questions=asks)
+    ready = asyncio.Barrier(len(cookies) + 1)
+
+    async def visitor(number: int, cookie: str) -> None:
+        socket = None
+        try:
+            try:
+                socket = await open_socket(base_url, path, cookie)
+                await wait_for_greeting(socket)
+            except Exception as error:
+                result.errors[f"connect: {type(error).__name__}"] += 1
+                return
+            finally:
+                await ready.wait()
+            for asked in range(asks):
+                question = questions[(number + asked) % len(questions)]
+                try:
+                    await ask(socket, question, f"{tag}-{number}-{asked}", result)
+                except Exception as error:
+                    result.errors[type(error).__name__] += 1
+                    return
+            await drain(socket, result)
+        finally:
+            if socket is not None:
+                await socket.close()
+
+    connecting = time.perf_counter()
+    tasks = [asyncio.create_task(visitor(n, cookie)) for n, cookie in enumerate(cookies)]
+    await ready.wait()
+    started = time.perf_counter()
+    result.connect_seconds = started - connecting
+    await asyncio.gather(*tasks)
+    # Drain time is not answering time.
+    result.seconds = time.perf_counter() - started - DRAIN_SECONDS
+    return result
+
+
+async def hold_idle(base_url: str, path: str, cookies: Sequence[str]) -> tuple[list, Counter]:
+    """Open one silent socket per cookie, each greeted; return the sockets and the failures."""
+    failures: Counter = Counter()
+
+    async def one(cookie: str):
+        try:
+            socket = await open_socket(base_url, path, cookie)
+            await wait_for_greeting(socket)
+            return socket
+        except Exception as error:
+            failures[type(error).__name__] += 1
+            return None
+
+    sockets = await asyncio.gather(*(one(cookie) for cookie in cookies))
+    return [s for s in sockets if s is not None], failures

@@ -16,7 +16,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import conf, groups, protocol, ratelimit, selectors, services
+from . import batching, conf, groups, presence, protocol, ratelimit, selectors, services
 
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
@@ -97,6 +97,7 @@ class VisitorChatConsumer(FrameConsumer):
 
     async def connect(self) -> None:
         session_key = self.scope["session"].session_key
+        presence.ensure_sweeping()
         await self.accept()
         if not session_key:
             await self.send_frame(
@@ -141,13 +142,15 @@ class VisitorChatConsumer(FrameConsumer):
             )
             return
         try:
-            post = await database_sync_to_async(services.visitor_message_post)(
-                conversation_id=self.conversation_id,
-                text=frame.text,
-                client_id=frame.client_id,
-                channel_name=self.channel_name,
-                page=self.page_info.page,
-                product_id=self.page_info.product_id,
+            post = await batching.visitor_message_post(
+                services.VisitorQuestion(
+                    conversation_id=self.conversation_id,
+                    text=frame.text,
+                    client_id=frame.client_id,
+                    channel_name=self.channel_name,
+                    page=self.page_info.page,
+                    product_id=self.page_info.product_id,
+                )
             )
         except services.ConversationClosed:
             # Nothing stored: the page keeps the message in its outbox, reconnects
@@ -195,6 +198,7 @@ class AgentConsoleConsumer(FrameConsumer):
         return super().wanted(frame)
 
     async def connect(self) -> None:
+        presence.ensure_sweeping()
         await self.accept()
         self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
         if self.user is None:

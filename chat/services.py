@@ -9,13 +9,14 @@ by the database, in whichever process they are served.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from bots.base import Bot, Reply, ReplyKind
@@ -166,6 +167,18 @@ def conversation_socket_close(*, conversation_id: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class VisitorQuestion:
+    """A visitor's message as its socket received it."""
+
+    conversation_id: int
+    text: str
+    client_id: str | None
+    channel_name: str
+    page: str = ""
+    product_id: int | None = None
+
+
 def visitor_message_post(
     *,
     conversation_id: int,
@@ -177,88 +190,194 @@ def visitor_message_post(
 ) -> VisitorPost:
     """Store a visitor's message and have it answered by whoever answers now.
 
-    Message and bot answer are stored in one transaction, under the conversation's
-    row lock: an agent who takes the conversation meanwhile waits the moment the bot
-    thinks, and no answer lands in a conversation that is no longer the bot's. A
-    failing bot loses no message. The sending connection (``channel_name``) shows
-    the stored message and the reply from what this returns; other tabs and
-    consoles, if any, get them live. A resend of a message already stored (same
-    client_id) stores and answers nothing. Raises ConversationClosed (storing
-    nothing) when staff have closed the conversation.
+    See visitor_messages_post. Raises ConversationClosed (storing nothing) when staff
+    have closed the conversation.
     """
-    reply: Reply | None = None
-    answer: Message | None = None
+    question = VisitorQuestion(conversation_id, text, client_id, channel_name, page, product_id)
+    (result,) = visitor_messages_post([question])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def visitor_messages_post(
+    questions: Sequence[VisitorQuestion],
+) -> list[VisitorPost | ConversationClosed]:
+    """Store visitors' messages, each of its own conversation, and have each answered by
+    whoever answers it now: one result per question, in order (ConversationClosed, with
+    nothing stored, for a conversation that is closed or gone).
+
+    Messages and bot answers are stored in one transaction, under the conversations'
+    locks: an agent taking a conversation meanwhile waits the moment the bot thinks,
+    and no answer lands in a conversation that is no longer the bot's. Many visitors'
+    questions cost a few statements in all (see chat.batching). A failing bot loses
+    no message. Each sending connection shows its stored message and the reply from
+    the result; other tabs and consoles, if any, get them live. A resend of a message
+    already stored (same client_id) stores and answers nothing.
+    """
+    if len({q.conversation_id for q in questions}) != len(questions):
+        raise ValueError("One question per conversation in a batch.")
+    if len(questions) > 1:
+        try:
+            return _questions_answer(questions)
+        except IntegrityError:
+            pass  # a resend among them: each on its own, so that only it is refused
+    return [_question_answer(question) for question in questions]
+
+
+def _question_answer(question: VisitorQuestion) -> VisitorPost | ConversationClosed:
     try:
-        with transaction.atomic():
-            conversation = (
-                Conversation.objects.select_for_update()
-                .only("state", "sidekick", "open_sockets")
-                .get(pk=conversation_id)
-            )
-            if conversation.state == State.CLOSED:
-                raise ConversationClosed
-            now = timezone.now()
-            message = Message(
-                conversation_id=conversation_id,
-                sender_role=Message.Role.VISITOR,
-                sender_name=VISITOR_NAME,
-                text=text,
-                client_id=client_id,
-                sent_at=now,
-            )
-            # The bot answers visitors' messages only, in conversations it answers.
-            bot_answers = conversation.state == State.BOT and not conversation.sidekick
-            bot = answering_bot() if bot_answers else None
-            if bot is not None:
-                reply = _bot_reply(bot, text, page=page, product_id=product_id)
-            if reply is not None and reply.kind is not ReplyKind.HANDOFF:
-                answer = _bot_answer(conversation_id=conversation_id, bot=bot, reply=reply, at=now)
-            if answer is None:
-                Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
-            # One INSERT for both: the unique client_id refuses a resend here, before
-            # anything is published.
-            _messages_store(
-                [message] if answer is None else [message, answer],
-                audience=realtime.Audience(
-                    answered=channel_name,
-                    other_tabs=conversation.open_sockets > 1,
-                    staff=selectors.consoles_present(),
-                ),
-            )
+        return _questions_answer([question])[0]
     except IntegrityError:
         # A resend, or the same message sent from two tabs at once: the database's
         # unique constraint on (conversation, client_id) let one of them in.
         stored = (
             Message.objects.filter(
-                conversation_id=conversation_id,
-                client_id=client_id,
+                conversation_id=question.conversation_id,
+                client_id=question.client_id,
                 sender_role=Message.Role.VISITOR,
             ).first()
-            if client_id is not None
+            if question.client_id is not None
             else None
         )
         if stored is None:
             raise
         return VisitorPost(message=stored, duplicate=True)
 
-    # What follows may call a person: each step re-checks the state it changes.
+
+@dataclass
+class _Turn:
+    """One question on its way through _questions_answer."""
+
+    question: VisitorQuestion
+    conversation: Conversation
+    message: Message
+    bot: Bot | None = None
+    reply: Reply | None = None
+    answer: Message | None = None
+
+    @property
+    def bot_answers(self) -> bool:
+        return self.conversation.state == State.BOT and not self.conversation.sidekick
+
+
+def _questions_answer(
+    questions: Sequence[VisitorQuestion],
+) -> list[VisitorPost | ConversationClosed]:
+    results: dict[int, VisitorPost | ConversationClosed] = {}
+    turns: list[_Turn] = []
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().only("state", "sidekick", "open_sockets")
+        by_id = {c.pk: c for c in locked.filter(pk__in=[q.conversation_id for q in questions])}
+        now = timezone.now()
+        for question in questions:
+            conversation = by_id.get(question.conversation_id)
+            if conversation is None or conversation.state == State.CLOSED:
+                results[question.conversation_id] = ConversationClosed()
+                continue
+            message = Message(
+                conversation_id=conversation.pk,
+                sender_role=Message.Role.VISITOR,
+                sender_name=VISITOR_NAME,
+                text=question.text,
+                client_id=question.client_id,
+                sent_at=now,
+            )
+            turns.append(_Turn(question, conversation, message))
+        # The bot answers visitors' messages only, in conversations it answers.
+        bot = answering_bot() if any(turn.bot_answers for turn in turns) else None
+        for turn in turns:
+            if turn.bot_answers and bot is not None:
+                turn.bot = bot
+                turn.reply = _bot_reply(
+                    bot,
+                    turn.question.text,
+                    page=turn.question.page,
+                    product_id=turn.question.product_id,
+                )
+        _bot_answers_keep(turns, at=now)
+        # One INSERT for all: the unique client_id refuses a resend here, before
+        # anything is published.
+        Message.objects.bulk_create(
+            [m for turn in turns for m in (turn.message, turn.answer) if m is not None]
+        )
+        staff = selectors.consoles_present()
+        for turn in turns:
+            audience = realtime.Audience(
+                answered=turn.question.channel_name,
+                other_tabs=turn.conversation.open_sockets > 1,
+                staff=staff,
+            )
+            for message in (turn.message, turn.answer):
+                if message is not None:
+                    realtime.publish_message(message, audience)
+            _publish_summary(turn.conversation.pk, audience)
+
+    for turn in turns:
+        _after_answer(turn)
+        results[turn.conversation.pk] = VisitorPost(
+            message=turn.message,
+            duplicate=False,
+            reply=turn.answer,
+            bot_failed=turn.bot is not None and turn.reply is None,
+        )
+    return [results[q.conversation_id] for q in questions]
+
+
+def _bot_answers_keep(turns: list[_Turn], *, at: datetime) -> None:
+    """Make the bot's replies answers to store where the conversation is still the bot's,
+    and move every conversation's last activity; a reply that did not answer counts a miss.
+    """
+    answered = [t for t in turns if t.reply is not None and t.reply.kind is not ReplyKind.HANDOFF]
+    missed = {t.conversation.pk for t in answered if t.reply.kind is ReplyKind.FALLBACK}
+    ids = [t.conversation.pk for t in answered]
+    if ids:
+        bots = Conversation.objects.filter(pk__in=ids, state=State.BOT, sidekick=False)
+        kept = bots.update(
+            last_message_at=at,
+            bot_misses=Case(When(pk__in=missed, then=F("bot_misses") + 1), default=Value(0)),
+        )
+        # The rows are locked: only this transaction itself can have changed one.
+        still = set(ids) if kept == len(ids) else set(bots.values_list("pk", flat=True))
+        for turn in answered:
+            if turn.conversation.pk in still:
+                turn.answer = Message(
+                    conversation_id=turn.conversation.pk,
+                    sender_role=Message.Role.BOT,
+                    sender_name=turn.bot.name,
+                    sender_title=turn.bot.title,
+                    text=turn.reply.text,
+                    sent_at=at,
+                )
+    unanswered = [t.conversation.pk for t in turns if t.answer is None]
+    if unanswered:
+        Conversation.objects.filter(pk__in=unanswered).update(last_message_at=at)
+
+
+def _after_answer(turn: _Turn) -> None:
+    """After the commit, what may call a person: each step re-checks the state it changes."""
+    conversation, question = turn.conversation, turn.question
     if conversation.sidekick:
         bot_suggestion_post(
-            conversation_id=conversation_id, question=message, page=page, product_id=product_id
+            conversation_id=conversation.pk,
+            question=turn.message,
+            page=question.page,
+            product_id=question.product_id,
         )
         if conversation.state == State.BOT:
-            conversation_request_person(conversation_id=conversation_id)
-    elif bot_answers and (bot is None or (reply is not None and reply.kind is ReplyKind.HANDOFF)):
+            conversation_request_person(conversation_id=conversation.pk)
+    elif turn.bot_answers and (
+        turn.bot is None or (turn.reply is not None and turn.reply.kind is ReplyKind.HANDOFF)
+    ):
         # The bot is off, or the visitor asked for a person.
-        conversation_request_person(conversation_id=conversation_id)
-    elif answer is not None and reply.kind is ReplyKind.FALLBACK:
-        _bot_missed(conversation_id=conversation_id, bot=bot, question=text, page=page)
-    return VisitorPost(
-        message=message,
-        duplicate=False,
-        reply=answer,
-        bot_failed=bot is not None and reply is None,
-    )
+        conversation_request_person(conversation_id=conversation.pk)
+    elif turn.answer is not None and turn.reply.kind is ReplyKind.FALLBACK:
+        _bot_missed(
+            conversation_id=conversation.pk,
+            bot=turn.bot,
+            question=question.text,
+            page=question.page,
+        )
 
 
 def _bot_reply(bot: Bot, question: str, *, page: str, product_id: int | None) -> Reply | None:
@@ -270,24 +389,6 @@ def _bot_reply(bot: Bot, question: str, *, page: str, product_id: int | None) ->
     except Exception:
         logger.exception("The bot failed to answer a question")
         return None
-
-
-def _bot_answer(*, conversation_id: int, bot: Bot, reply: Reply, at: datetime) -> Message | None:
-    """The bot's answer, to store, if the conversation is still the bot's; counts a miss."""
-    missed = reply.kind is ReplyKind.FALLBACK
-    still_the_bots = Conversation.objects.filter(
-        pk=conversation_id, state=State.BOT, sidekick=False
-    ).update(last_message_at=at, bot_misses=F("bot_misses") + 1 if missed else 0)
-    if not still_the_bots:
-        return None
-    return Message(
-        conversation_id=conversation_id,
-        sender_role=Message.Role.BOT,
-        sender_name=bot.name,
-        sender_title=bot.title,
-        text=reply.text,
-        sent_at=at,
-    )
 
 
 def _bot_missed(*, conversation_id: int, bot: Bot, question: str, page: str) -> None:
@@ -584,7 +685,7 @@ def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
     now = timezone.now()
     expires_at = now + timedelta(seconds=conf.get("CHAT_PRESENCE_EXPIRES_IN"))
     was_present = user.pk in selectors.present_agent_ids()
-    swept, _ = AgentClient.objects.filter(expires_at__lte=now).exclude(key=key).delete()
+    swept = _expired_consoles_delete(keep=key)
     client, _ = AgentClient.objects.update_or_create(
         key=key, defaults={"user": user, "expires_at": expires_at}
     )
@@ -597,8 +698,25 @@ def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
 def agent_client_remove(*, key: str) -> None:
     """A console closed: its agent is absent once no other console of theirs is open."""
     AgentClient.objects.filter(key=key).delete()
-    AgentClient.objects.filter(expires_at__lte=timezone.now()).delete()
+    _expired_consoles_delete()
     presence_publish()
+
+
+def agent_clients_sweep() -> int:
+    """Remove consoles that expired without closing (the process that served them died,
+    say), telling consoles and chat boxes if any were; how many were removed."""
+    swept = _expired_consoles_delete()
+    if swept:
+        presence_publish()
+    return swept
+
+
+def _expired_consoles_delete(*, keep: str | None = None) -> int:
+    expired = AgentClient.objects.filter(expires_at__lte=timezone.now())
+    if keep is not None:
+        expired = expired.exclude(key=keep)
+    deleted, _ = expired.delete()
+    return deleted
 
 
 def agent_accepting_set(*, user: AbstractBaseUser, accepting: bool) -> None:

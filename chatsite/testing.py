@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,27 @@ class ServerProcess:
         if result.returncode != 0:
             pytest.fail(f"manage.py {args[0]} failed (exit {result.returncode}):\n{self.output()}")
 
+    def agent_cookie(self, username: str = "agent") -> str:
+        """The session cookie of a staff member in the "Agents" group, logged in (the
+        session made by a manage.py command, as a login would)."""
+        path = self.workdir / f"{username}.session"
+        self.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, "
+            "HASH_SESSION_KEY;"
+            "from django.contrib.auth.models import Group;"
+            "from django.contrib.sessions.backends.db import SessionStore;"
+            f"u = get_user_model().objects.create_user({username!r}, is_staff=True,"
+            f" first_name={username.title()!r});"
+            "u.groups.add(Group.objects.get(name='Agents'));"
+            "s = SessionStore(); s[SESSION_KEY] = str(u.pk);"
+            "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+            "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.save();"
+            f"open({str(path)!r}, 'w').write(s.session_key)",
+        )
+        return "sessionid=" + path.read_text().strip()
+
     def migrate(self) -> None:
         self.manage("migrate", "--noinput")
 
@@ -228,6 +250,16 @@ def serve(
                     reporter.write_line(text)
                 else:  # pragma: no cover
                     sys.__stderr__.write(text)
+
+
+def visitor_cookie(base_url: str) -> str:
+    """A new visitor's session cookie, set by a real page view as a browser gets it."""
+    with urllib.request.urlopen(base_url + "/", timeout=30) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            cookie = SimpleCookie(header)
+            if "sessionid" in cookie:
+                return f"sessionid={cookie['sessionid'].value}"
+    raise RuntimeError(f"{base_url}/ set no session cookie")
 
 
 # --------------------------------------------------------------------------- races

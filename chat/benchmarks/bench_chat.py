@@ -71,6 +71,29 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured_run(server: ServerProcess, path: str, cookies, questions, **kwargs):
+    """run_visitors, with the server's CPU time while they ask."""
+    marks = {}
+    result = await run_visitors(
+        server.url,
+        path,
+        cookies,
+        questions,
+        on_start=lambda: marks.setdefault("start", cpu_seconds(server.proc.pid)),
+        **kwargs,
+    )
+    if "start" in marks:
+        result.server_cpu_seconds = cpu_seconds(server.proc.pid) - marks["start"]
+    return result
+
+
 def raise_open_file_limit() -> None:
     # Thousands of sockets on both ends of loopback: the servers inherit this limit.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -102,7 +125,8 @@ def row(layer: str, target: str, result: LoadResult, ratios: str = "") -> str:
     return (
         f"{layer:<7}{target:<6}{result.replies_per_second:>10.0f}"
         f"{result.percentile_ms(0.50):>9.1f}{result.percentile_ms(0.95):>9.1f}"
-        f"{result.percentile_ms(0.99):>9.1f}{errors:>8}{result.misdelivered:>8}  {ratios}"
+        f"{result.percentile_ms(0.99):>9.1f}{result.server_cpu_ms_per_reply:>9.2f}"
+        f"{errors:>8}{result.misdelivered:>8}  {ratios}"
     )
 
 
@@ -113,8 +137,8 @@ async def throughput(server: ServerProcess, layer: str, options: Options) -> dic
     for round_number in range(options.rounds):
         for target, path in TARGETS.items():
             cookies = await session_cookies(server.url, options.visitors)
-            result = await run_visitors(
-                server.url,
+            result = await measured_run(
+                server,
                 path,
                 cookies,
                 sample_questions,
@@ -194,31 +218,17 @@ async def idle_memory(server: ServerProcess, layer: str, options: Options) -> di
     return per_connection
 
 
-def staff_cookie(server: ServerProcess) -> str:
-    """A logged-in agent's session (made by a manage.py command, as a login would)."""
-    path = server.workdir / "staff-session"
-    code = (
-        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, "
-        "HASH_SESSION_KEY;"
-        "from django.contrib.auth.models import Group;"
-        "from django.contrib.sessions.backends.db import SessionStore;"
-        "u = get_user_model().objects.create_user('bench-agent', password=None, is_staff=True,"
-        " first_name='Bench');"
-        "u.groups.add(Group.objects.get(name='Agents'));"
-        "s = SessionStore(); s[SESSION_KEY] = str(u.pk);"
-        "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
-        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.save();"
-        f"open({str(path)!r}, 'w').write(s.session_key)"
-    )
-    server.manage("shell", "-c", code)
-    return "sessionid=" + path.read_text().strip()
-
-
 async def frame_of(socket, kind: str, **fields) -> dict:
+    """The next frame of type ``kind`` whose fields have the values given."""
     while True:
         frame = await _next_frame(socket, 10)
         if frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items()):
             return frame
+
+
+async def answered_by(socket, role: str) -> None:
+    while ((await frame_of(socket, "status")).get("answering") or {}).get("role") != role:
+        pass
 
 
 async def two_workers(workdir: Path, options: Options) -> dict[str, object]:
@@ -251,7 +261,7 @@ async def two_workers(workdir: Path, options: Options) -> dict[str, object]:
         misdelivered = sum(load.misdelivered for load in loads)
         errors = sum(sum(load.errors.values()) for load in loads)
 
-        agent_cookie = staff_cookie(workers[0])
+        agent_cookie = workers[0].agent_cookie()
         handover = await hand_over_across(workers, agent_cookie)
         print(
             f"two workers, one Redis: {half} visitors on each, {rate:.0f} replies/s in all, "
@@ -277,7 +287,7 @@ async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> b
         conversation = row["id"]
         del listing
         await agent.send(json.dumps({"action": "take", "conversation": conversation}))
-        await frame_of(visitor, "status", answered_by="agent")
+        await answered_by(visitor, "agent")
         await agent.send(
             json.dumps(
                 {
@@ -290,7 +300,7 @@ async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> b
         )
         reply = await frame_of(visitor, "message", text="Bench agent here")
         await agent.send(json.dumps({"action": "hand_back", "conversation": conversation}))
-        await frame_of(visitor, "status", answered_by="bot")
+        await answered_by(visitor, "bot")
         await visitor.send(
             json.dumps({"type": "message", "text": sample_question(), "client_id": "h2"})
         )
@@ -336,7 +346,7 @@ async def main(options: Options) -> int:
                 )
                 print(
                     f"{'layer':<7}{'app':<6}{'replies/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
-                    f"{'p99 ms':>9}{'errors':>8}{'wrong':>8}"
+                    f"{'p99 ms':>9}{'cpu ms':>9}{'errors':>8}{'wrong':>8}"
                 )
                 rates = await throughput(server, layer, options)
                 bursts = await burst(server, layer, options)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 
 from websockets.asyncio.client import connect
+
+from chatsite.testing import visitor_cookie
 
 REPLY_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 60.0
@@ -36,6 +36,8 @@ class LoadResult:
     errors: Counter = field(default_factory=Counter)
     misdelivered: int = 0
     connect_seconds: float = 0.0
+    #: CPU time the server spent while the visitors asked, if measured.
+    server_cpu_seconds: float = 0.0
 
     @property
     def replies(self) -> int:
@@ -45,6 +47,10 @@ class LoadResult:
     def replies_per_second(self) -> float:
         return self.replies / self.seconds if self.seconds else 0.0
 
+    @property
+    def server_cpu_ms_per_reply(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.replies if self.replies else float("nan")
+
     def percentile_ms(self, share: float) -> float:
         if not self.latencies:
             return float("nan")
@@ -52,22 +58,12 @@ class LoadResult:
         return 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def session_cookie(base_url: str) -> str:
-    """A visitor's session cookie, set by a real page view as a browser gets it."""
-    with urllib.request.urlopen(base_url + "/", timeout=30) as response:
-        for header in response.headers.get_all("Set-Cookie") or ():
-            cookie = SimpleCookie(header)
-            if "sessionid" in cookie:
-                return f"sessionid={cookie['sessionid'].value}"
-    raise RuntimeError(f"{base_url}/ set no session cookie")
-
-
 async def session_cookies(base_url: str, count: int, *, concurrency: int = 8) -> list[str]:
     limit = asyncio.Semaphore(concurrency)
 
     async def one() -> str:
         async with limit:
-            return await asyncio.to_thread(session_cookie, base_url)
+            return await asyncio.to_thread(visitor_cookie, base_url)
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
@@ -139,9 +135,11 @@ async def run_visitors(
     *,
     asks: int,
     tag: str,
+    on_start: Callable[[], object] | None = None,
 ) -> LoadResult:
     """``len(cookies)`` visitors connect at once, wait for their greeting, then all start
-    asking together, ``asks`` questions each, one after another."""
+    asking together, ``asks`` questions each, one after another. ``on_start`` is called
+    when they start asking."""
     result = LoadResult(visitors=len(cookies), questions=asks)
     ready = asyncio.Barrier(len(cookies) + 1)
 
@@ -171,6 +169,8 @@ async def run_visitors(
     connecting = time.perf_counter()
     tasks = [asyncio.create_task(visitor(n, cookie)) for n, cookie in enumerate(cookies)]
     await ready.wait()
+    if on_start is not None:
+        on_start()
     started = time.perf_counter()
     result.connect_seconds = started - connecting
     await asyncio.gather(*tasks)

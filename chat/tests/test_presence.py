@@ -1,0 +1,158 @@
+"""Dead connections are noticed and cleaned up, presence too; live ones are kept."""
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from channels.db import database_sync_to_async
+from websockets.sync import client as websockets_sync
+
+from chat import presence
+from chat.models import AgentClient
+from chatsite.testing import ServerProcess, visitor_cookie
+
+from .conftest import (
+    console_open,
+    make_agent,
+    new_session_key,
+    set_bot_enabled,
+    visitor_communicator,
+)
+
+TIMEOUT = 5
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_consoles_of_a_dead_process_are_swept_and_chat_boxes_told(settings):
+    """A console whose process died never says goodbye: its record expires, and the
+    sweeper of any live process removes it and tells the chat boxes."""
+    settings.CHAT_PRESENCE_EXPIRES_IN = 3  # a sweep every second
+
+    def setup():
+        set_bot_enabled(False)
+        anna = make_agent("anna", present=False)
+        console_open(anna, seconds=1)  # its process is gone: nothing will renew it
+        return new_session_key()
+
+    session_key = await database_sync_to_async(setup)()
+    visitor = visitor_communicator(session_key)
+    try:
+        assert (await visitor.connect(TIMEOUT))[0]
+        status = await visitor.receive_json_from(TIMEOUT)
+        assert status["type"] == "status" and status["online"] is True
+        deadline = time.monotonic() + 8
+        while True:
+            frame = await visitor.receive_json_from(max(0.1, deadline - time.monotonic()))
+            if frame == {"type": "online", "online": False}:
+                break
+        assert not await database_sync_to_async(AgentClient.objects.exists)()
+    finally:
+        await visitor.disconnect()
+        if presence._sweeper is not None:
+            presence._sweeper.cancel()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_a_sweeper_that_fails_keeps_sweeping(settings, monkeypatch):
+    settings.CHAT_PRESENCE_EXPIRES_IN = 3
+    calls = []
+
+    def flaky_sweep():
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        return 0
+
+    monkeypatch.setattr("chat.services.agent_clients_sweep", flaky_sweep)
+    presence.ensure_sweeping()
+    try:
+        deadline = time.monotonic() + 6
+        while len(calls) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(calls) >= 2
+    finally:
+        presence._sweeper.cancel()
+
+
+def _dead_websocket(server: ServerProcess, path: str, cookie: str) -> socket.socket:
+    """A client that completes the WebSocket handshake and then never reads or answers
+    again, like a frozen tab or a network that dropped without a word."""
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    connection.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {server.url}\r\nCookie: {cookie}\r\n\r\n"
+        ).encode()
+    )
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += connection.recv(4096)
+    assert response.startswith(b"HTTP/1.1 101"), response[:200]
+    return connection
+
+
+def _online(server: ServerProcess) -> bool:
+    with urllib.request.urlopen(server.url + "/restapi/chat-status", timeout=5) as response:
+        return json.load(response)["online"]
+
+
+def test_daphne_drops_a_console_that_stops_answering_and_keeps_a_live_chat_box():
+    with tempfile.TemporaryDirectory(prefix="chat-heartbeat-") as tmp:
+        # Pings every second, a second to answer: what production does in 20 s + 30 s.
+        server = ServerProcess(
+            Path(tmp), daphne_args=("--ping-interval", "1", "--ping-timeout", "1")
+        )
+        server.migrate()
+        server.manage(
+            "shell",
+            "-c",
+            "from bots.models import Agent; Agent.objects.update(is_online_enabled=False)",
+        )
+        agent_cookie = server.agent_cookie("anna")
+        server.start()
+        try:
+            console = _dead_websocket(server, "/ws/staff/", agent_cookie)
+            deadline = time.monotonic() + 10
+            while not _online(server):
+                assert time.monotonic() < deadline, "the console never made the chat online"
+                time.sleep(0.1)
+
+            cookie = visitor_cookie(server.url)
+            with websockets_sync.connect(
+                server.url.replace("http", "ws") + "/ws/chat/",
+                origin=server.url,
+                additional_headers={"Cookie": cookie},
+            ) as visitor:
+                assert json.loads(visitor.recv(TIMEOUT))["online"] is True
+                # The dead console is dropped within a few ping rounds, and its agent with it.
+                deadline = time.monotonic() + 15
+                while True:
+                    frame = json.loads(visitor.recv(max(0.1, deadline - time.monotonic())))
+                    if frame == {"type": "online", "online": False}:
+                        break
+                assert not _online(server)
+                # The live chat box answered every ping meanwhile: it is still connected.
+                time.sleep(3)
+                visitor.send(json.dumps({"type": "message", "text": "Hello?", "client_id": "h1"}))
+                while True:
+                    frame = json.loads(visitor.recv(TIMEOUT))
+                    if frame.get("client_id") == "h1":
+                        break
+            console.close()
+        except BaseException:
+            print(server.output())
+            raise
+        finally:
+            server.stop()

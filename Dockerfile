@@ -15,4 +15,6 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only python manage.py collect
 RUN useradd --system --uid 1000 chat && chown -R chat /app
 USER chat
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 --proxy-headers chatsite.asgi:application"]
+# A listen backlog of 1024 (Twisted's default is 50) lets a burst of visitors connect without
+# waiting on SYN retries; daphne pings every socket idle for 20 s and drops those silent for 30 s.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -e tcp:port=8000:interface=0.0.0.0:backlog=1024 --ping-interval 20 --ping-timeout 30 --proxy-headers chatsite.asgi:application"]

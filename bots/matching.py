@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import thesaurus
@@ -37,6 +38,8 @@ TIE_BREAK = 0.01
 UNKNOWN_WEIGHT = 1.5
 #: Chosen on the tuning part of the evaluation set (bots/evaluation).
 DEFAULT_MIN_SCORE = 0.45
+#: Entries x vocabulary up to which the index is kept in plain arrays (2 MB of floats).
+DENSE_CELLS = 250_000
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,14 @@ class KnowledgeIndex:
         self._unknown_idf = UNKNOWN_WEIGHT * float(self._idf.max())
         in_terms = (in_terms > 0).astype(np.float64)
         in_answer = (in_answer > 0).astype(np.float64)
-        # Column slices per question stem are cheapest on compressed sparse columns.
-        self._similarity = matrix.tocsc()
-        self._coverage = (
-            in_terms + ANSWER_ONLY_WEIGHT * (in_answer - in_answer.multiply(in_terms))
-        ).tocsc()
+        coverage = in_terms + ANSWER_ONLY_WEIGHT * (in_answer - in_answer.multiply(in_terms))
+        if matrix.shape[0] * matrix.shape[1] <= DENSE_CELLS:
+            # A small knowledge base is sliced fastest as plain arrays: scipy's sparse
+            # indexing costs more than the few numbers it would save.
+            self._similarity, self._coverage = matrix.toarray(), coverage.toarray()
+        else:
+            # Column slices per question stem are cheapest on compressed sparse columns.
+            self._similarity, self._coverage = matrix.tocsc(), coverage.tocsc()
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -166,7 +172,9 @@ class KnowledgeIndex:
             return []
         columns = sorted({column for slot in slot_columns for column in slot})
         position = {column: n for n, column in enumerate(columns)}
-        coverage = self._coverage[:, columns].toarray()
+        coverage = self._coverage[:, columns]
+        if sparse.issparse(coverage):
+            coverage = coverage.toarray()
         slot_weights = np.array([self._idf[slot].max() for slot in slot_columns])
         slot_coverage = np.column_stack(
             [

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
-from limits import parse
 
 from . import conf
 
@@ -9,8 +8,6 @@ from . import conf
 def check_limits(app_configs=None, **kwargs) -> list[Error]:
     errors = []
     for name in conf.DEFAULTS:
-        if name == "CHAT_RATE_LIMIT":
-            continue
         value = conf.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(
@@ -25,21 +22,6 @@ def check_limits(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
-
-
-@register()
-def check_rate_limit(app_configs=None, **kwargs) -> list[Error]:
-    value = conf.get("CHAT_RATE_LIMIT")
-    try:
-        parse(value)
-    except (ValueError, TypeError):
-        return [
-            Error(
-                f"CHAT_RATE_LIMIT must be a rate such as '30/10seconds', not {value!r}.",
-                id="chat.E003",
-            )
-        ]
-    return []
 
 
 @register(deploy=True)

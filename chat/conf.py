@@ -17,9 +17,11 @@ DEFAULTS = {
     # Seconds a staff console stays present without a heartbeat (the seed's
     # presence_expires_in); consoles renew it every third of that.
     "CHAT_PRESENCE_EXPIRES_IN": 60,
-    # Frames one socket may send in a moving window (the notation of the ``limits``
-    # library): a person typing never comes near it, a script flooding the chat does.
-    "CHAT_RATE_LIMIT": "30/10seconds",
+    # Frames one socket may send in a burst, refilled at that many per
+    # CHAT_RATE_LIMIT_SECONDS: a person typing never comes near it, a script flooding
+    # the chat does.
+    "CHAT_RATE_LIMIT_MESSAGES": 30,
+    "CHAT_RATE_LIMIT_SECONDS": 10,
 }
 
 

@@ -10,13 +10,17 @@ itself, never through the channel layer.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import batching, conf, groups, presence, protocol, ratelimit, selectors, services
+
+logger = logging.getLogger(__name__)
 
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
@@ -37,6 +41,19 @@ class FrameConsumer(AsyncWebsocketConsumer):
     """
 
     replayed: frozenset[str] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rate_limit = ratelimit.ConnectionRateLimit()
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes stale database connections before every handler, a hop to the
+        # database thread for each frame. These consumers touch the database only through
+        # database_sync_to_async, which does the same around each of its calls.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def chat_send(self, event: dict) -> None:
         if event.get("shown_by") == self.channel_name:
@@ -63,8 +80,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Decode one frame; a bad one is answered with an error and changes nothing."""
-        if not ratelimit.allow(self.channel_name):
-            await self.send_frame(ratelimit.refusal(self.channel_name, text_data))
+        if not await self.rate_limit.allow():
+            await self.send_frame(self.rate_limit.refusal(text_data))
             return
         if text_data is None:
             await self.send_frame(
@@ -98,8 +115,8 @@ class VisitorChatConsumer(FrameConsumer):
     async def connect(self) -> None:
         session_key = self.scope["session"].session_key
         presence.ensure_sweeping()
-        await self.accept()
         if not session_key:
+            await self.accept()
             await self.send_frame(
                 protocol.error_frame(
                     "no_session",
@@ -119,7 +136,29 @@ class VisitorChatConsumer(FrameConsumer):
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and ``replayed`` drops the live copy.
-        await self.join(groups.conversation_group(self.conversation_id), groups.visitors_group())
+        # And join before accepting: without the channel layer (Redis down) this socket
+        # would never hear what staff or the visitor's other tabs send, so the handshake
+        # is refused and the page, still showing "Reconnecting", tries again until the
+        # layer is back. (Accepted and then dropped, it would look connected each time.)
+        try:
+            await self.join(
+                groups.conversation_group(self.conversation_id), groups.visitors_group()
+            )
+        except Exception as error:
+            logger.warning(
+                "Chat socket refused, the channel layer failed: %s: %s",
+                type(error).__name__,
+                error,
+            )
+            # A group joined before the failure expires in the layer by itself; discarding
+            # it now would only fail the same way.
+            self.groups.clear()
+            # Counted down here, not in disconnect(): the consumer's own receive from the
+            # layer fails too, and may end it before disconnect() runs.
+            await self._socket_close()
+            await self.close()
+            return
+        await self.accept()
         status, history = await database_sync_to_async(self._status_and_history)()
         self.replayed = frozenset(frame["id"] for frame in history)
         await self.send_frame({"type": "status", **status})
@@ -176,10 +215,15 @@ class VisitorChatConsumer(FrameConsumer):
             )
 
     async def disconnect(self, code: int) -> None:
-        ratelimit.forget(self.channel_name)
+        await self._socket_close()
+
+    async def _socket_close(self) -> None:
+        """Count this socket off its conversation, once."""
         if hasattr(self, "conversation_id"):
+            conversation_id = self.conversation_id
+            del self.conversation_id
             await database_sync_to_async(services.conversation_socket_close)(
-                conversation_id=self.conversation_id
+                conversation_id=conversation_id
             )
 
 
@@ -229,7 +273,6 @@ class AgentConsoleConsumer(FrameConsumer):
         ]
 
     async def disconnect(self, code: int) -> None:
-        ratelimit.forget(self.channel_name)
         if hasattr(self, "client_key"):
             await database_sync_to_async(services.agent_client_remove)(key=self.client_key)
 

@@ -70,7 +70,8 @@ MAX_INT_DIGITS = 4300
 def _no_rate_limit(settings):
     # Each fuzzed frame is followed by a marker: twice the frames of the client it stands for.
     # The rate limit gets fuzzed frames of its own below.
-    settings.CHAT_RATE_LIMIT = "100000/second"
+    settings.CHAT_RATE_LIMIT_MESSAGES = 100_000
+    settings.CHAT_RATE_LIMIT_SECONDS = 1
 
 
 # --- the protocol, as the README states it ----------------------------------------------------
@@ -692,7 +693,8 @@ async def test_the_visitor_socket_answers_any_frames_and_keeps_working(inputs):
 
 @pytest.fixture
 def one_frame_an_hour(settings):
-    settings.CHAT_RATE_LIMIT = "1/hour"
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    settings.CHAT_RATE_LIMIT_SECONDS = 3600
 
 
 @pytest.mark.usefixtures("one_frame_an_hour")

@@ -74,6 +74,38 @@ class FrameConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(name, self.channel_name)
             self.groups.append(name)
 
+    async def join_or_refuse(self, *names: str) -> bool:
+        """Join before accepting: without the channel layer (Redis down) this socket would
+        never hear what others send, so the handshake is refused instead and the page,
+        still showing "Reconnecting", tries again until the layer is back. (Accepted and
+        then dropped, it would look connected each time.)"""
+        try:
+            await self.join(*names)
+        except Exception as error:
+            logger.warning(
+                "Socket refused, the channel layer failed: %s: %s", type(error).__name__, error
+            )
+            # A group joined before the failure expires in the layer by itself; discarding
+            # it now would only fail the same way.
+            self.groups.clear()
+            await self.close()
+            return False
+        return True
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            # The channel layer lost Redis under an open socket, say. Clean up as a close
+            # would, so that socket counts and presence stay true, then close the socket as
+            # failed: the page reconnects.
+            logger.exception("%s failed; its socket is closed", type(self).__name__)
+            try:
+                await self.disconnect(1011)
+            except Exception:
+                logger.exception("%s could not clean up after failing", type(self).__name__)
+            await send({"type": "websocket.close", "code": 1011})
+
     async def leave(self, name: str) -> None:
         await self.channel_layer.group_discard(name, self.channel_name)
         self.groups.remove(name)
@@ -136,27 +168,12 @@ class VisitorChatConsumer(FrameConsumer):
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and ``replayed`` drops the live copy.
-        # And join before accepting: without the channel layer (Redis down) this socket
-        # would never hear what staff or the visitor's other tabs send, so the handshake
-        # is refused and the page, still showing "Reconnecting", tries again until the
-        # layer is back. (Accepted and then dropped, it would look connected each time.)
-        try:
-            await self.join(
-                groups.conversation_group(self.conversation_id), groups.visitors_group()
-            )
-        except Exception as error:
-            logger.warning(
-                "Chat socket refused, the channel layer failed: %s: %s",
-                type(error).__name__,
-                error,
-            )
-            # A group joined before the failure expires in the layer by itself; discarding
-            # it now would only fail the same way.
-            self.groups.clear()
+        if not await self.join_or_refuse(
+            groups.conversation_group(self.conversation_id), groups.visitors_group()
+        ):
             # Counted down here, not in disconnect(): the consumer's own receive from the
             # layer fails too, and may end it before disconnect() runs.
             await self._socket_close()
-            await self.close()
             return
         await self.accept()
         status, history = await database_sync_to_async(self._status_and_history)()
@@ -243,9 +260,9 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def connect(self) -> None:
         presence.ensure_sweeping()
-        await self.accept()
         self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
         if self.user is None:
+            await self.accept()
             await self.send_frame(
                 protocol.error_frame(
                     "forbidden", "Log in as staff with the permission to chat with visitors."
@@ -253,8 +270,10 @@ class AgentConsoleConsumer(FrameConsumer):
             )
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
+        if not await self.join_or_refuse(groups.staff_inbox_group()):
+            return
+        await self.accept()
         self.client_key = uuid.uuid4().hex
-        await self.join(groups.staff_inbox_group())
         snapshot = await database_sync_to_async(self._register)()
         for frame in snapshot:
             await self.send_frame(frame)

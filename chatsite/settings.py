@@ -138,9 +138,16 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Sites (or test runs) sharing one Redis keep apart by prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
+            # channels_redis's layer on a pool that makes bursts of connects wait instead of
+            # failing, and that reconnects what a Redis restart broke (chatsite/channel_layers.py).
+            "BACKEND": "chatsite.channel_layers.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Sites (or test runs) sharing one Redis keep apart by prefix.
+                "prefix": os.environ.get("REDIS_PREFIX", "asgi"),
+                "pool_size": 100,
+                "pool_timeout": 10,
+            },
         }
     }
 else:
@@ -214,6 +221,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # The bot that answers visitors: a dotted path to a bots.base.Bot subclass.
 CHAT_BOT = os.environ.get("CHAT_BOT", "bots.agents.AgentCase")
+
+# The chat sockets' rate limit (chat/ratelimit.py): set only when given, so that chat/conf.py's
+# defaults stay the one place they are written.
+if os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "").strip():
+    CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 0)
+if os.environ.get("CHAT_RATE_LIMIT_SECONDS", "").strip():
+    CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 0)
 
 LOGGING = {
     "version": 1,

@@ -388,3 +388,82 @@ def test_reconnects_after_server_restart_and_sends_queued_message_once(visitor_f
     assert texts[2].startswith(KICK_ANSWER_PREFIX)
     v.assert_no_duplicates()
     assert v.page_errors == []
+
+
+# --------------------------------------------------------------------------- limits
+
+# Two frames at once, then one every 2.5 s: the server asks to wait 3 s.
+RATE_LIMIT = {"CHAT_RATE_LIMIT_MESSAGES": "2", "CHAT_RATE_LIMIT_SECONDS": "5"}
+TOO_FAST = "You are sending messages too fast"
+SMALL_TALK = "Thanks!"
+
+
+@pytest.fixture
+def rate_limited_server(request):
+    require_chromium()
+    with serve(request, "chat-e2e-rate-", env=RATE_LIMIT) as srv:
+        yield srv
+
+
+def test_messages_refused_for_speed_wait_and_are_sent_again(browser, rate_limited_server):
+    """Over the server's rate limit, a message is refused unread: the page keeps it pending
+    (never failed), says how long to wait, and sends it again when allowed."""
+    v = Visitor(browser, rate_limited_server.url)
+    try:
+        page = v.page
+        page.goto("/")
+        v.open_chat()
+        questions = [QUESTION, KICK_QUESTION, STARTER_QUESTION, SMALL_TALK]
+        for text in questions:  # typed as a person types: typing frames count too
+            v.send(text)
+
+        notice = page.locator(f"{CONV} .chatboxNotice").filter(has_text=TOO_FAST)
+        expect(notice).to_have_count(1)
+        expect(notice).to_have_text(re.compile(r"Wait \d+ s, then send again\."))
+        expect(page.locator(f"{MSG}.chatboxMessage--pending")).not_to_have_count(0)
+        expect(page.locator(f"{MSG}.chatboxMessage--failed")).to_have_count(0)
+
+        # A few refusals and resends later, every message is stored and answered, once.
+        for text in questions:
+            expect(v.confirmed_visitor_message(text)).to_have_count(1, timeout=20_000)
+        expect(page.locator(f"{MSG}.chatboxMessage--bot")).to_have_count(1 + len(questions))
+        expect(page.locator(f"{MSG}.chatboxMessage--failed")).to_have_count(0)
+        expect(notice).to_have_count(0)  # "wait N s" is over
+        v.assert_no_duplicates()
+        assert page.evaluate("() => sessionStorage.getItem('chatbox:outbox')") is None
+
+        page.reload()
+        expect(page.locator(MSG)).to_have_count(1 + 2 * len(questions))
+        v.assert_no_duplicates()
+        texts = v.all_texts()
+        assert texts[1::2] == questions, texts
+        assert texts[2].startswith(ANSWER[:40]) and texts[4].startswith(KICK_ANSWER_PREFIX)
+        assert texts[6].startswith(STARTER_ANSWER_PREFIX)
+        assert page.locator(f"{MSG}.chatboxMessage--bot").count() == 1 + len(questions)
+        assert v.page_errors == []
+    finally:
+        v.close()
+
+
+def test_a_left_message_over_the_body_limit_is_refused_in_words(visitor_factory):
+    v = visitor_factory()
+    page = v.page
+    page.goto("/")
+    # The form as offered when nobody can answer (the server said "leave_message").
+    page.evaluate("() => sessionStorage.setItem('chatbox:leave', '1')")
+    page.reload()
+    v.open_chat()
+    form = page.locator("#chatboxLeaveMessage")
+    expect(form).to_be_visible()
+    page.locator("#chatboxLeaveName").fill("Ana")
+    page.locator("#chatboxLeaveEmail").fill("ana@example.com")
+    # Past what the field allows: 9 bytes a character once percent-encoded, over 40,384 in all.
+    page.locator("#chatboxLeaveText").evaluate("el => { el.removeAttribute('maxlength'); }")
+    page.locator("#chatboxLeaveText").fill("\u20ac" * 5000)
+    page.locator("#chatboxLeaveSend").click()
+    result = page.locator("#chatboxLeaveResult")
+    expect(result).to_have_text(re.compile(r"^Requests here are limited to \d+ bytes; "))
+    expect(result).to_have_class(re.compile("chatboxLeaveResult--error"))
+    # What was typed stays for another try.
+    assert len(page.locator("#chatboxLeaveText").input_value()) == 5000
+    assert v.page_errors == []

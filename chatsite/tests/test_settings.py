@@ -58,7 +58,7 @@ def test_production_variables_select_postgresql_and_redis():
         "debug": False,
         "hosts": ["shop.example.com", "www.shop.example.com"],
         "engine": "django.db.backends.postgresql",
-        "layer": "channels_redis.core.RedisChannelLayer",
+        "layer": "chatsite.channel_layers.RedisChannelLayer",
         "key": "s3cret-for-tests-only",
     }
 

@@ -19,7 +19,12 @@
  * - An error "conversation_closed" means staff closed the conversation and the message was
  *   NOT stored; the server then closes the socket with 4002.  The message therefore stays in
  *   the outbox (it is not "failed"), and the page reconnects at once, which opens a new
- *   conversation, where the outbox is resent.  Any other error naming a client_id is final.
+ *   conversation, where the outbox is resent.
+ * - An error "rate_limited" means the server refused a frame unread (too many too fast), so
+ *   that message too stays pending in the outbox: the notice says how long to wait, and the
+ *   outbox is resent after "retry_after" seconds (a reconnect resends it anyway).  Messages
+ *   typed meanwhile wait for that resend instead of being refused in turn.  Any other error
+ *   naming a client_id is final.
  * - Typing indicators are best effort: the visitor's "typing" is repeated at most every 2 s
  *   while keys are pressed and ended after 3 s idle or on send; an agent's indicator hides by
  *   itself after 6 s without an update, so a lost "active: false" never sticks.
@@ -60,6 +65,9 @@
   var TEXT_LEAVE_NETWORK = "Your message could not be sent: check your connection and try again.";
   var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
   var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
+  var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
+  var RESEND_DEFAULT_S = 5;               // a "rate_limited" error without a usable retry_after
+  var RESEND_MAX_S = 300;
   var LEAVE_FIELDS = ["name", "email", "text"];
 
   var els = {};
@@ -69,6 +77,8 @@
     userClosed: true,
     attempt: 0,
     reconnectTimer: null,
+    resendTimer: null,     // "rate_limited": the outbox goes again when this fires
+    rateNotice: null,      // the notice saying how long to wait
     lastFastReconnect: 0,
     reopenAtOnce: false,   // "conversation_closed" received: the next close is no failure
     agentInfoLoaded: false,
@@ -235,6 +245,7 @@
     node.textContent = text;
     els.conversation.appendChild(node);
     scrollToBottom();
+    return node;
   }
 
   function handleMessageFrame(frame) {
@@ -321,6 +332,16 @@
       // conversation the (immediate) reconnect opens.
       state.reopenAtOnce = true;
       showNotice(detail);
+      return;
+    }
+    if (frame.code === "rate_limited") {
+      // Nothing was stored either: the message stays pending and goes again once allowed.
+      // A refused typing frame alone leaves the visitor nothing to wait for.
+      if (clientId || state.outbox.length) {
+        hideRateNotice();
+        state.rateNotice = showNotice(detail);
+        scheduleResend(frame.retry_after);
+      }
       return;
     }
     if (clientId) {
@@ -752,15 +773,18 @@
         storageSet(STORAGE_LEAVE, null);
         return null;
       }
-      if (resp.status === 400) {
+      if (resp.status === 400 || resp.status === 413) {
+        // 413: the request body was over the server's limit, which it says in words; a proxy's
+        // own 413 page is not JSON.
+        var fallback = resp.status === 413 ? TEXT_LEAVE_TOO_LARGE : TEXT_LEAVE_FAILED;
         return resp.json().then(function (data) {
           if (data && data.errors && typeof data.errors === "object") {
             showLeaveErrors(data.errors);
           } else {
-            setLeaveResult(TEXT_LEAVE_FAILED, "error");
+            setLeaveResult(fallback, "error");
           }
         }, function () {
-          setLeaveResult(TEXT_LEAVE_FAILED, "error");
+          setLeaveResult(fallback, "error");
         });
       }
       setLeaveResult(resp.status === 403 ? TEXT_LEAVE_FORBIDDEN : TEXT_LEAVE_FAILED, "error");
@@ -847,6 +871,41 @@
     });
   }
 
+  function clearResendTimer() {
+    if (state.resendTimer !== null) {
+      clearTimeout(state.resendTimer);
+      state.resendTimer = null;
+    }
+  }
+
+  function hideRateNotice() {
+    if (state.rateNotice) {
+      state.rateNotice.remove();
+      state.rateNotice = null;
+    }
+  }
+
+  /* No resend is due any more (the socket closed): neither is the wait the notice asks for. */
+  function cancelResend() {
+    clearResendTimer();
+    hideRateNotice();
+  }
+
+  /* The server's latest "retry_after" counts: it is measured from that refusal. */
+  function scheduleResend(seconds) {
+    var wait = typeof seconds === "number" && isFinite(seconds) && seconds > 0 ?
+      Math.min(seconds, RESEND_MAX_S) : RESEND_DEFAULT_S;
+    clearResendTimer();
+    state.resendTimer = setTimeout(function () {
+      state.resendTimer = null;
+      // "Wait N s" is over; a further refusal shows a fresh notice.
+      hideRateNotice();
+      if (isSocketOpen()) {
+        flushOutbox();
+      }
+    }, wait * 1000);
+  }
+
   function clearReconnectTimer() {
     if (state.reconnectTimer !== null) {
       clearTimeout(state.reconnectTimer);
@@ -900,6 +959,8 @@
       }
       state.socket = null;
       state.statusFromSocket = false;
+      // A new connection starts with a new allowance and sends the outbox when it opens.
+      cancelResend();
       stopTyping(false);
       hideAgentTyping();
       var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
@@ -942,6 +1003,7 @@
 
   function disconnect() {
     clearReconnectTimer();
+    cancelResend();
     stopTyping(true);
     hideAgentTyping();
     var ws = state.socket;
@@ -1022,7 +1084,8 @@
     saveOutbox();
     showPending(item);
     els.input.value = "";
-    if (!sendFrame(item) && !state.socket) {
+    // While refused for sending too fast, it waits for the scheduled resend of the outbox.
+    if (state.resendTimer === null && !sendFrame(item) && !state.socket) {
       // Not connected: it stays in the outbox and is sent on (re)connect.
       if (state.open && !state.userClosed && state.reconnectTimer === null) {
         connect();
@@ -1122,6 +1185,7 @@
         state.socket = null;
         state.statusFromSocket = false;
         clearReconnectTimer();
+        cancelResend();
         try {
           ws.close(1000, "Page unloaded");
         } catch (e) {

@@ -1,0 +1,59 @@
+"""The Redis channel layer, with a connection pool that waits and heals.
+
+channels_redis gives each process redis-py's plain pool, which has two failure modes that
+visitors see:
+
+- a burst of connects (a server restart brings every open page back at once) needs more
+  connections than the pool's limit (100), and each one over it fails at once with
+  ``MaxConnectionsError: Too many connections``. A ``BlockingConnectionPool`` makes those wait
+  for a free connection instead, for at most ``pool_timeout`` seconds.
+- connections that sat idle in the pool while Redis was down or restarting are handed out
+  again once it is back, and the first command on each fails ("Connection closed by
+  server"), with no retry: a socket refused or a live event dropped after the outage is
+  over. One retry on a connection error reconnects such a connection and sends again;
+  while Redis is really down, the retry fails as fast as the first try.
+"""
+
+from __future__ import annotations
+
+from channels_redis import core
+from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+
+class RedisChannelLayer(core.RedisChannelLayer):
+    """channels_redis's layer on a bounded, blocking pool that retries a broken connection.
+
+    ``pool_size`` is the most connections one process opens to each Redis host,
+    ``pool_timeout`` how many seconds a command waits for one of them before failing.
+    Options given in a host's entry win over these defaults.
+    """
+
+    def __init__(
+        self,
+        *args,
+        pool_size: int = 100,
+        pool_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.pool_options = {
+            "max_connections": pool_size,
+            "timeout": pool_timeout,
+            # An unreachable host (not a refused port) would otherwise hold a connect for the
+            # system's TCP timeout, and with it the thread that publishes after a commit.
+            "socket_connect_timeout": connect_timeout,
+            "retry": Retry(NoBackoff(), 1),
+        }
+
+    def create_pool(self, index: int):
+        host = dict(self.hosts[index])
+        if "master_name" in host:
+            return super().create_pool(index)  # Sentinel: channels_redis's own pool
+        options = {**self.pool_options, **host}
+        address = options.pop("address", None)
+        if address is not None:
+            return BlockingConnectionPool.from_url(address, **options)
+        return BlockingConnectionPool(**options)

@@ -1,0 +1,48 @@
+"""The Redis channel layer's pool, on a real Redis server (the ``redis_url`` fixture)."""
+
+import asyncio
+import uuid
+
+import pytest
+import redis
+
+from chatsite.channel_layers import RedisChannelLayer
+
+pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
+BURST = 300
+
+
+def connections_named(url: str, name: str) -> int:
+    client = redis.Redis.from_url(url)
+    try:
+        return sum(1 for entry in client.client_list() if entry["name"] == name)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("pool_size", [100, 7])
+async def test_a_burst_of_group_adds_waits_for_connections_instead_of_failing(redis_url, pool_size):
+    # A server restart brings every open page back at once: redis-py's plain pool failed
+    # each command over its 100 connections with "Too many connections".
+    name = f"burst-{uuid.uuid4().hex}"
+    layer = RedisChannelLayer(
+        hosts=[{"address": redis_url, "client_name": name}],
+        prefix=f"test-{uuid.uuid4().hex}",
+        pool_size=pool_size,
+    )
+    channels = [await layer.new_channel() for _ in range(BURST)]
+    try:
+        results = await asyncio.gather(
+            *(layer.group_add("burst", channel) for channel in channels), return_exceptions=True
+        )
+        assert [r for r in results if isinstance(r, BaseException)] == []
+        assert 0 < connections_named(redis_url, name) <= pool_size
+        # Every one of them joined.
+        await layer.group_send("burst", {"type": "chat.send", "n": 1})
+        received = await asyncio.gather(
+            *(asyncio.wait_for(layer.receive(channel), 10) for channel in channels)
+        )
+        assert [event["n"] for event in received] == [1] * BURST
+    finally:
+        await layer.flush()
+        await layer.close_pools()

@@ -1198,6 +1198,22 @@
     if (code === "forbidden") {
       state.fatal = true;
     }
+    if (code === "rate_limited") {
+      // Refused unread, not failed: the message stays pending and goes again when allowed
+      // (or with the next reconnect's flush, whichever comes first).
+      var refused = state.pending.get(str(frame.client_id));
+      if (refused) {
+        refused.sentOn = null;
+        var seconds = typeof frame.retry_after === "number" ? frame.retry_after : 1;
+        setTimeout(function () {
+          if (state.pending.get(refused.client_id) === refused && refused.sentOn === null) {
+            sendPending(refused);
+          }
+        }, Math.min(Math.max(seconds, 1), 60) * 1000);
+      }
+      showNotice(detail, "error");
+      return;
+    }
     if (typeof frame.client_id === "string") {
       failPending(frame.client_id, detail);
     }

@@ -75,10 +75,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
             self.groups.append(name)
 
     async def join_or_refuse(self, *names: str) -> bool:
-        """Join before accepting: without the channel layer (Redis down) this socket would
-        never hear what others send, so the handshake is refused instead and the page,
-        still showing "Reconnecting", tries again until the layer is back. (Accepted and
-        then dropped, it would look connected each time.)"""
+        """Join the groups, or close: without the channel layer (Redis down) this socket
+        would never hear what others send. The page, which has had no "status" frame
+        from it, goes on showing "Reconnecting" and tries again until the layer is back."""
         try:
             await self.join(*names)
         except Exception as error:
@@ -147,8 +146,11 @@ class VisitorChatConsumer(FrameConsumer):
     async def connect(self) -> None:
         session_key = self.scope["session"].session_key
         presence.ensure_sweeping()
+        # Accepted at once: a burst of visitors must not wait for the database and the
+        # channel layer inside their handshakes (daphne drops handshakes after 5 s). The
+        # page counts itself connected only at the "status" frame, which comes last.
+        await self.accept()
         if not session_key:
-            await self.accept()
             await self.send_frame(
                 protocol.error_frame(
                     "no_session",
@@ -175,7 +177,6 @@ class VisitorChatConsumer(FrameConsumer):
             # layer fails too, and may end it before disconnect() runs.
             await self._socket_close()
             return
-        await self.accept()
         status, history = await database_sync_to_async(self._status_and_history)()
         self.replayed = frozenset(frame["id"] for frame in history)
         await self.send_frame({"type": "status", **status})
@@ -260,9 +261,9 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def connect(self) -> None:
         presence.ensure_sweeping()
+        await self.accept()
         self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
         if self.user is None:
-            await self.accept()
             await self.send_frame(
                 protocol.error_frame(
                     "forbidden", "Log in as staff with the permission to chat with visitors."
@@ -272,7 +273,6 @@ class AgentConsoleConsumer(FrameConsumer):
             return
         if not await self.join_or_refuse(groups.staff_inbox_group()):
             return
-        await self.accept()
         self.client_key = uuid.uuid4().hex
         snapshot = await database_sync_to_async(self._register)()
         for frame in snapshot:

@@ -436,6 +436,11 @@
     } else if (frame.type === "error") {
       handleErrorFrame(frame);
     } else if (frame.type === "status") {
+      if (!state.statusFromSocket) {
+        // The first status of this socket: it is really connected.
+        setStatus(null);
+        flushOutbox();
+      }
       handleStatusFrame(frame);
     } else if (frame.type === "online") {
       if (typeof frame.online === "boolean") {
@@ -937,13 +942,8 @@
       return;
     }
     state.socket = ws;
-    ws.addEventListener("open", function () {
-      if (state.socket !== ws) {
-        return;
-      }
-      setStatus(null);
-      flushOutbox();
-    });
+    // Connected means the server's first "status" frame, not the handshake: the server
+    // accepts before it has joined the channel layer, and without Redis it closes again.
     ws.addEventListener("message", function (event) {
       if (state.socket !== ws) {
         return;

@@ -314,7 +314,12 @@ def _questions_answer(
             _publish_summary(turn.conversation.pk, audience)
 
     for turn in turns:
-        _after_answer(turn)
+        try:
+            _after_answer(turn)
+        except Exception:
+            # Stored and answered: one visitor's follow-up (calling a person, say) must not
+            # cost the others of the batch their replies.
+            logger.exception("Follow-up of a question failed in %s", turn.conversation.pk)
         results[turn.conversation.pk] = VisitorPost(
             message=turn.message,
             duplicate=False,

@@ -122,3 +122,20 @@ async def test_a_failing_batch_fails_each_of_its_questions_and_the_queue_goes_on
     assert isinstance(first[0], ConnectionError)
     post = await batching.visitor_message_post(question(ids[1]))
     assert post.reply is not None
+
+
+async def test_a_follow_up_that_fails_costs_no_other_visitor_the_reply(monkeypatch):
+    ids = await database_sync_to_async(open_conversations)(2)
+
+    def broken(*, conversation_id):
+        raise RuntimeError("no agents table today")
+
+    monkeypatch.setattr(services, "conversation_request_person", broken)
+    asks_for_a_person = services.VisitorQuestion(
+        conversation_id=ids[0], text="I want to talk to a human", client_id="p", channel_name="a!b"
+    )
+    person, other = await database_sync_to_async(services.visitor_messages_post)(
+        [asks_for_a_person, question(ids[1])]
+    )
+    assert person.message.client_id == "p" and not person.duplicate
+    assert "Isomorphic Go is the methodology" in other.reply.text

@@ -42,14 +42,19 @@ CHROMIUM_ARGS = (
 # --------------------------------------------------------------------------- browser
 
 
-def require_chromium() -> None:
-    """Skip (fail in CI) unless Debian's Chromium is installed."""
-    if os.path.exists(CHROMIUM):
+def require_installed(path: str, package: str) -> None:
+    """Skip (fail in CI) unless the Debian program at ``path`` is installed."""
+    if os.path.exists(path):
         return
-    message = f"Debian chromium not installed at {CHROMIUM}: apt-get install chromium"
+    message = f"{path} is not installed: apt-get install {package}"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_chromium() -> None:
+    """Skip (fail in CI) unless Debian's Chromium is installed."""
+    require_installed(CHROMIUM, "chromium")
 
 
 @contextmanager

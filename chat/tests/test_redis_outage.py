@@ -11,7 +11,6 @@ The channel layer itself is checked on the same kind of restart, without a brows
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 import subprocess
@@ -25,7 +24,13 @@ import pytest
 import redis
 
 from chatsite.channel_layers import RedisChannelLayer
-from chatsite.testing import ServerProcess, free_port, launch_chromium, require_chromium
+from chatsite.testing import (
+    ServerProcess,
+    free_port,
+    launch_chromium,
+    require_chromium,
+    require_installed,
+)
 
 from .test_e2e_browser import (
     ANSWER,
@@ -46,16 +51,6 @@ REDIS_SERVER = "/usr/bin/redis-server"
 # How long the visitor is kept waiting with Redis down: long enough for several refused
 # reconnects, short enough for the test.
 OUTAGE_SECONDS = 3
-
-
-def require_redis_server() -> None:
-    """Skip (fail in CI, like conftest's redis_url) unless redis-server is installed."""
-    if os.path.exists(REDIS_SERVER):
-        return
-    message = f"redis-server not installed at {REDIS_SERVER}: apt-get install redis-server"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 class RedisServer:
@@ -110,7 +105,7 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server():
-    require_redis_server()
+    require_installed(REDIS_SERVER, "redis-server")
     with tempfile.TemporaryDirectory(prefix="chat-redis-") as tmp:
         server = RedisServer(Path(tmp))
         server.start()

@@ -173,10 +173,7 @@ class VisitorChatConsumer(FrameConsumer):
         if not await self.join_or_refuse(
             groups.conversation_group(self.conversation_id), groups.visitors_group()
         ):
-            # Counted down here, not in disconnect(): the consumer's own receive from the
-            # layer fails too, and may end it before disconnect() runs.
-            await self._socket_close()
-            return
+            return  # disconnect() counts the socket off (through __call__ if the layer fails)
         status, history = await database_sync_to_async(self._status_and_history)()
         self.replayed = frozenset(frame["id"] for frame in history)
         await self.send_frame({"type": "status", **status})
@@ -233,10 +230,7 @@ class VisitorChatConsumer(FrameConsumer):
             )
 
     async def disconnect(self, code: int) -> None:
-        await self._socket_close()
-
-    async def _socket_close(self) -> None:
-        """Count this socket off its conversation, once."""
+        # Once, though a consumer that fails is cleaned up after a disconnect too (__call__).
         if hasattr(self, "conversation_id"):
             conversation_id = self.conversation_id
             del self.conversation_id

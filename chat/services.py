@@ -260,6 +260,11 @@ class _Turn:
     def bot_answers(self) -> bool:
         return self.conversation.state == State.BOT and not self.conversation.sidekick
 
+    @property
+    def messages(self) -> list[Message]:
+        """The visitor's message, and the bot's answer if there is one to store."""
+        return [self.message] if self.answer is None else [self.message, self.answer]
+
 
 def _questions_answer(
     questions: Sequence[VisitorQuestion],
@@ -298,20 +303,17 @@ def _questions_answer(
         _bot_answers_keep(turns, at=now)
         # One INSERT for all: the unique client_id refuses a resend here, before
         # anything is published.
-        Message.objects.bulk_create(
-            [m for turn in turns for m in (turn.message, turn.answer) if m is not None]
-        )
+        Message.objects.bulk_create([m for turn in turns for m in turn.messages])
         staff = selectors.consoles_present()
         for turn in turns:
-            audience = realtime.Audience(
-                answered=turn.question.channel_name,
-                other_tabs=turn.conversation.open_sockets > 1,
-                staff=staff,
+            _messages_publish(
+                turn.messages,
+                realtime.Audience(
+                    answered=turn.question.channel_name,
+                    other_tabs=turn.conversation.open_sockets > 1,
+                    staff=staff,
+                ),
             )
-            for message in (turn.message, turn.answer):
-                if message is not None:
-                    realtime.publish_message(message, audience)
-            _publish_summary(turn.conversation.pk, audience)
 
     for turn in turns:
         try:
@@ -782,7 +784,7 @@ def _message_create(
 ) -> Message:
     """Store a message, move the conversation's last activity to it, and show it live."""
     now = timezone.now()
-    message = Message(
+    message = Message.objects.create(
         conversation_id=conversation_id,
         sender_role=role,
         sender_name=name,
@@ -792,13 +794,12 @@ def _message_create(
         sent_at=now,
     )
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
-    _messages_store([message], audience=audience)
+    _messages_publish([message], audience)
     return message
 
 
-def _messages_store(messages: list[Message], *, audience: realtime.Audience) -> None:
-    """Store messages of one conversation in one INSERT and show them live."""
-    Message.objects.bulk_create(messages)
+def _messages_publish(messages: list[Message], audience: realtime.Audience) -> None:
+    """Show stored messages of one conversation live, and its new row to the consoles."""
     for message in messages:
         realtime.publish_message(message, audience)
     _publish_summary(messages[0].conversation_id, audience)

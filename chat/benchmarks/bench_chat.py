@@ -286,11 +286,10 @@ async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> b
     agent = await open_socket(workers[0].url, "/ws/staff/", agent_cookie)
     try:
         await wait_for_greeting(visitor)
-        listing = await frame_of(agent, "conversations")
+        await frame_of(agent, "conversations")
         await visitor.send(json.dumps({"type": "message", "text": "Hi", "client_id": "h1"}))
         row = await frame_of(agent, "conversation", state="bot")
         conversation = row["id"]
-        del listing
         await agent.send(json.dumps({"type": "take", "conversation": conversation}))
         await answered_by(visitor, "agent")
         await agent.send(

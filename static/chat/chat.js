@@ -66,8 +66,6 @@
   var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
   var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
   var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
-  var RESEND_DEFAULT_S = 5;               // a "rate_limited" error without a usable retry_after
-  var RESEND_MAX_S = 300;
   var LEAVE_FIELDS = ["name", "email", "text"];
 
   var els = {};
@@ -898,8 +896,6 @@
 
   /* The server's latest "retry_after" counts: it is measured from that refusal. */
   function scheduleResend(seconds) {
-    var wait = typeof seconds === "number" && isFinite(seconds) && seconds > 0 ?
-      Math.min(seconds, RESEND_MAX_S) : RESEND_DEFAULT_S;
     clearResendTimer();
     state.resendTimer = setTimeout(function () {
       state.resendTimer = null;
@@ -908,7 +904,7 @@
       if (isSocketOpen()) {
         flushOutbox();
       }
-    }, wait * 1000);
+    }, window.chatCommon.retryAfterMs(seconds));
   }
 
   function clearReconnectTimer() {

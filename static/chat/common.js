@@ -1,6 +1,7 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
- * ids for outgoing messages, sending a frame, and the reconnect backoff.  Loaded first,
+ * ids for outgoing messages, sending a frame, the reconnect backoff and the wait a
+ * rate-limit refusal asks for.  Loaded first,
  * deferred like them, so both find it on window.chatCommon.
  */
 (function () {
@@ -8,6 +9,8 @@
 
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 10000;
+  var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
+  var RESEND_MAX_S = 300;
 
   /* The id a page gives its message, so that a resend is recognised and stored once. */
   function makeClientId() {
@@ -55,10 +58,18 @@
       Math.round(base * (0.75 + Math.random() * 0.5))));
   }
 
+  /* Milliseconds to wait before sending again what a "rate_limited" error refused. */
+  function retryAfterMs(seconds) {
+    var wait = typeof seconds === "number" && isFinite(seconds) && seconds > 0 ?
+      Math.min(seconds, RESEND_MAX_S) : RESEND_DEFAULT_S;
+    return wait * 1000;
+  }
+
   window.chatCommon = Object.freeze({
     makeClientId: makeClientId,
     str: str,
     sendJson: sendJson,
-    backoffDelay: backoffDelay
+    backoffDelay: backoffDelay,
+    retryAfterMs: retryAfterMs
   });
 })();

@@ -1204,12 +1204,11 @@
       var refused = state.pending.get(str(frame.client_id));
       if (refused) {
         refused.sentOn = null;
-        var seconds = typeof frame.retry_after === "number" ? frame.retry_after : 1;
         setTimeout(function () {
           if (state.pending.get(refused.client_id) === refused && refused.sentOn === null) {
             sendPending(refused);
           }
-        }, Math.min(Math.max(seconds, 1), 60) * 1000);
+        }, window.chatCommon.retryAfterMs(frame.retry_after));
       }
       showNotice(detail, "error");
       return;

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test eval bench bench-bot lint format clean
+.PHONY: run test eval bench bench-bot bench-webhooks lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(VENV)/.dev  ## The chat against bare Channels and raw ASGI, in-memory a
 
 bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000 entries
 	$(BIN)/python -m bots.benchmarks.bench_bot
+
+bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + rundramatiq) and retries
+	$(BIN)/python -m chat.benchmarks.bench_webhooks
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

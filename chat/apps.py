@@ -6,4 +6,6 @@ class ChatConfig(AppConfig):
     verbose_name = "Shop and live chat"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers the checks and receivers)
+        # Registers the checks and receivers, and declares the webhook actor on the broker
+        # (which django_dramatiq set up as it loaded), for the server's worker and senders.
+        from . import checks, signals, tasks  # noqa: F401

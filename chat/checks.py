@@ -7,9 +7,20 @@ from . import conf
 @register()
 def check_limits(app_configs=None, **kwargs) -> list[Error]:
     errors = []
-    for name in conf.DEFAULTS:
+    for name, default in conf.DEFAULTS.items():
         value = conf.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                errors.append(
+                    Error(f"{name} must be True or False, not {value!r}.", id="chat.E003")
+                )
+        elif isinstance(default, float):
+            # Seconds: a fraction is fine.
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                errors.append(
+                    Error(f"{name} must be a positive number, not {value!r}.", id="chat.E004")
+                )
+        elif not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(
                 Error(f"{name} must be a positive integer, not {value!r}.", id="chat.E001")
             )

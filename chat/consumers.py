@@ -204,6 +204,7 @@ class VisitorChatConsumer(FrameConsumer):
                     channel_name=self.channel_name,
                     page=self.page_info.page,
                     product_id=self.page_info.product_id,
+                    response_value=frame.value,
                 )
             )
         except services.ConversationClosed:

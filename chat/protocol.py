@@ -2,8 +2,11 @@
 
 Visitor to server::
 
-    {"type": "message", "text": "...", "client_id": "<id made by the client>"}
+    {"type": "message", "text": "...", "client_id": "<id made by the client>", "value": "..."}
     {"type": "typing", "active": true}
+
+``value`` (optional) is the value of the quick-reply button the visitor pressed;
+``text`` is then the button's label.
 
 Staff console to server: see :data:`AGENT_ACTIONS` and :func:`decode_agent_frame`.
 
@@ -24,6 +27,10 @@ from urllib.parse import parse_qs
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PAGE_PATTERN = re.compile(r"/(?!/)[\x21-\x7e]{0,299}")
 PRODUCT_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
+#: A quick-reply value's most characters: what Message.response_value holds.
+MAX_VALUE_LENGTH = 200
+# C0 and C1 control characters and DEL: a value is an identifier for the bot, never layout.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class ProtocolError(Exception):
@@ -38,6 +45,8 @@ class ProtocolError(Exception):
 class VisitorMessage:
     text: str
     client_id: str | None
+    # The pressed quick-reply button's value; None for a typed message.
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ def decode_visitor_frame(
             client_id=client_id,
         )
     text = _text(data, max_text_length=max_text_length, client_id=client_id)
-    return VisitorMessage(text=text, client_id=client_id)
+    return VisitorMessage(text=text, client_id=client_id, value=_value(data, client_id=client_id))
 
 
 #: What a staff console may ask, and the fields each needs besides "conversation".
@@ -209,6 +218,27 @@ def _text(data: dict[str, Any], *, max_text_length: int, client_id: str | None) 
     return text
 
 
+def _value(data: dict[str, Any], *, client_id: str | None) -> str | None:
+    value = data.get("value")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError("invalid_value", "value must be a string.", client_id=client_id)
+    if not 0 < len(value) <= MAX_VALUE_LENGTH:
+        raise ProtocolError(
+            "invalid_value",
+            f"value must be 1 to {MAX_VALUE_LENGTH} characters long; this one has {len(value)}.",
+            client_id=client_id,
+        )
+    if CONTROL_CHARACTERS.search(value) or not _encodes_as_utf8(value):
+        raise ProtocolError(
+            "invalid_value",
+            "value holds control characters or characters that cannot be stored.",
+            client_id=client_id,
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class PageInfo:
     """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3``."""
@@ -247,11 +277,14 @@ def message_frame(message: Any, *, for_visitor: bool = False) -> dict[str, Any]:
 
     ``client_id`` lets the sender's page recognise its own message; a visitor is
     not shown the ids of other senders' messages (an agent's console's ids).
+    ``attachments`` (a bot app's buttons) and ``response_value`` (the button a
+    visitor pressed) are there only when the message has them: most messages have
+    neither, and every frame of a history replay would otherwise carry both.
     """
     sender = {"role": message.sender_role, "name": message.sender_name}
     if message.sender_title:
         sender["title"] = message.sender_title
-    return {
+    frame: dict[str, Any] = {
         "type": "message",
         "id": str(message.uid),
         "sender": sender,
@@ -261,6 +294,14 @@ def message_frame(message: Any, *, for_visitor: bool = False) -> dict[str, Any]:
             message.client_id if not for_visitor or message.sender_role == "visitor" else None
         ),
     }
+    # getattr: messages made by hand rather than loaded (tests, stand-ins) may lack both.
+    attachments = getattr(message, "attachments", None)
+    if isinstance(attachments, list) and attachments:
+        frame["attachments"] = attachments
+    response_value = getattr(message, "response_value", None)
+    if response_value:
+        frame["response_value"] = response_value
+    return frame
 
 
 def error_frame(code: str, detail: str, *, client_id: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 from django.utils import timezone
 
@@ -14,13 +14,15 @@ from bots.base import PageContext, ProductFacts
 from bots.loading import bot_class, get_bot
 from bots.selectors import agent_online_enabled, thumbnail_url
 
-from . import conf, protocol
+from . import conf, credentials, protocol
 from .models import (
     AgentClient,
     AgentStatus,
+    BotApp,
     ChatSettings,
     Conversation,
     LeftMessage,
+    Membership,
     Message,
     Product,
     Suggestion,
@@ -74,16 +76,18 @@ def chat_agent(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return get_user_model().objects.get(pk=user.pk)
 
 
+def _live_clients() -> QuerySet[AgentClient]:
+    return AgentClient.objects.filter(expires_at__gt=timezone.now())
+
+
 def present_agent_ids() -> set[int]:
-    """Staff with a console open (a client that has not expired)."""
-    return set(
-        AgentClient.objects.filter(expires_at__gt=timezone.now()).values_list("user_id", flat=True)
-    )
+    """Staff with a console open (a client that has not expired); bot apps are not staff."""
+    return set(_live_clients().filter(user__bot_app__isnull=True).values_list("user_id", flat=True))
 
 
 def consoles_present() -> bool:
     """Whether any staff console is open: otherwise nobody watches conversations live."""
-    return AgentClient.objects.filter(expires_at__gt=timezone.now()).exists()
+    return _live_clients().filter(user__bot_app__isnull=True).exists()
 
 
 def available_agent_ids() -> set[int]:
@@ -104,8 +108,21 @@ def _accepting(present: set[int]) -> set[int]:
 
 
 def chat_online() -> bool:
-    """Whether somebody answers: the bot, or a person accepting chats."""
-    return bot_enabled() or bool(available_agent_ids())
+    """Whether somebody answers: the bot, a person accepting chats, or a bot app online."""
+    return bot_enabled() or bool(available_agent_ids()) or online_bot_apps().exists()
+
+
+def online_bot_apps(*, conversation_id: int | None = None) -> QuerySet[BotApp]:
+    """Bot apps that are online (the seed's is_online: enabled and present), of those a
+    conversation is routed to if one is given."""
+    apps = BotApp.objects.filter(
+        is_active=True,
+        is_online_enabled=True,
+        user__chat_clients__expires_at__gt=timezone.now(),
+    )
+    if conversation_id is not None:
+        apps = apps.filter(routed_conversations=conversation_id)
+    return apps.distinct()
 
 
 def agent_presence() -> list[dict[str, Any]]:
@@ -117,6 +134,12 @@ def agent_presence() -> list[dict[str, Any]]:
     return [
         {**agent_identity(user), "id": user.pk, "accepting": user.pk in available} for user in users
     ]
+
+
+def agent_identities(*, user_ids: set[int] | list[int]) -> list[dict[str, Any]]:
+    """The ids, names and titles of these users, by id, whether they are present or not."""
+    users = get_user_model().objects.filter(pk__in=user_ids).select_related("chat_agent")
+    return [{"id": user.pk, **agent_identity(user)} for user in users.order_by("pk")]
 
 
 def agent_identity(user: AbstractBaseUser) -> dict[str, str]:
@@ -155,7 +178,7 @@ def _conversations() -> QuerySet[Conversation]:
     """Conversations with what their summaries need, in one query."""
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return Conversation.objects.select_related(
-        "assigned_agent__chat_agent", "current_product"
+        "assigned_agent__chat_agent", "assigned_agent__bot_app", "current_product"
     ).annotate(
         last_text=Subquery(
             last.annotate(start=Left("text", SUMMARY_TEXT_LENGTH)).values("start")[:1]
@@ -181,7 +204,12 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
     return {
         "id": conversation.pk,
         "state": conversation.state,
-        "agent": {"id": agent.pk, **agent_identity(agent)} if agent else None,
+        "agent": (
+            # A bot app answering: people may take the conversation over from it.
+            {"id": agent.pk, **agent_identity(agent), "is_bot": hasattr(agent, "bot_app")}
+            if agent
+            else None
+        ),
         "sidekick": conversation.sidekick,
         "created_at": conversation.created_at.isoformat(),
         "last_message_at": conversation.last_message_at.isoformat(),
@@ -264,3 +292,74 @@ def page_context(*, page: str, product_id: int | None) -> PageContext:
             url=product.get_absolute_url(),
         ),
     )
+
+
+# --- bot apps, as the API shows them ------------------------------------------------------------
+
+
+def bot_app_get(*, app_id: int) -> BotApp | None:
+    return BotApp.objects.select_related("user").filter(pk=app_id).first()
+
+
+def bot_app_by_api_key(*, key: str) -> BotApp | None:
+    return (
+        BotApp.objects.select_related("user")
+        .filter(api_key_digest=credentials.api_key_digest(key))
+        .first()
+    )
+
+
+def bot_app_presence(*, app: BotApp) -> dict[str, bool]:
+    """The seed's is_online_enabled, is_present and is_online of a bot app's user."""
+    present = _live_clients().filter(user_id=app.user_id).exists()
+    return {
+        "is_online_enabled": app.is_online_enabled,
+        "is_present": present,
+        "is_online": app.is_active and app.is_online_enabled and present,
+    }
+
+
+def bot_app_clients(*, app: BotApp) -> QuerySet[AgentClient]:
+    """The bot user's clients (the seed's user clients), expired ones included until swept."""
+    return AgentClient.objects.filter(user_id=app.user_id).order_by("expires_at", "pk")
+
+
+def bot_conversations(*, app: BotApp) -> QuerySet[Conversation]:
+    """What a bot app may read: conversations routed to it or that it is a member of."""
+    routed = Conversation.objects.filter(routed_to=app).values("pk")
+    joined = Membership.objects.filter(user_id=app.user_id).values("conversation_id")
+    return Conversation.objects.select_related("current_product").filter(
+        Q(pk__in=routed) | Q(pk__in=joined)
+    )
+
+
+def bot_routed_conversations(*, app: BotApp) -> QuerySet[Conversation]:
+    """Open conversations routed to the bot app, newest first."""
+    return (
+        Conversation.objects.select_related("current_product")
+        .filter(routed_to=app)
+        .exclude(state=Conversation.State.CLOSED)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def bot_pending_conversations(*, app: BotApp) -> QuerySet[Conversation]:
+    """Routed conversations waiting for someone to join, longest waiting first."""
+    return (
+        bot_routed_conversations(app=app)
+        .filter(state=Conversation.State.WAITING)
+        .order_by("last_message_at", "pk")
+    )
+
+
+def bot_conversation_get(*, app: BotApp, conversation_id: int) -> Conversation | None:
+    return bot_conversations(app=app).filter(pk=conversation_id).first()
+
+
+def conversation_messages(*, conversation_id: int) -> QuerySet[Message]:
+    """Every message of a conversation, oldest first."""
+    return Message.objects.filter(conversation_id=conversation_id).order_by("id")
+
+
+def bot_membership_get(*, app: BotApp, conversation_id: int) -> Membership | None:
+    return Membership.objects.filter(user_id=app.user_id, conversation_id=conversation_id).first()

@@ -9,6 +9,7 @@ by the database, in whichever process they are served.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,8 +24,17 @@ from bots.base import Bot, Reply, ReplyKind
 from bots.loading import answering_bot, get_bot
 from bots.services import unanswered_question_record
 
-from . import conf, protocol, realtime, selectors
-from .models import AgentClient, AgentStatus, Conversation, LeftMessage, Message, Suggestion
+from . import conf, credentials, protocol, realtime, selectors, webhooks
+from .models import (
+    AgentClient,
+    AgentStatus,
+    BotApp,
+    Conversation,
+    LeftMessage,
+    Membership,
+    Message,
+    Suggestion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +81,18 @@ class ConversationNotOpen(ChatActionError):
     """The conversation is closed: nobody can take it any more."""
 
     code = "closed"
+
+
+class IdempotencyConflict(ChatActionError):
+    code = "idempotency_conflict"
+
+
+class NotAMember(ChatActionError):
+    code = "not_a_member"
+
+
+class ClientNotFound(ChatActionError):
+    code = "not_found"
 
 
 class ConversationClosed(Exception):
@@ -144,6 +166,7 @@ def _conversation_start(
                 sidekick=sidekick,
                 open_sockets=1,
             )
+            webhooks.conversation_route(conversation)
             if bot is not None:
                 _message_create(
                     conversation_id=conversation.pk,
@@ -177,6 +200,8 @@ class VisitorQuestion:
     channel_name: str
     page: str = ""
     product_id: int | None = None
+    # The value of the quick-reply button the visitor pressed (``text`` is its label).
+    response_value: str | None = None
 
 
 def visitor_message_post(
@@ -187,13 +212,16 @@ def visitor_message_post(
     channel_name: str,
     page: str = "",
     product_id: int | None = None,
+    response_value: str | None = None,
 ) -> VisitorPost:
     """Store a visitor's message and have it answered by whoever answers now.
 
     See visitor_messages_post. Raises ConversationClosed (storing nothing) when staff
     have closed the conversation.
     """
-    question = VisitorQuestion(conversation_id, text, client_id, channel_name, page, product_id)
+    question = VisitorQuestion(
+        conversation_id, text, client_id, channel_name, page, product_id, response_value
+    )
     (result,) = visitor_messages_post([question])
     if isinstance(result, Exception):
         raise result
@@ -286,6 +314,7 @@ def _questions_answer(
                 sender_name=VISITOR_NAME,
                 text=question.text,
                 client_id=question.client_id,
+                response_value=question.response_value,
                 sent_at=now,
             )
             turns.append(_Turn(question, conversation, message))
@@ -305,6 +334,7 @@ def _questions_answer(
         # anything is published.
         Message.objects.bulk_create([m for turn in turns for m in turn.messages])
         staff = selectors.consoles_present()
+        bot_apps = webhooks.bot_apps_listen()
         for turn in turns:
             _messages_publish(
                 turn.messages,
@@ -313,6 +343,7 @@ def _questions_answer(
                     other_tabs=turn.conversation.open_sockets > 1,
                     staff=staff,
                 ),
+                bot_apps=bot_apps,
             )
 
     for turn in turns:
@@ -373,10 +404,11 @@ def _after_answer(turn: _Turn) -> None:
         )
         if conversation.state == State.BOT:
             conversation_request_person(conversation_id=conversation.pk)
-    elif turn.bot_answers and (
-        turn.bot is None or (turn.reply is not None and turn.reply.kind is ReplyKind.HANDOFF)
-    ):
-        # The bot is off, or the visitor asked for a person.
+    elif turn.bot_answers and turn.bot is None:
+        # The site's bot is off: whoever answers, a person or a bot app.
+        conversation_request_person(conversation_id=conversation.pk, bot_apps_welcome=True)
+    elif turn.bot_answers and turn.reply is not None and turn.reply.kind is ReplyKind.HANDOFF:
+        # The visitor asked for a person.
         conversation_request_person(conversation_id=conversation.pk)
     elif turn.answer is not None and turn.reply.kind is ReplyKind.FALLBACK:
         _bot_missed(
@@ -436,10 +468,21 @@ def bot_suggestion_post(
     return suggestion
 
 
-def conversation_request_person(*, conversation_id: int) -> bool:
+def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool = False) -> bool:
     """The visitor needs a person: wait for one if anybody is there, else offer to
-    leave a message. True when the conversation now waits for a person."""
-    if not selectors.available_agent_ids():
+    leave a message. True when the conversation now waits.
+
+    ``bot_apps_welcome``: nobody else answers (the site's bot is off), so a bot app online
+    may join it too, and the bot apps are told it is pending. Otherwise the visitor asked
+    for a person, or the site's bot gave up: a bot app is not what they need.
+    """
+    people = selectors.available_agent_ids()
+    bot_apps = (
+        bot_apps_welcome
+        and not people
+        and selectors.online_bot_apps(conversation_id=conversation_id).exists()
+    )
+    if not people and not bot_apps:
         # Only a conversation nobody answers yet: one an agent took meanwhile is answered.
         with transaction.atomic():
             offered = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
@@ -456,9 +499,13 @@ def conversation_request_person(*, conversation_id: int) -> bool:
         if waiting:
             _system_message(
                 conversation_id,
-                "I've asked someone from the team to join. They will be with you shortly.",
+                "I've asked someone from the team to join. They will be with you shortly."
+                if people
+                else "One moment, someone will be with you shortly.",
             )
             _publish_status(conversation_id)
+            if bot_apps_welcome:
+                webhooks.conversation_pending(conversation_id)
     return bool(waiting)
 
 
@@ -487,10 +534,19 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
     ConversationNotOpen when it is closed. Taking one's own conversation again
     changes nothing.
     """
+    takeable = Q(state__in=TAKEABLE, assigned_agent__isnull=True)
+    if not hasattr(user, "bot_app"):
+        # People take conversations over from bot apps as they do from the site's bot. The
+        # bot users as a subquery, not a join: a join turns the UPDATE into "id IN (...)",
+        # which PostgreSQL does not re-check against a row a racing taker just changed.
+        bot_users = BotApp.objects.values("user_id")
+        takeable |= Q(state=State.AGENT, assigned_agent_id__in=bot_users)
     with transaction.atomic():
-        taken = Conversation.objects.filter(
-            pk=conversation_id, state__in=TAKEABLE, assigned_agent__isnull=True
-        ).update(state=State.AGENT, assigned_agent=user, bot_misses=0)
+        taken = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(takeable)
+            .update(state=State.AGENT, assigned_agent=user, bot_misses=0)
+        )
         if not taken:
             conversation = _conversation_or_error(conversation_id)
             if conversation.state == State.CLOSED:
@@ -500,6 +556,10 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
             raise ConversationTaken(
                 "Someone else joined this conversation first: it is theirs now."
             )
+        # A bot app that answered stays a member, no longer reserving it.
+        Membership.objects.filter(conversation_id=conversation_id, is_participating=True).exclude(
+            user=user
+        ).update(is_participating=False)
         identity = selectors.agent_identity(user)
         _system_message(
             conversation_id,
@@ -516,12 +576,16 @@ def agent_message_post(
     text: str,
     client_id: str | None = None,
     suggestion: str | None = None,
+    attachments: list[dict] | None = None,
 ) -> VisitorPost:
-    """Store an agent's message to the visitor, in a conversation that is theirs.
+    """Store an agent's (or a bot app's) message to the visitor, in a conversation that
+    is theirs.
 
     ``suggestion`` names the bot suggestion it sends (as written or edited);
-    a suggestion is sent once. A resend (same client_id) stores nothing.
+    a suggestion is sent once. A resend (same client_id) stores nothing; a different
+    message under a client_id already used raises IdempotencyConflict.
     """
+    attachments = attachments or []
     identity = selectors.agent_identity(user)
     try:
         with transaction.atomic():
@@ -534,7 +598,9 @@ def agent_message_post(
             if stored is not None:
                 # Already stored (the answer was lost, say): acknowledged even if the
                 # conversation has been handed on since, so the console does not resend.
-                return _agent_duplicate(stored)
+                return _agent_duplicate(stored, text=text, attachments=attachments)
+            if conversation.state == State.CLOSED:
+                raise ConversationNotOpen("This conversation is closed.")
             if conversation.state != State.AGENT or conversation.assigned_agent_id != user.pk:
                 raise NotYourConversation("Take this conversation before writing in it.")
             message = _message_create(
@@ -544,6 +610,8 @@ def agent_message_post(
                 title=identity["title"],
                 text=text,
                 client_id=client_id,
+                sender_user=user,
+                attachments=attachments,
             )
             if suggestion is not None:
                 Suggestion.objects.filter(
@@ -557,7 +625,7 @@ def agent_message_post(
                 "This client_id is taken by another message of the conversation: "
                 "send the message with a new one."
             ) from None
-        return _agent_duplicate(stored)
+        return _agent_duplicate(stored, text=text, attachments=attachments)
     return VisitorPost(message=message, duplicate=False)
 
 
@@ -569,7 +637,12 @@ def _agent_resend(*, conversation_id: int, client_id: str | None) -> Message | N
     ).first()
 
 
-def _agent_duplicate(message: Message) -> VisitorPost:
+def _agent_duplicate(message: Message, *, text: str, attachments: list[dict]) -> VisitorPost:
+    if message.text != text or message.attachments != attachments:
+        raise IdempotencyConflict(
+            "This idempotency key was used for a different message: send a new message "
+            "with a new key."
+        )
     # The sending console shows it again as its acknowledgement: nobody else needs it.
     return VisitorPost(message=message, duplicate=True)
 
@@ -579,6 +652,8 @@ def agent_typing(*, conversation_id: int, user: AbstractBaseUser, active: bool) 
     if not Conversation.objects.filter(
         pk=conversation_id, state=State.AGENT, assigned_agent=user
     ).exists():
+        if _conversation_or_error(conversation_id).state == State.CLOSED:
+            raise ConversationNotOpen("This conversation is closed.")
         raise NotYourConversation("Take this conversation before writing in it.")
     sender = {"role": "agent", **selectors.agent_identity(user)}
     realtime.publish_typing(
@@ -612,6 +687,8 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
         _publish_status(conversation_id)
         if nobody:
             realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+        if new_state == State.WAITING:
+            webhooks.conversation_pending(conversation_id)
 
 
 def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_user_id: int) -> None:
@@ -689,17 +766,25 @@ def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
     Every renewal also sweeps away consoles that expired without closing (a
     crashed browser, a lost network): the others are told they are gone.
     """
-    now = timezone.now()
-    expires_at = now + timedelta(seconds=conf.get("CHAT_PRESENCE_EXPIRES_IN"))
     was_present = user.pk in selectors.present_agent_ids()
-    swept = _expired_consoles_delete(keep=key)
-    client, _ = AgentClient.objects.update_or_create(
-        key=key, defaults={"user": user, "expires_at": expires_at}
+    client, swept = _client_save(
+        user=user, key=key, expires_in=conf.get("CHAT_PRESENCE_EXPIRES_IN")
     )
     AgentStatus.objects.get_or_create(user=user)
     if not was_present or swept:
         presence_publish()
     return client
+
+
+def _client_save(*, user: AbstractBaseUser, key: str, expires_in: int) -> tuple[AgentClient, int]:
+    """Register or renew a user client until ``expires_in`` seconds from now, sweeping
+    expired ones of anybody on the way; the client, and how many were swept."""
+    expires_at = timezone.now() + timedelta(seconds=expires_in)
+    swept = _expired_consoles_delete(keep=key)
+    client, _ = AgentClient.objects.update_or_create(
+        key=key, defaults={"user": user, "expires_at": expires_at}
+    )
+    return client, swept
 
 
 def agent_client_remove(*, key: str) -> None:
@@ -780,6 +865,8 @@ def _message_create(
     title: str = "",
     conversation_id: int,
     client_id: str | None = None,
+    sender_user: AbstractBaseUser | None = None,
+    attachments: list[dict] | None = None,
     audience: realtime.Audience = realtime.EVERYONE,
 ) -> Message:
     """Store a message, move the conversation's last activity to it, and show it live."""
@@ -789,7 +876,9 @@ def _message_create(
         sender_role=role,
         sender_name=name,
         sender_title=title,
+        sender_user=sender_user,
         text=text,
+        attachments=attachments or [],
         client_id=client_id,
         sent_at=now,
     )
@@ -798,8 +887,296 @@ def _message_create(
     return message
 
 
-def _messages_publish(messages: list[Message], audience: realtime.Audience) -> None:
-    """Show stored messages of one conversation live, and its new row to the consoles."""
+def _messages_publish(
+    messages: list[Message], audience: realtime.Audience, *, bot_apps: bool = True
+) -> None:
+    """Show stored messages of one conversation live, and its new row to the consoles;
+    tell bot apps (``bot_apps`` False: none is active, as the caller knows already)."""
     for message in messages:
         realtime.publish_message(message, audience)
     _publish_summary(messages[0].conversation_id, audience)
+    if bot_apps:
+        webhooks.messages_created(messages)
+
+
+# --- bot apps ---------------------------------------------------------------------------------
+# A bot app's user takes part in conversations as agents do: it is present through user
+# clients, answers the conversations assigned to it, and its messages are agents' messages.
+
+BOT_APP_SUBSCRIPTIONS = (
+    "subscribes_routed_conversations",
+    "subscribes_pending_conversations",
+    "subscribes_member_messages",
+    "subscribes_routed_messages",
+)
+
+
+@dataclass(frozen=True)
+class BotAppCredentials:
+    """A bot app with its secrets: shown to staff once, never stored in the clear (the key)."""
+
+    app: BotApp
+    signing_secret: str
+    api_key: str
+
+
+def bot_app_create(
+    *,
+    name: str,
+    title: str,
+    avatar: str,
+    webhook_url: str,
+    subscriptions: dict[str, bool],
+    is_active: bool,
+) -> BotAppCredentials:
+    """Register a bot app and its bot user, with a new signing secret and API key."""
+    secret = credentials.signing_secret_new()
+    api_key, digest = credentials.api_key_new()
+    with transaction.atomic():
+        user = get_user_model()(username=f"bot-app-{secrets.token_hex(8)}", first_name=name[:150])
+        # The bot user never logs in to the site: it acts through the API only.
+        user.set_unusable_password()
+        user.save()
+        AgentStatus.objects.create(user=user, title=title)
+        app = BotApp.objects.create(
+            name=name,
+            user=user,
+            avatar=avatar,
+            webhook_url=webhook_url,
+            signing_secret=secret,
+            api_key_digest=digest,
+            is_active=is_active,
+            **_subscriptions(subscriptions),
+        )
+    return BotAppCredentials(app=app, signing_secret=secret, api_key=api_key)
+
+
+def bot_app_update(
+    *,
+    app: BotApp,
+    name: str,
+    title: str,
+    avatar: str,
+    webhook_url: str,
+    subscriptions: dict[str, bool],
+    is_active: bool,
+) -> BotApp:
+    """Edit a bot app. Deactivating it ends its access tokens and its presence."""
+    deactivated = app.is_active and not is_active
+    with transaction.atomic():
+        app.name, app.avatar, app.webhook_url, app.is_active = name, avatar, webhook_url, is_active
+        for field, value in _subscriptions(subscriptions).items():
+            setattr(app, field, value)
+        if deactivated:
+            app.token_generation += 1
+        app.save()
+        get_user_model().objects.filter(pk=app.user_id).update(first_name=name[:150])
+        AgentStatus.objects.update_or_create(user_id=app.user_id, defaults={"title": title})
+        if deactivated:
+            AgentClient.objects.filter(user_id=app.user_id).delete()
+            presence_publish()
+    return app
+
+
+def _subscriptions(subscriptions: dict[str, bool]) -> dict[str, bool]:
+    unknown = set(subscriptions) - set(BOT_APP_SUBSCRIPTIONS)
+    if unknown:
+        raise ValueError(f"Unknown subscriptions: {', '.join(sorted(unknown))}")
+    # What is not said keeps the model's default (pending conversations and members' messages).
+    return {
+        name: bool(subscriptions.get(name, BotApp._meta.get_field(name).default))
+        for name in BOT_APP_SUBSCRIPTIONS
+    }
+
+
+def bot_app_signing_secret_rotate(*, app: BotApp) -> str:
+    """A new signing secret: webhooks are signed with it from now on."""
+    app.signing_secret = credentials.signing_secret_new()
+    app.save(update_fields=["signing_secret"])
+    return app.signing_secret
+
+
+def bot_app_api_key_rotate(*, app: BotApp) -> str:
+    """A new API key; the old key and every access token given out stop working."""
+    api_key, app.api_key_digest = credentials.api_key_new()
+    app.token_generation += 1
+    app.save(update_fields=["api_key_digest", "token_generation"])
+    return api_key
+
+
+def bot_app_online_set(*, app: BotApp, enabled: bool) -> BotApp:
+    """The seed's is_online_enabled: an online bot app makes the chat show online."""
+    if app.is_online_enabled != enabled:
+        app.is_online_enabled = enabled
+        app.save(update_fields=["is_online_enabled"])
+        presence_publish()
+    return app
+
+
+def bot_client_create(*, app: BotApp, expires_in: int) -> AgentClient:
+    """Register a user client for the bot: present for ``expires_in`` seconds."""
+    client, _ = _client_save(user=app.user, key=secrets.token_hex(16), expires_in=expires_in)
+    presence_publish()
+    return client
+
+
+def bot_client_renew(*, app: BotApp, client_key: str, expires_in: int) -> AgentClient:
+    """Keep the bot present ``expires_in`` seconds from now with one of its clients."""
+    if not AgentClient.objects.filter(key=client_key, user_id=app.user_id).exists():
+        raise ClientNotFound("The bot has no such client: register a new one.")
+    client, swept = _client_save(user=app.user, key=client_key, expires_in=expires_in)
+    if swept:
+        presence_publish()
+    return client
+
+
+def bot_client_delete(*, app: BotApp, client_key: str) -> None:
+    deleted, _ = AgentClient.objects.filter(key=client_key, user_id=app.user_id).delete()
+    if not deleted:
+        raise ClientNotFound("The bot has no such client.")
+    presence_publish()
+
+
+def conversation_join(
+    *,
+    conversation_id: int,
+    app: BotApp,
+    participating: bool,
+    composing_status: str = Membership.Composing.IDLE,
+    pending_only: bool = False,
+) -> Membership:
+    """Make the bot app a member of a conversation routed to it (the seed's chat membership).
+
+    Participating reserves the conversation: the bot answers it, as an agent who took it.
+    Raises ConversationTaken when somebody else joined first (the seed's 404) or, with
+    ``pending_only``, when it no longer waits; ConversationNotFound when it is not
+    routed to the bot; ConversationNotOpen when it is closed.
+    """
+    user = app.user
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation_id, routed_to=app)
+            .first()
+        )
+        if conversation is None:
+            raise ConversationNotFound("No conversation with this id is routed to the bot.")
+        if conversation.state == State.CLOSED:
+            raise ConversationNotOpen("This conversation is closed.")
+        if (
+            pending_only
+            and conversation.state != State.WAITING
+            and not (conversation.assigned_agent_id == user.pk)
+        ):
+            raise ConversationTaken(
+                "This conversation is no longer pending: someone else joined it first."
+            )
+        membership, _ = Membership.objects.update_or_create(
+            conversation_id=conversation_id,
+            user=user,
+            defaults={"is_participating": participating, "composing_status": composing_status},
+        )
+        if participating and conversation.assigned_agent_id != user.pk:
+            if conversation.state not in TAKEABLE or conversation.assigned_agent_id is not None:
+                raise ConversationTaken(
+                    "Someone else joined this conversation first: it is theirs now."
+                )
+            conversation_take(conversation_id=conversation_id, user=user)
+    return membership
+
+
+def membership_update(*, conversation_id: int, app: BotApp, composing_status: str) -> Membership:
+    """Show the visitor whether the bot types; only the bot answering the conversation may."""
+    membership = _membership_or_error(conversation_id=conversation_id, app=app)
+    if membership.composing_status != composing_status:
+        agent_typing(
+            conversation_id=conversation_id,
+            user=app.user,
+            active=composing_status == Membership.Composing.TYPING,
+        )
+        membership.composing_status = composing_status
+        membership.save(update_fields=["composing_status"])
+    return membership
+
+
+def conversation_leave(*, conversation_id: int, app: BotApp) -> None:
+    """The bot app leaves; a conversation it answered goes back to the site's bot, or
+    waits for a person, as when an agent hands one back."""
+    membership = _membership_or_error(conversation_id=conversation_id, app=app)
+    with transaction.atomic():
+        answering = Conversation.objects.filter(
+            pk=conversation_id, state=State.AGENT, assigned_agent_id=app.user_id
+        ).exists()
+        if answering:
+            conversation_hand_back(conversation_id=conversation_id, user=app.user)
+        membership.delete()
+
+
+def conversation_hand_over(*, conversation_id: int, app: BotApp) -> list[int]:
+    """The bot app hands the conversation to people and leaves: it waits for a person,
+    and every agent present and accepting chats is alerted (invited). Their ids; when
+    there are none, the visitor is told nobody is there and offered to leave a message.
+    Bot apps are not told of this pending conversation: it is for people now.
+    """
+    membership = _membership_or_error(conversation_id=conversation_id, app=app)
+    invited = sorted(selectors.available_agent_ids())
+    name = selectors.agent_identity(app.user)["name"]
+    with transaction.atomic():
+        handed = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(
+                Q(state=State.AGENT, assigned_agent_id=app.user_id)
+                | Q(state=State.BOT, assigned_agent__isnull=True)
+            )
+            .update(state=State.WAITING, assigned_agent=None, bot_misses=0)
+        )
+        if (
+            not handed
+            and not Conversation.objects.filter(pk=conversation_id, state=State.WAITING).exists()
+        ):
+            if _conversation_or_error(conversation_id).state == State.CLOSED:
+                raise ConversationNotOpen("This conversation is closed.")
+            raise NotYourConversation(
+                "Only the bot answering a conversation (or one nobody answers yet) can hand "
+                "it over."
+            )
+        membership.delete()
+        if invited:
+            _system_message(
+                conversation_id,
+                f"{name} asked someone from the team to join. They will be with you shortly.",
+            )
+        else:
+            _system_message(conversation_id, f"{name} tried to find a person. {NOBODY_AVAILABLE}")
+        _publish_status(conversation_id)
+        if not invited:
+            realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+    return invited
+
+
+def bot_message_post(
+    *,
+    conversation_id: int,
+    app: BotApp,
+    text: str,
+    attachments: list[dict] | None = None,
+    idempotency_key: str | None = None,
+) -> VisitorPost:
+    """A bot app's message to the visitor, in a conversation it answers. A retry with the
+    same idempotency key stores nothing and returns the message stored the first time."""
+    _membership_or_error(conversation_id=conversation_id, app=app)
+    return agent_message_post(
+        conversation_id=conversation_id,
+        user=app.user,
+        text=text,
+        # Kept apart from the keys of visitors, consoles and other apps.
+        client_id=f"app{app.pk}:{idempotency_key}" if idempotency_key else None,
+        attachments=attachments,
+    )
+
+
+def _membership_or_error(*, conversation_id: int, app: BotApp) -> Membership:
+    membership = selectors.bot_membership_get(app=app, conversation_id=conversation_id)
+    if membership is None:
+        raise NotAMember("Join the conversation (create a membership) first.")
+    return membership

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "rest_framework",
+    "drf_spectacular",
+    # Sets up the webhook queue's broker (below) before chat declares its tasks.
+    "django_dramatiq",
     "bots",
     "chat",
 ]
@@ -152,6 +156,67 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache holds the API's per-bot rate-limit counters: shared by every worker process
+# through Redis when there is one.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "asgi"),
+        }
+    }
+
+# Webhooks to bot apps leave through a Dramatiq queue: on Redis, worked off by its own
+# service (`manage.py rundramatiq`); without Redis, in memory, worked off by a thread
+# of the server itself (so `runserver` needs no other process). Either way every
+# delivery is a database row first, so a restart loses none (chat/delivery.py).
+DRAMATIQ_BROKER = {
+    "BROKER": (
+        "dramatiq.brokers.redis.RedisBroker" if REDIS_URL else "dramatiq.brokers.stub.StubBroker"
+    ),
+    "OPTIONS": (
+        {"url": REDIS_URL, "namespace": os.environ.get("REDIS_PREFIX", "asgi") + "-dramatiq"}
+        if REDIS_URL
+        else {}
+    ),
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+        # Every worker resends, now and then, the deliveries that lost their queue message.
+        "chat.worker.DeliverySweeper",
+    ],
+}
+# Whether this server process works off webhooks itself (see above).
+CHAT_WEBHOOK_IN_PROCESS_WORKER = env_bool("WEBHOOK_IN_PROCESS_WORKER", not REDIS_URL)
+
+# The HTTP API for bot apps (chat/api/): JSON only, authenticated as a bot app only.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "chat.api.authentication.AccessTokenAuthentication",
+        "chat.api.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["chat.api.permissions.IsBotApp"],
+    "DEFAULT_THROTTLE_CLASSES": ["chat.api.throttling.BotAppRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"bot_app": os.environ.get("CHAT_API_RATE", "600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "chat.api.exceptions.json_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chat bot apps API",
+    "DESCRIPTION": "What a bot app running outside the site can do: see README, "
+    '"Write your own bot".',
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The bot apps' HTTP API and its OpenAPI document.
+    path("api/", include("chat.api.urls")),
     path("", include("chat.urls")),
 ]

@@ -150,6 +150,8 @@ BAD_FRAMES = [
     ('{"type": "message", "text": null}', "invalid_text"),
     (json.dumps({"type": "message", "text": "x" * 2001}), "text_too_long"),
     ('{"type": "message", "text": "hi", "client_id": "no spaces allowed"}', "invalid_client_id"),
+    ('{"type": "message", "text": "hi", "client_id": "v1", "value": 7}', "invalid_value"),
+    (json.dumps({"type": "message", "text": "hi", "value": "v" * 201}), "invalid_value"),
     ("x" * 20_000, "frame_too_large"),
 ]
 
@@ -171,6 +173,87 @@ async def test_bad_input_gets_an_error_frame_stores_nothing_and_keeps_the_connec
     _, reply = await ask(communicator, "What is isomorphic go?", "after-error")
     assert reply["text"] == ISOMORPHIC_GO_ANSWER
     await communicator.disconnect()
+
+
+async def test_a_quick_reply_is_stored_with_its_value_and_answered_as_its_label():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+
+    await communicator.send_json_to(
+        {
+            "type": "message",
+            "text": "What is isomorphic go?",
+            "client_id": "qr-1",
+            "value": "faq_isomorphic_go",
+        }
+    )
+    ack = await communicator.receive_json_from(TIMEOUT)
+    reply = await communicator.receive_json_from(TIMEOUT)
+
+    assert ack["client_id"] == "qr-1"
+    assert ack["response_value"] == "faq_isomorphic_go"
+    assert reply["text"] == ISOMORPHIC_GO_ANSWER
+    assert "response_value" not in reply
+    stored = await database_sync_to_async(
+        lambda: list(
+            Message.objects.filter(conversation__session_key=session_key)
+            .order_by("id")
+            .values_list("sender_role", "text", "response_value")
+        )
+    )()
+    assert stored[1:] == [
+        ("visitor", "What is isomorphic go?", "faq_isomorphic_go"),
+        ("bot", ISOMORPHIC_GO_ANSWER, None),
+    ]
+
+    # A typed message has no value, and its frame says none.
+    typed, _ = await ask(communicator, "Where can I get starter code?", "typed-1")
+    assert "response_value" not in typed
+    assert (
+        await database_sync_to_async(
+            lambda: Message.objects.get(client_id="typed-1").response_value
+        )()
+        is None
+    )
+    await communicator.disconnect()
+
+
+async def test_a_message_with_attachments_reaches_the_visitor_with_them():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    greeting = await communicator.receive_json_from(TIMEOUT)
+    attachments = [
+        {
+            "text": "Or pick one:",
+            "actions": [
+                {"type": "button", "text": "Talk to a person", "value": "request_human"},
+                {"type": "link", "text": "Read the docs", "link": "https://example.com/docs"},
+            ],
+        }
+    ]
+
+    @database_sync_to_async
+    def add_message():
+        conversation = Conversation.objects.get(session_key=session_key)
+        return Message.objects.create(
+            conversation=conversation,
+            sender_role="agent",
+            sender_name="Helper",
+            text="How can I help?",
+            attachments=attachments,
+        )
+
+    message = await add_message()
+    await communicator.disconnect()
+
+    again = await connect(session_key)
+    replayed = [await again.receive_json_from(TIMEOUT) for _ in range(2)]
+    assert replayed[0]["id"] == greeting["id"]
+    assert "attachments" not in replayed[0]
+    assert replayed[1]["id"] == str(message.uid)
+    assert replayed[1]["attachments"] == attachments
+    await again.disconnect()
 
 
 async def test_a_binary_frame_gets_an_error_frame():
@@ -534,7 +617,7 @@ async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():
     # The console has it open: it sees the notice live, and the list row changes.
     assert (await expect(console, "message"))["id"] == joined["id"]
     row = await expect(console, "conversation", id=conversation, state="agent")
-    assert row["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support"}
+    assert row["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support", "is_bot": False}
     await visitor.disconnect()
     await console.disconnect()
 
@@ -651,7 +734,7 @@ async def test_a_transfer_makes_the_other_agent_answer():
         ben_console,
         "conversation",
         id=conversation,
-        agent={"id": ben.pk, "name": "Ben", "title": "Sales"},
+        agent={"id": ben.pk, "name": "Ben", "title": "Sales", "is_bot": False},
     )
 
     await act(anna_console, "message", conversation, text="Still me?", client_id="a-2")

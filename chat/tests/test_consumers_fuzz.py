@@ -93,7 +93,15 @@ AGENT_FIELDS = {
 }
 AGENT_SELF_ACTIONS = {"accepting", "heartbeat"}
 # Errors a console gets for a well-formed command the chat cannot carry out.
-ACTION_CODES = {"not_found", "taken", "not_yours", "agent_unavailable", "closed", "not_allowed"}
+ACTION_CODES = {
+    "not_found",
+    "taken",
+    "not_yours",
+    "agent_unavailable",
+    "closed",
+    "not_allowed",
+    "idempotency_conflict",
+}
 # A limit a server may put on nesting without being wrong: it may then refuse such a frame
 # with a code of its own. Hypothesis's JSON values stay far below it.
 DEEP = 64

@@ -10,6 +10,7 @@ from chat.protocol import (
     PageInfo,
     ProtocolError,
     Typing,
+    VisitorMessage,
     decode_agent_frame,
     decode_page_info,
     decode_visitor_frame,
@@ -82,6 +83,63 @@ def test_errors_about_a_message_name_its_client_id():
     with pytest.raises(ProtocolError) as caught:
         decode({"type": "message", "text": "   ", "client_id": "c1"})
     assert caught.value.client_id == "c1"
+
+
+def test_a_quick_reply_gives_its_value_untrimmed():
+    message = decode(
+        {"type": "message", "text": "Talk to a person", "client_id": "q-1", "value": " human "}
+    )
+    assert message == VisitorMessage(text="Talk to a person", client_id="q-1", value=" human ")
+
+
+def test_value_is_optional_and_null_is_none():
+    assert decode({"type": "message", "text": "hi"}).value is None
+    assert decode({"type": "message", "text": "hi", "value": None}).value is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a", "x" * 200, "request_human", "größe: 42 €", "🙂" * 200, "has spaces and / slashes"],
+)
+def test_a_value_of_1_to_200_printable_characters_is_accepted(value):
+    # Not \u-escaped: 200 emoji in escapes would be over the frame limit.
+    raw = json.dumps({"type": "message", "text": "hi", "value": value}, ensure_ascii=False)
+    assert decode(raw).value == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        ({"value": 7}, "must be a string"),
+        ({"value": True}, "must be a string"),
+        ({"value": ["request_human"]}, "must be a string"),
+        ({"value": {"v": 1}}, "must be a string"),
+        ({"value": ""}, "1 to 200 characters long; this one has 0"),
+        ({"value": "x" * 201}, "1 to 200 characters long; this one has 201"),
+        ({"value": "line\nbreak"}, "control characters"),
+        ({"value": "tab\there"}, "control characters"),
+        ({"value": "nul\x00"}, "control characters"),
+        ({"value": "del\x7f"}, "control characters"),
+        ({"value": "c1\x85"}, "control characters"),
+        ('{"type": "message", "text": "hi", "client_id": "v-1", "value": "\\ud800"}', "stored"),
+    ],
+)
+def test_a_bad_value_is_refused_with_its_client_id(raw, detail):
+    frame = (
+        raw
+        if isinstance(raw, str)
+        else {"type": "message", "text": "hi", "client_id": "v-1", **raw}
+    )
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame)
+    assert caught.value.code == "invalid_value"
+    assert detail in caught.value.detail
+    assert caught.value.detail.endswith(".")
+    assert caught.value.client_id == "v-1"
+
+
+def test_a_typing_frame_ignores_a_value():
+    assert decode({"type": "typing", "active": True, "value": 7}) == Typing(active=True)
 
 
 def test_message_frame_has_the_documented_fields():
@@ -330,6 +388,44 @@ def test_a_visitor_sees_only_the_client_ids_of_visitor_messages():
     for role in ("agent", "bot", "system"):
         assert message_frame(stored_message(role, "a-1"), for_visitor=True)["client_id"] is None
         assert message_frame(stored_message(role, "a-1"))["client_id"] == "a-1"
+
+
+ATTACHMENTS = [
+    {
+        "text": "Anything else?",
+        "actions": [
+            {"type": "button", "text": "Talk to a person", "value": "request_human"},
+            {"type": "link", "text": "Read the docs", "link": "https://example.com/docs"},
+        ],
+    }
+]
+
+
+def test_a_message_with_attachments_carries_them():
+    message = stored_message("bot", None)
+    message.attachments = ATTACHMENTS
+    message.response_value = None
+    for for_visitor in (True, False):
+        frame = message_frame(message, for_visitor=for_visitor)
+        assert frame["attachments"] == ATTACHMENTS
+        assert "response_value" not in frame
+    json.dumps(frame)  # the frame goes out as JSON as it is
+
+
+def test_a_quick_reply_carries_its_response_value():
+    message = stored_message("visitor", "v-1")
+    message.attachments = []
+    message.response_value = "request_human"
+    frame = message_frame(message, for_visitor=True)
+    assert frame["response_value"] == "request_human"
+    assert "attachments" not in frame
+
+
+def test_a_plain_message_has_neither_attachments_nor_response_value():
+    message = stored_message("bot", None)
+    message.attachments = []
+    message.response_value = None
+    assert set(message_frame(message)) == {"type", "id", "sender", "text", "sent_at", "client_id"}
 
 
 def test_a_sender_without_a_title_has_no_title():

@@ -120,7 +120,7 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         "url": product.get_absolute_url(),
     }
     assert second["state"] == "agent"
-    assert second["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support"}
+    assert second["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support", "is_bot": False}
     assert second["last_role"] == "system"
     assert second["last_text"] == "Anna (Support) joined and is answering now."
     assert second["sidekick"] is False

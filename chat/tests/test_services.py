@@ -225,7 +225,7 @@ def test_an_agent_takes_a_conversation_from_the_bot(events, conversation, anna):
     assert summary["type"] == "conversation"
     assert summary["id"] == conversation.pk
     assert summary["state"] == "agent"
-    assert summary["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support"}
+    assert summary["agent"] == {"id": anna.pk, "name": "Anna", "title": "Support", "is_bot": False}
 
 
 def test_an_agent_takes_a_waiting_conversation(conversation, anna):

@@ -28,6 +28,12 @@
  * - Typing indicators are best effort: the visitor's "typing" is repeated at most every 2 s
  *   while keys are pressed and ended after 3 s idle or on send; an agent's indicator hides by
  *   itself after 6 s without an update, so a lost "active: false" never sticks.
+ * - A bot app's message may carry "attachments": text and buttons under the bubble.  A
+ *   quick-reply button sends an ordinary visitor message (its label as the text, its value as
+ *   "value") through the same outbox as typed ones, so it is pending, resent and de-duplicated
+ *   alike.  A choice is made once: a message's quick replies are disabled as soon as any
+ *   visitor message follows it, which the replayed history also shows after a reload.  Link
+ *   buttons open only http(s) addresses, in a new tab without access to this page.
  * - Everything from the server or the visitor is rendered with textContent, never as markup.
  */
 (function () {
@@ -51,6 +57,12 @@
   var TYPING_IDLE_MS = 3000;
   var AGENT_TYPING_SHOW_MS = 6000;
   var MAX_TEXT_LENGTH = 2000;
+  var MAX_VALUE_LENGTH = 200;   // a quick reply's value, as chat/protocol.py allows it
+  // What a bot app may send (checked before it is stored); more would only crowd the box.
+  var MAX_ATTACHMENTS = 5;
+  var MAX_ACTIONS = 10;
+  var CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+  var LONE_SURROGATE = /(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/;
   var TEXT_CONNECTING = "Connecting\u2026";
   var TEXT_RECONNECTING = "Connection lost. Reconnecting\u2026";
   var TEXT_NO_SESSION = "Chat unavailable. Reload the page to continue.";
@@ -66,6 +78,7 @@
   var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
   var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
   var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
+  var TEXT_NEW_TAB = " (opens in a new tab)";
   var LEAVE_FIELDS = ["name", "email", "text"];
 
   var els = {};
@@ -85,7 +98,9 @@
     fatal: false,          // the server said retrying cannot help (e.g. no session cookie)
     shownIds: new Map(),   // server id -> element
     pending: new Map(),    // client_id -> element
-    outbox: [],            // [{client_id, text}]
+    outbox: [],            // [{client_id, text, value?}]
+    openQuickReplies: [],  // message elements whose quick replies can still be pressed
+    attachmentCount: 0,    // for the ids that label each attachment's buttons
     visitorName: "You",    // the server's name for the visitor, once it has sent one
     online: null,          // null until known
     statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
@@ -136,6 +151,12 @@
       return parsed.filter(function (item) {
         return item && typeof item.client_id === "string" && isValidClientId(item.client_id) &&
           typeof item.text === "string" && item.text.trim() !== "";
+      }).map(function (item) {
+        var kept = { client_id: item.client_id, text: item.text };
+        if (isValidValue(item.value)) {
+          kept.value = item.value;
+        }
+        return kept;
       });
     } catch (e) {
       return [];
@@ -160,6 +181,17 @@
 
   function isValidClientId(id) {
     return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+  }
+
+  /* What the server accepts as a quick reply's value (1 to 200 characters, as Python counts
+   * them, no control characters); a button with any other would only be refused. */
+  function isValidValue(value) {
+    if (typeof value !== "string") {
+      return false;
+    }
+    var length = Array.from(value).length;
+    return length > 0 && length <= MAX_VALUE_LENGTH && !CONTROL_CHARACTERS.test(value) &&
+      !LONE_SURROGATE.test(value);
   }
 
   /* ---------------- rendering ---------------- */
@@ -230,11 +262,144 @@
     node.classList.add("chatboxMessage--pending");
     node.setAttribute("data-client-id", item.client_id);
     node.setAttribute("aria-busy", "true");
+    if (typeof item.value === "string") {
+      node.setAttribute("data-response-value", item.value);
+    }
     node.title = "Sending\u2026";
     els.conversation.appendChild(node);
     state.pending.set(item.client_id, node);
+    retireAnsweredQuickReplies();
     scrollToBottom();
     return node;
+  }
+
+  /* ---------------- attachments (a bot app's text and buttons) ---------------- */
+
+  function renderAttachments(node, attachments) {
+    if (!Array.isArray(attachments)) {
+      return;
+    }
+    var quickReplies = false;
+    attachments.slice(0, MAX_ATTACHMENTS).forEach(function (attachment) {
+      if (!attachment || typeof attachment !== "object") {
+        return;
+      }
+      var block = document.createElement("div");
+      block.className = "chatboxAttachment";
+      var text = str(attachment.text);
+      var textNode = null;
+      if (text.trim()) {
+        textNode = document.createElement("div");
+        textNode.className = "chatboxAttachmentText";
+        textNode.id = "chatboxAttachment" + (++state.attachmentCount);
+        textNode.textContent = text;
+        block.appendChild(textNode);
+      }
+      var group = document.createElement("div");
+      group.className = "chatboxActions";
+      var actions = Array.isArray(attachment.actions) ? attachment.actions : [];
+      actions.slice(0, MAX_ACTIONS).forEach(function (action) {
+        var control = createAction(node, action);
+        if (control) {
+          group.appendChild(control);
+          quickReplies = quickReplies || control.tagName === "BUTTON";
+        }
+      });
+      if (group.childElementCount) {
+        // Screen readers announce the buttons as the answers to the text above them.
+        group.setAttribute("role", "group");
+        if (textNode) {
+          group.setAttribute("aria-labelledby", textNode.id);
+        }
+        block.appendChild(group);
+      }
+      if (block.childElementCount) {
+        node.appendChild(block);
+      }
+    });
+    if (quickReplies) {
+      state.openQuickReplies.push(node);
+    }
+  }
+
+  /* A <button> for a quick reply, an <a> for a link; null for what cannot be shown safely. */
+  function createAction(messageNode, action) {
+    if (!action || typeof action !== "object") {
+      return null;
+    }
+    var label = str(action.text).trim().slice(0, MAX_TEXT_LENGTH);
+    if (action.type === "button") {
+      var value = action.value;
+      // The label becomes the visitor's message, so a button without one cannot be answered.
+      if (!label || !isValidValue(value)) {
+        return null;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chatboxAction chatboxQuickReply";
+      button.setAttribute("data-value", value);
+      button.textContent = label;
+      button.addEventListener("click", function () {
+        if (button.disabled) {
+          return;
+        }
+        retireQuickReplies(messageNode, value);
+        queueMessage(label, value);
+        // The pressed button is gone from the tab order: the visitor goes on from the input.
+        if (els.form && !els.form.hidden) {
+          els.input.focus();
+        } else {
+          els.conversation.focus();
+        }
+      });
+      return button;
+    }
+    if (action.type === "link") {
+      var href = window.chatCommon.httpUrl(action.link);
+      if (!href) {
+        return null;
+      }
+      var link = document.createElement("a");
+      link.className = "chatboxAction chatboxLinkAction";
+      link.href = href;
+      link.target = "_blank";
+      // The opened page gets neither this window (window.opener) nor the conversation's URL.
+      link.rel = "noopener noreferrer";
+      link.textContent = label || href;
+      var hint = document.createElement("span");
+      hint.className = "chatboxVisuallyHidden";
+      hint.textContent = TEXT_NEW_TAB;
+      link.appendChild(hint);
+      return link;
+    }
+    return null;
+  }
+
+  /* Disables a message's quick replies for good; the one whose value was sent stays marked. */
+  function retireQuickReplies(node, chosenValue) {
+    var buttons = node.querySelectorAll(".chatboxQuickReply");
+    for (var i = 0; i < buttons.length; i++) {
+      if (chosenValue !== null && buttons[i].getAttribute("data-value") === chosenValue) {
+        buttons[i].classList.add("chatboxQuickReply--chosen");
+      }
+      buttons[i].disabled = true;
+    }
+    state.openQuickReplies = state.openQuickReplies.filter(function (open) {
+      return open !== node;
+    });
+  }
+
+  /* Quick replies answer the moment they are shown in: once the visitor has said anything
+   * after that message (a click, a typed message, another tab's), they are out of date. */
+  function retireAnsweredQuickReplies() {
+    state.openQuickReplies.slice().forEach(function (node) {
+      for (var next = node.nextElementSibling; next; next = next.nextElementSibling) {
+        if (next.getAttribute("data-role") === "visitor") {
+          retireQuickReplies(node, next.getAttribute("data-response-value"));
+          return;
+        }
+      }
+    });
   }
 
   function showNotice(text, kind) {
@@ -305,7 +470,12 @@
     if (title) {
       node.setAttribute("data-sender-title", title);
     }
+    if (typeof frame.response_value === "string" && frame.response_value) {
+      node.setAttribute("data-response-value", frame.response_value);
+    }
+    renderAttachments(node, frame.attachments);
     state.shownIds.set(id, node);
+    retireAnsweredQuickReplies();
     scrollToBottom();
   }
 
@@ -864,7 +1034,11 @@
   }
 
   function sendFrame(item) {
-    return sendJson({ type: "message", text: item.text, client_id: item.client_id });
+    var frame = { type: "message", text: item.text, client_id: item.client_id };
+    if (typeof item.value === "string") {
+      frame.value = item.value;
+    }
+    return sendJson(frame);
   }
 
   function flushOutbox() {
@@ -1074,12 +1248,21 @@
       stopTyping(true);
       return;
     }
-    text = text.trim();
+    queueMessage(text.trim(), null);
+    els.input.value = "";
+    stopTyping(true);
+  }
+
+  /* A typed message or a pressed quick reply (``value`` its value, else null): shown pending
+   * and kept in the outbox until the server acknowledges it. */
+  function queueMessage(text, value) {
     var item = { client_id: makeClientId(), text: text };
+    if (value !== null) {
+      item.value = value;
+    }
     state.outbox.push(item);
     saveOutbox();
     showPending(item);
-    els.input.value = "";
     // While refused for sending too fast, it waits for the scheduled resend of the outbox.
     if (state.resendTimer === null && !sendFrame(item) && !state.socket) {
       // Not connected: it stays in the outbox and is sent on (re)connect.
@@ -1087,7 +1270,6 @@
         connect();
       }
     }
-    stopTyping(true);
   }
 
   /* ---------------- init ---------------- */

@@ -1,7 +1,7 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
- * ids for outgoing messages, sending a frame, the reconnect backoff and the wait a
- * rate-limit refusal asks for.  Loaded first,
+ * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
+ * backoff and the wait a rate-limit refusal asks for.  Loaded first,
  * deferred like them, so both find it on window.chatCommon.
  */
 (function () {
@@ -37,6 +37,21 @@
     return typeof value === "string" ? value : "";
   }
 
+  /* The absolute http(s) address a link from the network may open, or "" for anything else:
+   * a "javascript:" or "data:" link would run in, or impersonate, the page. */
+  function httpUrl(value) {
+    if (typeof value !== "string" || value === "") {
+      return "";
+    }
+    var url;
+    try {
+      url = new URL(value);
+    } catch (e) {
+      return "";  // relative or malformed: a bot app gives full addresses
+    }
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+  }
+
   /* True when the frame went out; a closed or closing socket drops it. */
   function sendJson(socket, frame) {
     if (!socket || socket.readyState !== WebSocket.OPEN) {
@@ -68,6 +83,7 @@
   window.chatCommon = Object.freeze({
     makeClientId: makeClientId,
     str: str,
+    httpUrl: httpUrl,
     sendJson: sendJson,
     backoffDelay: backoffDelay,
     retryAfterMs: retryAfterMs

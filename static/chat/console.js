@@ -782,7 +782,12 @@
     var summary = state.openId !== null ? state.summaries.get(state.openId) : null;
     var connected = isConnected();
     var mine = isMine(summary);
-    var takeable = !!summary && (summary.state === "bot" || summary.state === "waiting");
+    var takeable =
+      !!summary &&
+      (summary.state === "bot" ||
+        summary.state === "waiting" ||
+        // People take conversations over from bot apps as they do from the site's bot.
+        (summary.state === "agent" && isObject(summary.agent) && summary.agent.is_bot === true));
     var unassigned = !!summary && summary.state !== "closed" && !isObject(summary.agent);
 
     els.take.disabled = !(connected && takeable);
@@ -860,6 +865,46 @@
     return body;
   }
 
+  /* What the visitor was offered with a bot app's message (its text and buttons), and which
+   * button a visitor's message pressed: shown to agents as plain text, never as live controls,
+   * so that taking over a conversation shows what the visitor saw. */
+  function appendRichContent(row, frame) {
+    if (Array.isArray(frame.attachments)) {
+      frame.attachments.slice(0, 5).forEach(function (attachment) {
+        if (!isObject(attachment)) {
+          return;
+        }
+        var block = el("div", "consoleAttachment");
+        if (str(attachment.text)) {
+          block.appendChild(el("div", "consoleAttachmentText", str(attachment.text)));
+        }
+        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, 10) : [];
+        var list = el("ul", "consoleActions");
+        actions.forEach(function (action) {
+          if (!isObject(action) || !str(action.text)) {
+            return;
+          }
+          var detail = action.type === "link" ? str(action.link) : str(action.value);
+          list.appendChild(el("li", "consoleAction consoleAction--" + safeActionType(action.type),
+            str(action.text) + (detail ? " \u2192 " + detail : "")));
+        });
+        if (list.childElementCount) {
+          block.appendChild(list);
+        }
+        if (block.childElementCount) {
+          row.appendChild(block);
+        }
+      });
+    }
+    if (str(frame.response_value)) {
+      row.appendChild(el("div", "consoleResponseValue", "pressed: " + str(frame.response_value)));
+    }
+  }
+
+  function safeActionType(type) {
+    return type === "link" ? "link" : "button";
+  }
+
   /* Confirmed messages go above our pending ones, which stay last in the order typed. */
   function insertConfirmed(row) {
     var firstPending = els.messages.querySelector(".consoleMessageRow--pending");
@@ -897,6 +942,7 @@
       settlePending(clientId, false);
     }
     var body = fillMessage(row, role, sender, str(frame.text), frame.sent_at);
+    appendRichContent(row, frame);
     body.setAttribute("data-id", id);
     if (clientId) {
       body.setAttribute("data-client-id", clientId);

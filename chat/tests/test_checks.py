@@ -1,0 +1,44 @@
+import pytest
+
+from chat.checks import check_channel_layer, check_limits
+
+
+def ids(errors) -> list[str]:
+    return [error.id for error in errors]
+
+
+def test_the_defaults_pass():
+    assert check_limits() == []
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("CHAT_MAX_MESSAGE_LENGTH", 0, "chat.E001"),
+        ("CHAT_MAX_MESSAGE_LENGTH", True, "chat.E001"),
+        ("CHAT_HISTORY_LIMIT", 2.5, "chat.E001"),
+        ("CHAT_WEBHOOK_IN_PROCESS_WORKER", 1, "chat.E003"),
+        ("CHAT_WEBHOOK_RETRY_DELAY", -1, "chat.E004"),
+        ("CHAT_WEBHOOK_TIMEOUT", "5", "chat.E004"),
+    ],
+)
+def test_a_bad_value_is_reported_with_its_id(settings, name, value, expected):
+    setattr(settings, name, value)
+    assert ids(check_limits()) == [expected]
+
+
+def test_seconds_may_be_fractions_or_whole(settings):
+    settings.CHAT_WEBHOOK_RETRY_DELAY = 2
+    settings.CHAT_WEBHOOK_TIMEOUT = 0.5
+    assert check_limits() == []
+
+
+def test_a_frame_must_hold_the_longest_message(settings):
+    settings.CHAT_MAX_FRAME_LENGTH = 100
+    settings.CHAT_MAX_MESSAGE_LENGTH = 100
+    assert ids(check_limits()) == ["chat.E002"]
+
+
+def test_the_in_memory_layer_is_a_deploy_warning(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert ids(check_channel_layer()) == ["chat.W001"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -235,9 +236,15 @@ class PresentAgentsView(BotApiView):
 PAGE_ERRORS = {404: "There is no such page."}
 
 
-class RoutedChatListView(BotApiView):
+class _ChatListView(BotApiView):
     pagination_class = PagePagination
 
+    def conversations_page(self, conversations: QuerySet[Conversation]) -> Response:
+        page = self.paginate_queryset(conversations)
+        return self.get_paginated_response(s.ConversationResourceSerializer(page, many=True).data)
+
+
+class RoutedChatListView(_ChatListView):
     @operation(
         operation_id="routed_chats_list",
         summary="Open conversations routed to the bot, newest first",
@@ -247,14 +254,10 @@ class RoutedChatListView(BotApiView):
         parameters=[USER_ID],
     )
     def get(self, request: Request, user_id: int) -> Response:
-        conversations = selectors.bot_routed_conversations(app=self.app)
-        page = self.paginate_queryset(conversations)
-        return self.get_paginated_response(s.ConversationResourceSerializer(page, many=True).data)
+        return self.conversations_page(selectors.bot_routed_conversations(app=self.app))
 
 
-class PendingChatListView(BotApiView):
-    pagination_class = PagePagination
-
+class PendingChatListView(_ChatListView):
     @operation(
         operation_id="pending_chats_list",
         summary="Routed conversations waiting for someone to join, longest waiting first",
@@ -264,9 +267,7 @@ class PendingChatListView(BotApiView):
         parameters=[USER_ID],
     )
     def get(self, request: Request, user_id: int) -> Response:
-        conversations = selectors.bot_pending_conversations(app=self.app)
-        page = self.paginate_queryset(conversations)
-        return self.get_paginated_response(s.ConversationResourceSerializer(page, many=True).data)
+        return self.conversations_page(selectors.bot_pending_conversations(app=self.app))
 
 
 class ChatView(BotApiView):

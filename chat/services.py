@@ -888,13 +888,16 @@ def _message_create(
 
 
 def _messages_publish(
-    messages: list[Message], audience: realtime.Audience, *, bot_apps: bool = True
+    messages: list[Message], audience: realtime.Audience, *, bot_apps: bool | None = None
 ) -> None:
     """Show stored messages of one conversation live, and its new row to the consoles;
-    tell bot apps (``bot_apps`` False: none is active, as the caller knows already)."""
+    tell bot apps. ``bot_apps``: whether any is active, if the caller asked already (a
+    batch asks once for all its conversations)."""
     for message in messages:
         realtime.publish_message(message, audience)
     _publish_summary(messages[0].conversation_id, audience)
+    if bot_apps is None:
+        bot_apps = webhooks.bot_apps_listen()
     if bot_apps:
         webhooks.messages_created(messages)
 

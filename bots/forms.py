@@ -24,13 +24,15 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
     """
 
     NEW = "new"
+    EXAMPLE = "example"
     EXTEND = "extend"
 
     action = forms.ChoiceField(
         label="Answer it by",
         choices=[
-            (NEW, "a new entry (terms and answer)"),
-            (EXTEND, "more terms for an existing entry"),
+            (NEW, "a new entry (terms and answer; the question becomes its first example)"),
+            (EXAMPLE, "an existing entry: keep the question as one of its examples"),
+            (EXTEND, "an existing entry: add the question's words to its terms"),
         ],
         widget=forms.RadioSelect,
     )
@@ -49,8 +51,23 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
         queryset=KnowledgeEntry.objects.none(),
         required=False,
         label="Existing entry",
-        help_text="Existing entry: the question's words it lacks are added to its terms.",
+        help_text="Existing entry: the question becomes its example, or its words its terms.",
     )
+
+    #: For the actions on an existing entry: what to ask for when none is chosen, and why an
+    #: answer given is refused.
+    _EXISTING = {
+        EXAMPLE: (
+            "Choose the entry to keep the question as an example of.",
+            "You chose an existing entry, whose answer stays as it is: clear this "
+            "answer, or choose to create a new entry instead.",
+        ),
+        EXTEND: (
+            "Choose the entry to add the question's words to.",
+            "You chose to extend an existing entry, whose answer stays as it is: clear "
+            "this answer, or choose to create a new entry instead.",
+        ),
+    }
 
     class Meta:
         model = UnansweredQuestion
@@ -79,15 +96,12 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
                     "You chose to create a new entry: leave this empty, or choose to add the "
                     "words to an existing entry instead.",
                 )
-        elif action == self.EXTEND:
+        elif action in self._EXISTING:
+            choose, keep_answer = self._EXISTING[action]
             if cleaned.get("entry") is None and "entry" not in self.errors:
-                self.add_error("entry", "Choose the entry to add the question's words to.")
+                self.add_error("entry", choose)
             if cleaned.get("answer"):
-                self.add_error(
-                    "answer",
-                    "You chose to extend an existing entry, whose answer stays as it is: clear "
-                    "this answer, or choose to create a new entry instead.",
-                )
+                self.add_error("answer", keep_answer)
         return cleaned
 
 

@@ -127,7 +127,6 @@ HANDOFF = re.compile(
 )
 
 _PRICE = _phrases(
-    "how much",
     "price",
     "prices",
     "pricing",
@@ -140,6 +139,11 @@ _PRICE = _phrases(
     "on sale",
     "usd",
     "dollars",
+)
+# "How much is it?", "how much for this", but not "how much coffee does it hold?".
+_HOW_MUCH = re.compile(
+    r"\bhow\s+much\b(?=\s*$|\s+(?:is|are|was|for|do|does|would|will|it|they|this|that|"
+    r"these|those|the|a|an|money|dollars?|usd)\b)"
 )
 _STOCK = _phrases(
     "in stock",
@@ -199,9 +203,53 @@ def small_talk(text: str) -> SmallTalk | None:
     return found
 
 
+# Phrases around a question that ask nothing themselves: "quick question, what is X? asking
+# for a friend" asks what X is. Left in, their words would count against a sure match.
+_ASIDES = _phrases(
+    "quick question",
+    "a quick question",
+    "one more question",
+    "another question",
+    "just a question",
+    "asking for a friend",
+    "for a friend",
+    "for a school project",
+    "for my school project",
+    "for a project",
+    "for my homework",
+    "just curious",
+    "just wondering",
+    "i was wondering",
+    "i am wondering",
+    "im wondering",
+    "out of curiosity",
+    "by the way",
+    "btw",
+    "if you dont mind",
+    "if you can",
+    "if possible",
+    "any help",
+    "any help appreciated",
+    "any ideas",
+    "any tips",
+    "help me out",
+    "so much",
+    "in advance",
+    "thanks in advance",
+    "sorry to bother",
+    "sorry to bother you",
+    "please",
+    "pls",
+    "plz",
+    "lol",
+)
+
+
 def without_small_talk(text: str, *, names: tuple[str, ...] = ()) -> str:
-    """``text`` without greetings, thanks and the bot's name: "hi Case, what is X?" is about X."""
+    """``text`` without greetings, thanks, asides and the bot's name: "hi Case, quick
+    question: what is X?" is about X."""
     normalized = " ".join(words(text))
+    normalized = _ASIDES.sub(" ", normalized)
     for pattern in SMALL_TALK.values():
         normalized = pattern.sub(" ", normalized)
     dropped = {word for name in names for word in words(name)}
@@ -217,7 +265,7 @@ def product_question(text: str) -> ProductQuestion | None:
     normalized = " ".join(words(text))
     if _ORDER_SERVICES.search(normalized):
         return None
-    if "$" in text or _PRICE.search(normalized):
+    if "$" in text or _PRICE.search(normalized) or _HOW_MUCH.search(normalized):
         return ProductQuestion.PRICE
     if _STOCK.search(normalized):
         return ProductQuestion.STOCK

@@ -11,7 +11,7 @@ import threading
 
 from django.utils.module_loading import import_string
 
-from . import conf, selectors, services
+from . import conf, meaning, selectors, services
 from .base import Bot
 
 _lock = threading.Lock()
@@ -51,7 +51,7 @@ def _current(cls: type[Bot], revision: int) -> Bot:
         built = _built.get(key)
         if built is None or built[0] != revision:
             profile = selectors.agent_profile(slug=cls.slug)
-            built = (profile.revision, cls.from_profile(profile))
+            built = (profile.revision, cls.from_profile(profile, semantics=meaning.semantics()))
             _built[key] = built
     return built[1]
 

@@ -3,9 +3,9 @@
 Entries are indexed once (never per question) by the Snowball stems of their
 terms and answers, weighted by IDF (scikit-learn). A question is reduced to
 stems the same way, after two repairs: a word the knowledge base does not
-know is corrected to the nearest word it does know (one wrong letter, or two
-in long words; RapidFuzz), and words visitors use for what the knowledge base
-names otherwise add those names (bots.thesaurus).
+know, and that is no English word, is corrected to the nearest word it does
+know (one wrong letter, or two in long words; RapidFuzz), and words visitors
+use for what the knowledge base names otherwise add those names (bots.thesaurus).
 
 An entry's score is the share of the question's weight it covers: a word
 counts fully when it is among the entry's terms and 40% when it only occurs
@@ -30,7 +30,15 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import thesaurus
 from .base import KnowledgeItem
-from .text import STOP_WORDS, content_words, stem, stem_all, words
+from .text import (
+    STOP_WORDS,
+    content_words,
+    is_dictionary_word,
+    normalize,
+    stem,
+    stem_all,
+    words,
+)
 
 TERMS_WEIGHT = 2
 ANSWER_ONLY_WEIGHT = 0.4
@@ -114,6 +122,10 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def knows(self, word: str) -> bool:
+        """Whether some entry has ``word`` (by its stem, case aside)."""
+        return stem(normalize(word)) in self._vocabulary
+
     def question_slots(self, question: str) -> list[tuple[str, ...] | None]:
         """The question's slots as the index knows them: the stems through which a
         slot may match, or None for a word the index cannot place."""
@@ -142,7 +154,7 @@ class KnowledgeIndex:
     def _correct(self, word: str) -> str | None:
         """The known word nearest to ``word``, within the typos its length allows."""
         allowed = _max_typos(word)
-        if not allowed:
+        if not allowed or is_dictionary_word(word):
             return None
         best: tuple[int, str] | None = None
         for length in range(len(word) - allowed, len(word) + allowed + 1):

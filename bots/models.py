@@ -60,6 +60,41 @@ class KnowledgeEntry(models.Model):
         return self.terms[:80]
 
 
+class ExampleQuestion(models.Model):
+    """A way visitors ask what an entry answers: the semantic stage matches questions
+    against these as well as against the entry's terms and answer."""
+
+    entry = models.ForeignKey(KnowledgeEntry, on_delete=models.CASCADE, related_name="examples")
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["entry", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "text"], name="bots_example_entry_text")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class StoredVector(models.Model):
+    """A text's sentence embedding, kept so that a worker starts, and an edit goes live,
+    without encoding again what was encoded before. Keyed by the model and the text's digest:
+    an edited text is a new row, and a new model never reads an old model's vectors."""
+
+    model = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "digest"], name="bots_vector_model_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.digest[:12]}"
+
+
 class SampleQuestion(models.Model):
     """Questions the bot offers in its greeting to start the conversation."""
 
@@ -74,7 +109,8 @@ class SampleQuestion(models.Model):
 
 
 class UnansweredQuestion(models.Model):
-    """A question the bot could not answer, grouped by its normalised form, for staff to answer."""
+    """A question the bot could not answer, for staff to answer: one row for every way of
+    asking it, by its normalised form or, with the semantic stage, by meaning."""
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="unanswered_questions")
     text = models.CharField(max_length=2000, help_text="The question as first asked.")
@@ -87,6 +123,8 @@ class UnansweredQuestion(models.Model):
     last_page = models.CharField(
         max_length=300, blank=True, help_text="The path of the page it was last asked on."
     )
+    # The question's sentence embedding: a question near it in meaning counts on this row.
+    vector = models.BinaryField(null=True, editable=False)
 
     class Meta:
         ordering = ["-count", "-last_asked"]

@@ -6,7 +6,7 @@ from django.templatetags.static import static
 
 from .base import BotProfile, Explanation, KnowledgeItem, PageContext, Reply
 from .importexport import KnowledgeRow
-from .models import Agent, KnowledgeEntry
+from .models import Agent, ExampleQuestion, KnowledgeEntry
 
 
 def agent_revision(*, slug: str) -> int | None:
@@ -21,8 +21,13 @@ def agent_revision_and_online(*, slug: str) -> tuple[int, bool] | None:
 
 def agent_profile(*, slug: str) -> BotProfile:
     agent = Agent.objects.get(slug=slug)
+    examples: dict[int, list[str]] = {}
+    for entry_id, text in ExampleQuestion.objects.filter(entry__agent=agent).values_list(
+        "entry_id", "text"
+    ):
+        examples.setdefault(entry_id, []).append(text)
     knowledge = tuple(
-        KnowledgeItem(key=str(pk), terms=terms, answer=answer)
+        KnowledgeItem(key=str(pk), terms=terms, answer=answer, examples=tuple(examples.get(pk, ())))
         for pk, terms, answer in agent.knowledge.values_list("pk", "terms", "answer")
     )
     sample_questions = tuple(agent.sample_questions.values_list("text", flat=True))
@@ -73,6 +78,8 @@ class ExplainedCandidate:
     score: float
     #: The entry, or None when the key names no entry of the agent (e.g. deleted meanwhile).
     entry: KnowledgeEntry | None
+    #: The semantic score beside the lexical one (None without the semantic stage).
+    semantic: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,10 @@ class BotExplanation:
     #: The other best-scoring candidates, best first.
     runners_up: tuple[ExplainedCandidate, ...] = ()
     threshold: float | None = None
+    #: The decision taken, in a sentence.
+    decision: str = ""
+    semantic_threshold: float | None = None
+    semantic_lead: float | None = None
 
 
 def bot_explain(
@@ -111,17 +122,22 @@ def bot_explain(
             agent__slug=bot.slug, pk__in=[key for key in keys if key.isdigit()]
         )
     }
-    scores = {candidate.key: candidate.score for candidate in explanation.candidates}
+    candidates = {candidate.key: candidate for candidate in explanation.candidates}
     answering = None
     if reply.entry_key is not None:
+        found = candidates.get(reply.entry_key)
         answering = ExplainedCandidate(
             key=reply.entry_key,
-            score=scores.get(reply.entry_key, reply.score),
+            score=found.score if found else reply.score,
             entry=entries.get(reply.entry_key),
+            semantic=found.semantic if found else None,
         )
     runners_up = tuple(
         ExplainedCandidate(
-            key=candidate.key, score=candidate.score, entry=entries.get(candidate.key)
+            key=candidate.key,
+            score=candidate.score,
+            entry=entries.get(candidate.key),
+            semantic=candidate.semantic,
         )
         for candidate in explanation.candidates
         if candidate.key != reply.entry_key
@@ -132,4 +148,7 @@ def bot_explain(
         answering=answering,
         runners_up=runners_up,
         threshold=explanation.threshold,
+        decision=explanation.decision,
+        semantic_threshold=explanation.semantic_threshold,
+        semantic_lead=explanation.semantic_lead,
     )

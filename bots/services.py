@@ -3,13 +3,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import meaning
 from .base import Bot
 from .importexport import KnowledgeRow, normalize_terms
-from .models import Agent, KnowledgeEntry, UnansweredQuestion, words_of
+from .models import Agent, ExampleQuestion, KnowledgeEntry, UnansweredQuestion, words_of
 
 
 def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
@@ -65,6 +67,11 @@ def unanswered_question_record(*, agent_slug: str, text: str, page: str = "") ->
     page = page[:_PAGE_MAX]
     if _unanswered_question_bump(agent_id=agent_id, key=key, page=page):
         return
+    vector = _unanswered_question_vector(text)
+    if vector is not None:
+        same = _unanswered_question_same_meaning(agent_id=agent_id, vector=vector)
+        if same is not None and _unanswered_question_bump(agent_id=agent_id, key=same, page=page):
+            return
     try:
         # A savepoint, so that losing the race below leaves the caller's transaction usable.
         with transaction.atomic():
@@ -76,10 +83,41 @@ def unanswered_question_record(*, agent_slug: str, text: str, page: str = "") ->
                 first_asked=now,
                 last_asked=now,
                 last_page=page,
+                vector=None if vector is None else vector.tobytes(),
             )
     except IntegrityError:
         # Another process recorded it between our update and our insert: count on its row.
         _unanswered_question_bump(agent_id=agent_id, key=key, page=page)
+
+
+#: Questions at least this close in meaning are the same question asked in other words
+#: ("can gophers swim?", "can a gopher swim"): staff answer them once. Only near-identical
+#: ones: a looser bound joins opposites ("rarely asked?" and "often asked?": 0.89).
+SAME_MEANING = 0.9
+#: Rows compared per recorded question: the most asked, which a new one most likely joins.
+_SAME_MEANING_ROWS = 2000
+
+
+def _unanswered_question_vector(text: str) -> np.ndarray | None:
+    found = meaning.semantics()
+    if found is None:
+        return None
+    return found.encode([text])[0].astype(np.float32)
+
+
+def _unanswered_question_same_meaning(*, agent_id: int, vector: np.ndarray) -> str | None:
+    """The key of the recorded question nearest ``vector`` in meaning, if near enough."""
+    rows = list(
+        UnansweredQuestion.objects.filter(agent_id=agent_id, vector__isnull=False)
+        .order_by("-count", "-last_asked")
+        .values_list("key", "vector")[:_SAME_MEANING_ROWS]
+    )
+    if not rows:
+        return None
+    matrix = np.stack([np.frombuffer(bytes(stored), dtype=np.float32) for _, stored in rows])
+    cosines = matrix @ vector
+    best = int(np.argmax(cosines))
+    return rows[best][0] if cosines[best] >= SAME_MEANING else None
 
 
 @transaction.atomic
@@ -93,6 +131,8 @@ def unanswered_question_to_entry(
     entry = KnowledgeEntry.objects.create(
         agent_id=question.agent_id, terms=terms.strip(), answer=answer.strip()
     )
+    # The question itself is the first way visitors are known to ask it.
+    ExampleQuestion.objects.create(entry=entry, text=_example_text(question.text))
     # By queryset, so that the caller's instance keeps its pk (admin logs it afterwards).
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return entry
@@ -115,6 +155,26 @@ def unanswered_question_add_terms(
         entry.save(update_fields=["terms", "updated_at"])
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return entry
+
+
+@transaction.atomic
+def unanswered_question_add_example(
+    *, question: UnansweredQuestion, entry: KnowledgeEntry
+) -> KnowledgeEntry:
+    """Answer ``question`` with an existing entry by keeping it as one of the entry's example
+    questions (the semantic stage then matches questions like it); the question is removed."""
+    if entry.agent_id != question.agent_id:
+        raise ValueError("The entry belongs to another agent than the question.")
+    ExampleQuestion.objects.get_or_create(entry=entry, text=_example_text(question.text))
+    UnansweredQuestion.objects.filter(pk=question.pk).delete()
+    return entry
+
+
+_EXAMPLE_MAX = ExampleQuestion._meta.get_field("text").max_length
+
+
+def _example_text(text: str) -> str:
+    return " ".join(text.split())[:_EXAMPLE_MAX]
 
 
 # --------------------------------------------------------------------------- import

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Agent, KnowledgeEntry, SampleQuestion
+from .models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion
 from .services import agent_revision_bump
 
 
@@ -20,3 +20,17 @@ def agent_saved(sender, instance: Agent, created: bool, raw: bool = False, **kwa
 def knowledge_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if not raw:
         agent_revision_bump(agent_id=instance.agent_id)
+
+
+@receiver(post_save, sender=ExampleQuestion, dispatch_uid="bots.example_saved")
+@receiver(post_delete, sender=ExampleQuestion, dispatch_uid="bots.example_deleted")
+def example_changed(sender, instance: ExampleQuestion, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    agent_id = (
+        KnowledgeEntry.objects.filter(pk=instance.entry_id)
+        .values_list("agent_id", flat=True)
+        .first()
+    )
+    if agent_id is not None:  # None: deleted with its entry, whose deletion bumped already
+        agent_revision_bump(agent_id=agent_id)

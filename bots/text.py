@@ -53,6 +53,21 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+@lru_cache(maxsize=1)
+def _dictionary():
+    # Imported on first use: loading the word list takes 0.15 s, which a process that never
+    # corrects a typo need not pay.
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en")
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether ``word`` is an English word (pyspellchecker's list): a typo never is, so a
+    word that is one is never corrected into another ("discount" is not "discord")."""
+    return word in _dictionary()
+
+
 def stem_all(words: set[str]) -> dict[str, str]:
     """Stems of many words at once (one call into the C stemmer)."""
     ordered = list(words)

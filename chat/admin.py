@@ -22,10 +22,17 @@ from .models import (
     LeftMessage,
     Message,
     Product,
+    ProductAttribute,
     Suggestion,
     WebhookAttempt,
     WebhookDelivery,
 )
+
+
+class ProductAttributeInline(admin.TabularInline):
+    model = ProductAttribute
+    fields = ["name", "value", "position"]
+    extra = 1
 
 
 @admin.register(Product)
@@ -33,6 +40,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "price", "stock"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [ProductAttributeInline]
 
 
 class MessageInline(admin.TabularInline):

@@ -26,6 +26,25 @@ class Product(models.Model):
         return reverse("chat:product_detail", kwargs={"slug": self.slug})
 
 
+class ProductAttribute(models.Model):
+    """A fact of a product that its page shows in a table ("Format: Paperback"), and the
+    bot answers questions from."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attributes")
+    name = models.CharField(max_length=100)
+    value = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="chat_attribute_product_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
+
+
 class Conversation(models.Model):
     """A visitor's conversation, found again by their session on every page."""
 

@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 from django.utils import timezone
 
+from bots import products
 from bots.base import PageContext, ProductFacts
 from bots.loading import bot_class, get_bot
 from bots.selectors import agent_online_enabled, thumbnail_url
@@ -279,19 +280,38 @@ def product_id_if_exists(*, product_id: int | None) -> int | None:
 
 def page_context(*, page: str, product_id: int | None) -> PageContext:
     """What the bot knows of the page the visitor asks from, the product's facts fresh."""
-    product = Product.objects.filter(pk=product_id).first() if product_id else None
-    if product is None:
-        return PageContext(page=page)
-    return PageContext(
-        page=page,
-        product=ProductFacts(
-            name=product.name,
-            price=str(product.price),
-            stock=product.stock,
-            description=product.description,
-            url=product.get_absolute_url(),
-        ),
+    product = (
+        Product.objects.prefetch_related("attributes").filter(pk=product_id).first()
+        if product_id
+        else None
     )
+    if product is None:
+        return PageContext(page=page, find_product=product_named)
+    return PageContext(page=page, product=_product_facts(product))
+
+
+def _product_facts(product: Product) -> ProductFacts:
+    return ProductFacts(
+        name=product.name,
+        price=str(product.price),
+        stock=product.stock,
+        description=product.description,
+        url=product.get_absolute_url(),
+        attributes=tuple((a.name, a.value) for a in product.attributes.all()),
+    )
+
+
+def product_named(question: str) -> ProductFacts | None:
+    """The product a question asked off product pages names ("how much is the hoodie?"):
+    the database narrows the catalog to names sharing a word with it, the bot decides."""
+    asked = products.name_words(question)
+    if not asked:
+        return None
+    query = Q()
+    for word in asked:
+        query |= Q(name__icontains=word)
+    candidates = Product.objects.filter(query).prefetch_related("attributes")[:50]
+    return products.named_product(question, [_product_facts(p) for p in candidates])
 
 
 # --- bot apps, as the API shows them ------------------------------------------------------------

@@ -287,6 +287,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The bot that answers visitors: a dotted path to a bots.base.Bot subclass.
 CHAT_BOT = os.environ.get("CHAT_BOT", "bots.agents.AgentCase")
 
+# Case's semantic stage (bots/embedding.py): off, the bot answers on its lexical engine alone.
+BOT_SEMANTIC = env_bool("BOT_SEMANTIC", True)
+# Where the sentence-embedding model is built once from its package (an ONNX file, 87 MB).
+BOT_MODEL_CACHE_DIR = Path(os.environ.get("BOT_MODEL_CACHE_DIR", BASE_DIR / ".model-cache"))
+
 # The chat sockets' rate limit (chat/ratelimit.py): set only when given, so that chat/conf.py's
 # defaults stay the one place they are written.
 if os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "").strip():

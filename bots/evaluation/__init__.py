@@ -6,19 +6,24 @@
   (typos, fragments, casing and punctuation included).
 * ``expected``: the knowledge entry that answers it (one of ``ENTRY_KEYS``,
   the seed's nine entries in the order of the migration's KNOWLEDGE list), or
-  ``fallback`` (the knowledge base cannot answer it: the bot must decline),
-  ``smalltalk`` (greeting, thanks, goodbye) or ``handoff`` (asks for a person).
-* ``split``: ``tune`` (look at these while building a matcher) or ``heldout``
-  (only measure on these). The held-out questions were written blind: by
-  someone who had read the knowledge entries and nothing else, not the engine,
-  the thesaurus or the tune questions. A held-out split whose misses have been
-  studied is no longer held out: the first one (68 questions) joined ``tune``
-  and 79 new blind questions replaced it (three more of those written were
-  already tune questions word for word). The seed's sample questions
-  (category ``exact``) are only in ``tune``: the greeting shows them.
-* ``category``: ``exact`` (the seed's seven sample questions), ``paraphrase``,
-  ``typo``, ``word-form``, ``fragment``, ``insult`` (for the "intelligence"
-  entry), ``smalltalk``, ``handoff``, ``unanswerable``.
+  ``fallback`` (nothing can answer it: the bot must decline), ``smalltalk``
+  (greeting, thanks, goodbye), ``handoff`` (asks for a person), ``product`` (the
+  product's page answers it: the reply must contain ``fact``) or ``page-silent``
+  (about the product on the page, which does not say: the bot must say so, never guess).
+* ``split``: ``tune`` (look at these while building a matcher), ``heldout`` or
+  ``heldout2`` (only measure on these). Both held-out splits were written blind.
+  ``heldout`` (issue #3) by someone who had read the nine knowledge entries and
+  nothing else; a first held-out split whose misses had been studied joined
+  ``tune`` (a split you have looked into no longer measures anything).
+  ``heldout2`` (issue #13) by someone who had read the entries and the product
+  pages (``products.json``) and nothing else, never the engine, the thesaurus or
+  the other questions: padded and indirect questions, lexical traps, questions on
+  product pages and questions the pages do not answer. The seed's sample
+  questions (category ``exact``) are only in ``tune``: the greeting shows them.
+* ``category``: how the question is hard (``CATEGORIES``).
+* ``page``: the slug of the product page the question is asked on (``products.json``),
+  or empty for a page without a product.
+* ``fact``: for ``product`` rows, text from the page that a right answer contains.
 
 ``python -m bots.evaluation.run`` scores the bots on it.
 """
@@ -27,10 +32,11 @@ from __future__ import annotations
 
 import csv
 import importlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from bots.base import KnowledgeItem
+from bots.base import KnowledgeItem, ProductFacts
 
 QUESTIONS_PATH = Path(__file__).with_name("questions.csv")
 
@@ -50,9 +56,13 @@ ENTRY_KEYS = (
 FALLBACK = "fallback"
 SMALLTALK = "smalltalk"
 HANDOFF = "handoff"
-EXPECTED_VALUES = (*ENTRY_KEYS, FALLBACK, SMALLTALK, HANDOFF)
+PRODUCT = "product"
+PAGE_SILENT = "page-silent"
+EXPECTED_VALUES = (*ENTRY_KEYS, FALLBACK, SMALLTALK, HANDOFF, PRODUCT, PAGE_SILENT)
 
-SPLITS = ("tune", "heldout")
+SPLITS = ("tune", "heldout", "heldout2")
+HELDOUT_SPLITS = ("heldout", "heldout2")
+PRODUCTS_PATH = Path(__file__).with_name("products.json")
 CATEGORIES = (
     "exact",
     "paraphrase",
@@ -63,8 +73,14 @@ CATEGORIES = (
     "smalltalk",
     "handoff",
     "unanswerable",
+    "padded",
+    "indirect",
+    "trap",
+    "page",
+    "page-by-name",
+    "out-of-scope",
 )
-COLUMNS = ("question", "expected", "split", "category")
+COLUMNS = ("question", "expected", "split", "category", "page", "fact")
 
 
 @dataclass(frozen=True)
@@ -73,15 +89,18 @@ class Question:
     expected: str
     split: str
     category: str
+    page: str = ""
+    fact: str = ""
 
     @property
     def answerable(self) -> bool:
-        """Whether a knowledge entry answers it."""
-        return self.expected in ENTRY_KEYS
+        """Whether a knowledge entry or the shop's pages answer it."""
+        return self.expected in ENTRY_KEYS or self.expected == PRODUCT
 
 
 def load_questions(path: Path | str = QUESTIONS_PATH) -> list[Question]:
     """The evaluation questions, in file order; raises ValueError on a malformed row."""
+    products = load_products()
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if tuple(reader.fieldnames or ()) != COLUMNS:
@@ -97,8 +116,32 @@ def load_questions(path: Path | str = QUESTIONS_PATH) -> list[Question]:
                 raise ValueError(f"{path}:{line}: unknown split {question.split!r}")
             if question.category not in CATEGORIES:
                 raise ValueError(f"{path}:{line}: unknown category {question.category!r}")
+            if question.page and question.page not in products:
+                raise ValueError(f"{path}:{line}: unknown page {question.page!r}")
+            if (question.expected == PRODUCT) != bool(question.fact):
+                raise ValueError(f"{path}:{line}: a fact is given for product rows, and only them")
+            if question.expected == PAGE_SILENT and not question.page:
+                raise ValueError(f"{path}:{line}: page-silent needs the page it is asked on")
             questions.append(question)
     return questions
+
+
+def load_products(path: Path | str = PRODUCTS_PATH) -> dict[str, ProductFacts]:
+    """The shop's demo products as their pages show them, by slug (the chat app's demo data,
+    copied so that the evaluation needs neither the chat app nor a database)."""
+    with open(path, encoding="utf-8") as f:
+        rows = json.load(f)
+    return {
+        row["slug"]: ProductFacts(
+            name=row["name"],
+            price=row["price"],
+            stock=row["stock"],
+            description=row["description"],
+            url=f"/products/{row['slug']}/",
+            attributes=tuple((name, value) for name, value in row["attributes"]),
+        )
+        for row in rows
+    }
 
 
 #: The entry each of the seed's sample questions is meant for (the greeting offers them).
@@ -114,15 +157,17 @@ SAMPLE_QUESTION_ENTRIES = {
 
 
 def load_seed() -> tuple[tuple[KnowledgeItem, ...], tuple[str, ...]]:
-    """The seed's knowledge base (keyed as ENTRY_KEYS) and sample questions, from the migration."""
+    """The seed's knowledge base (keyed as ENTRY_KEYS, with the example questions of the
+    migration that installs them) and sample questions, from the migrations."""
     seed = importlib.import_module("bots.migrations.0002_case_knowledge")
+    examples = importlib.import_module("bots.migrations.0006_case_examples").EXAMPLES
     if len(seed.KNOWLEDGE) != len(ENTRY_KEYS):
         raise RuntimeError(
             f"the migration has {len(seed.KNOWLEDGE)} knowledge entries, "
             f"the evaluation set knows {len(ENTRY_KEYS)}"
         )
     knowledge = tuple(
-        KnowledgeItem(key=key, terms=terms, answer=answer)
+        KnowledgeItem(key=key, terms=terms, answer=answer, examples=tuple(examples[terms]))
         for key, (terms, answer) in zip(ENTRY_KEYS, seed.KNOWLEDGE, strict=True)
     )
     return knowledge, tuple(seed.SAMPLE_QUESTIONS)

@@ -1,25 +1,28 @@
-"""Score Case's matching engine against the seed's algorithm on the evaluation set.
+"""Score Case on the evaluation set: with its semantic stage, on words alone, and the seed's
+algorithm as the baseline.
 
     python -m bots.evaluation.run [--failures] [--categories] [--strict]
 
-Both bots get the seed's knowledge base (bots/migrations/0002_case_knowledge.py,
-keys as in ``bots.evaluation.ENTRY_KEYS``) and every question of
-``questions.csv``, without any page context. No database is used.
+Every bot gets the seed's knowledge base (bots/migrations/0002_case_knowledge.py, keys as
+in ``bots.evaluation.ENTRY_KEYS``, with the example questions of 0006_case_examples.py)
+and every question of ``questions.csv``, asked on the page the row names (``products.json``)
+or on a page without a product, where a product is found by name. No database is used.
 
-Metrics, for the held-out split, the tune split and all questions:
+Metrics, for each held-out split, the tune split and all questions:
 
-* answerable accuracy: of the questions a knowledge entry answers, the share
-  answered (kind ANSWER) from that entry;
-* unanswerable declined: of the questions it cannot answer, the share declined
-  (kind FALLBACK);
+* answerable accuracy: of the questions a knowledge entry or a product page answers, the
+  share answered (kind ANSWER) from that entry, or (kind PRODUCT) with the page's fact;
+* unanswerable declined: of the questions nothing answers (``fallback``, and
+  ``page-silent``: on the product, which its page does not say), the share declined;
 * smalltalk / handoff intent: the share of those given that kind;
-* wrong answers: the share of *all* questions given a knowledge-base ANSWER
-  from another entry than expected (any ANSWER to a fallback, smalltalk or
-  handoff question is wrong). Lower is better.
+* wrong answers: of *all* questions, those given an answer that is not theirs: a
+  knowledge-base answer from another entry (or to a question no entry answers), or a
+  product answer without the asked fact (a question on which product, "which product do you
+  mean?", is no answer and no wrong one). Lower is better.
 
-Targets, on the held-out split: answerable ≥ 90%, unanswerable declined ≥ 90%,
-fewer wrong answers than the baseline. The exit code is 0 unless ``--strict``
-is given and a target fails.
+Targets, on each held-out split, for the engine (the semantic stage when the model is
+installed): answerable >= 90%, unanswerable declined >= 95%, no wrong answer. The exit code
+is 0 unless ``--strict`` is given and a target fails.
 """
 
 from __future__ import annotations
@@ -30,29 +33,37 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bots.base import Bot, Reply, ReplyKind
+from bots.base import Bot, PageContext, ProductFacts, Reply, ReplyKind
 from bots.baseline import SeedLsiBot
 from bots.evaluation import (
     CATEGORIES,
-    ENTRY_KEYS,
     FALLBACK,
     HANDOFF,
+    HELDOUT_SPLITS,
+    PAGE_SILENT,
+    PRODUCT,
     SMALLTALK,
     Question,
+    load_products,
     load_questions,
     load_seed,
 )
 
 TARGET_ANSWERABLE = 0.90
-TARGET_DECLINED = 0.90
-SPLIT_VIEWS = ("heldout", "tune", "all")
+TARGET_DECLINED = 0.95
+SPLIT_VIEWS = (*HELDOUT_SPLITS, "tune", "all")
+BOTS = ("engine", "lexical", "baseline")
 
-#: The reply kind expected for questions no knowledge entry answers.
+#: The reply kind expected for questions no knowledge entry or page answers.
 EXPECTED_KIND = {
     FALLBACK: ReplyKind.FALLBACK,
+    PAGE_SILENT: ReplyKind.FALLBACK,
     SMALLTALK: ReplyKind.SMALLTALK,
     HANDOFF: ReplyKind.HANDOFF,
 }
+#: The reply to a price question off product pages that names no product: no answer, and
+#: not a wrong one. Set by build_engine.
+ASKS_WHICH_PRODUCT = {"Which product do you mean?"}
 
 
 # --- metrics (pure) ---------------------------------------------------------------------------
@@ -80,16 +91,23 @@ class Metrics:
     wrong_answers: Tally
 
 
-def is_correct(expected: str, reply: Reply) -> bool:
+def is_correct(expected: str, reply: Reply, fact: str = "") -> bool:
     """Whether ``reply`` is right for a question whose ``expected`` column is this."""
     if expected in EXPECTED_KIND:
         return reply.kind == EXPECTED_KIND[expected]
+    if expected == PRODUCT:
+        return reply.kind == ReplyKind.PRODUCT and fact.casefold() in reply.text.casefold()
     return reply.kind == ReplyKind.ANSWER and reply.entry_key == expected
 
 
-def is_wrong_answer(expected: str, reply: Reply) -> bool:
-    """A knowledge-base answer from another entry than expected (or to no entry at all)."""
-    return reply.kind == ReplyKind.ANSWER and reply.entry_key != expected
+def is_wrong_answer(expected: str, reply: Reply, fact: str = "") -> bool:
+    """An answer that is not the question's: a knowledge-base answer from another entry
+    than expected (or to no entry at all), or a product answer without the asked fact."""
+    if reply.kind == ReplyKind.ANSWER:
+        return reply.entry_key != expected
+    if reply.kind == ReplyKind.PRODUCT and reply.text not in ASKS_WHICH_PRODUCT:
+        return not is_correct(expected, reply, fact)
+    return False
 
 
 def compute_metrics(results: Iterable[tuple[Question, Reply]]) -> Metrics:
@@ -98,14 +116,16 @@ def compute_metrics(results: Iterable[tuple[Question, Reply]]) -> Metrics:
 
     def tally(keep) -> Tally:
         chosen = [(q, r) for q, r in results if keep(q)]
-        return Tally(sum(is_correct(q.expected, r) for q, r in chosen), len(chosen))
+        return Tally(sum(is_correct(q.expected, r, q.fact) for q, r in chosen), len(chosen))
 
     return Metrics(
-        answerable=tally(lambda q: q.expected in ENTRY_KEYS),
-        declined=tally(lambda q: q.expected == FALLBACK),
+        answerable=tally(lambda q: q.answerable),
+        declined=tally(lambda q: q.expected in (FALLBACK, PAGE_SILENT)),
         smalltalk=tally(lambda q: q.expected == SMALLTALK),
         handoff=tally(lambda q: q.expected == HANDOFF),
-        wrong_answers=Tally(sum(is_wrong_answer(q.expected, r) for q, r in results), len(results)),
+        wrong_answers=Tally(
+            sum(is_wrong_answer(q.expected, r, q.fact) for q, r in results), len(results)
+        ),
     )
 
 
@@ -114,7 +134,7 @@ def category_tallies(results: Iterable[tuple[Question, Reply]]) -> dict[str, Tal
     results = list(results)
     return {
         category: Tally(
-            sum(is_correct(q.expected, r) for q, r in results if q.category == category),
+            sum(is_correct(q.expected, r, q.fact) for q, r in results if q.category == category),
             sum(q.category == category for q, _ in results),
         )
         for category in CATEGORIES
@@ -128,8 +148,8 @@ class Target:
     detail: str
 
 
-def check_targets(engine: Metrics, baseline: Metrics) -> list[Target]:
-    """The targets, to be checked on the held-out split."""
+def check_targets(engine: Metrics) -> list[Target]:
+    """The targets, to be checked on each held-out split."""
 
     def at_least(tally: Tally, target: float) -> bool:
         return tally.rate is not None and tally.rate >= target
@@ -146,9 +166,9 @@ def check_targets(engine: Metrics, baseline: Metrics) -> list[Target]:
             _percent(engine.declined.rate),
         ),
         Target(
-            "wrong answers fewer than the baseline",
-            engine.wrong_answers.hits < baseline.wrong_answers.hits,
-            f"{engine.wrong_answers.hits} vs {baseline.wrong_answers.hits}",
+            "no wrong answer",
+            engine.wrong_answers.hits == 0,
+            f"{engine.wrong_answers.hits} of {engine.wrong_answers.total}",
         ),
     ]
 
@@ -161,8 +181,9 @@ def select(questions: Sequence[Question], replies: Sequence[Reply], view: str):
 # --- the bots -----------------------------------------------------------------------------------
 
 
-def build_engine(knowledge, sample_questions) -> Bot:
-    """The new engine (AgentCase), as staff would get it but without the database.
+def build_engine(knowledge, sample_questions, *, semantic: bool = True) -> Bot:
+    """Case (AgentCase), as staff would get it but without the database: with its semantic
+    stage when ``semantic`` and the model is installed, else on words alone.
 
     Its settings (bots.conf.get) are read from chatsite.settings; the app registry
     is not set up (django.setup() would run the apps' ready() hooks), so nothing can
@@ -171,15 +192,45 @@ def build_engine(knowledge, sample_questions) -> Bot:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
     from bots.agents import AgentCase
 
-    return AgentCase(knowledge=knowledge, sample_questions=sample_questions)
+    bot = AgentCase(
+        knowledge=knowledge,
+        sample_questions=sample_questions,
+        semantics=load_semantics() if semantic else None,
+    )
+    ASKS_WHICH_PRODUCT.add(bot.no_product)
+    return bot
+
+
+def load_semantics():
+    """The sentence encoder without the database (its vectors are not kept), or None."""
+    from bots import conf, embedding
+    from bots.semantic import Semantics
+
+    if not conf.get("BOT_SEMANTIC"):
+        return None
+    encoder = embedding.load_encoder(cache_dir=conf.model_cache_dir())
+    if encoder is None:
+        return None
+    return Semantics(encode=encoder.encode, stored=encoder.encode, model_id=encoder.model_id)
 
 
 def build_baseline(knowledge, sample_questions) -> Bot:
     return SeedLsiBot(knowledge=knowledge, sample_questions=sample_questions)
 
 
+def page_context(question: Question, products: dict[str, ProductFacts]) -> PageContext:
+    """The page a question is asked on: its product's, or a page where the bot may look a
+    product up by name."""
+    if question.page:
+        return PageContext(page=f"/products/{question.page}/", product=products[question.page])
+    from bots.products import named_product
+
+    return PageContext(page="/", find_product=lambda text: named_product(text, products.values()))
+
+
 def answer_all(bot: Bot, questions: Iterable[Question]) -> list[Reply]:
-    return [bot.respond(q.question) for q in questions]
+    products = load_products()
+    return [bot.respond(q.question, context=page_context(q, products)) for q in questions]
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -201,42 +252,42 @@ METRIC_ROWS = (
     ("wrong answers (lower=better)", "wrong_answers"),
 )
 LABEL = 29
-CELL = 15
+CELL = 16
 
 
-def format_table(metrics: dict[tuple[str, str], Metrics]) -> list[str]:
-    """``metrics`` by (view, "engine" | "baseline")."""
+def format_table(metrics: dict[tuple[str, str], Metrics], view: str, title: str) -> list[str]:
+    """One split's metrics, a column a bot; ``metrics`` by (view, bot)."""
     lines = [
-        " " * LABEL + "".join(f"| {view:<{2 * CELL - 1}}" for view in SPLIT_VIEWS),
-        " " * LABEL + "| engine         baseline      " * len(SPLIT_VIEWS),
+        f"{title:<{LABEL}}" + "".join(f"| {who:<{CELL - 1}}" for who in BOTS),
     ]
     for label, field in METRIC_ROWS:
         cells = "".join(
-            f"| {_cell(getattr(metrics[view, 'engine'], field)):<{CELL - 1}}"
-            f"{_cell(getattr(metrics[view, 'baseline'], field)):<{CELL}}"
-            for view in SPLIT_VIEWS
+            f"| {_cell(getattr(metrics[view, who], field)):<{CELL - 1}}" for who in BOTS
         )
         lines.append(f"{label:<{LABEL}}{cells}")
     return [line.rstrip() for line in lines]
 
 
-def format_categories(engine_results, baseline_results) -> list[str]:
-    views = ("heldout", "all")
+def format_categories(replies: dict[str, list[Reply]], questions: Sequence[Question]) -> list[str]:
+    """Correct replies per category, on the held-out splits together and on all questions."""
+    views = {"held out": HELDOUT_SPLITS, "all": ("tune", *HELDOUT_SPLITS)}
     lines = [
         f"{'correct by category':<{LABEL}}"
-        + "".join(f"| {view:<{2 * CELL - 1}}" for view in views),
+        + "".join(f"| {view + ' (' + ', '.join(BOTS[:2]) + ')':<{2 * CELL - 1}}" for view in views)
     ]
     tallies = {
-        (view, who): category_tallies(select(*results, view))
-        for view in views
-        for who, results in (("engine", engine_results), ("baseline", baseline_results))
+        (view, who): category_tallies(
+            (q, r) for q, r in zip(questions, replies[who], strict=True) if q.split in splits
+        )
+        for view, splits in views.items()
+        for who in BOTS[:2]
     }
     for category in CATEGORIES:
         lines.append(
             f"  {category:<{LABEL - 2}}"
             + "".join(
-                f"| {_cell(tallies[view, 'engine'][category]):<{CELL - 1}}"
-                f"{_cell(tallies[view, 'baseline'][category]):<{CELL}}"
+                f"| {_cell(tallies[view, BOTS[0]][category]):<{CELL - 1}}"
+                f"{_cell(tallies[view, BOTS[1]][category]):<{CELL}}"
                 for view in views
             )
         )
@@ -250,15 +301,18 @@ def _got(reply: Reply) -> str:
 
 def format_failures(questions: Sequence[Question], replies: Sequence[Reply]) -> list[str]:
     misses = [
-        (q, r) for q, r in zip(questions, replies, strict=True) if not is_correct(q.expected, r)
+        (q, r)
+        for q, r in zip(questions, replies, strict=True)
+        if not is_correct(q.expected, r, q.fact)
     ]
     order = {view: n for n, view in enumerate(SPLIT_VIEWS)}
     misses.sort(key=lambda pair: (order[pair[0].split], CATEGORIES.index(pair[0].category)))
     lines = [f"engine misses: {len(misses)} of {len(questions)}"]
     for q, r in misses:
+        where = f" [{q.page}]" if q.page else ""
         lines.append(
-            f"  {q.split:<7} {q.category:<12} expected {q.expected:<13} "
-            f"got {_got(r):<30} {q.question!r}"
+            f"  {q.split:<8} {q.category:<12} expected {q.expected:<13} "
+            f"got {_got(r):<30} {q.question!r}{where}"
         )
     return lines
 
@@ -266,10 +320,12 @@ def format_failures(questions: Sequence[Question], replies: Sequence[Reply]) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bots.evaluation.run",
-        description="Score the matching engine (AgentCase) against the seed's LSI baseline.",
+        description="Score Case, with and without its semantic stage, against the seed's LSI.",
     )
     parser.add_argument(
-        "--failures", action="store_true", help="list every question the engine gets wrong"
+        "--failures",
+        action="store_true",
+        help="list every tune question the engine gets wrong (held-out misses stay unseen)",
     )
     parser.add_argument(
         "--categories", action="store_true", help="also show correct replies per category"
@@ -281,41 +337,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     questions = load_questions()
     knowledge, sample_questions = load_seed()
-    engine = build_engine(knowledge, sample_questions)
-    baseline = build_baseline(knowledge, sample_questions)
-    engine_replies = answer_all(engine, questions)
-    baseline_replies = answer_all(baseline, questions)
+    bots = {
+        "engine": build_engine(knowledge, sample_questions),
+        "lexical": build_engine(knowledge, sample_questions, semantic=False),
+        "baseline": build_baseline(knowledge, sample_questions),
+    }
+    replies = {who: answer_all(bot, questions) for who, bot in bots.items()}
+    metrics = {
+        (view, who): compute_metrics(select(questions, replies[who], view))
+        for view in SPLIT_VIEWS
+        for who in BOTS
+    }
 
-    metrics = {}
+    sizes = ", ".join(
+        f"{sum(q.split == split for q in questions)} {split}" for split in (*HELDOUT_SPLITS, "tune")
+    )
+    print(
+        f"Case evaluation: {len(questions)} questions ({sizes}), "
+        f"the seed's {len(knowledge)} knowledge entries, {len(load_products())} product pages"
+    )
+    semantic = getattr(bots["engine"], "semantic", False)
+    print(
+        f"engine = {type(bots['engine']).__qualname__} "
+        + ("with its semantic stage" if semantic else "WITHOUT its semantic stage (no model)")
+        + ", lexical = the same on words alone, baseline = the seed's LSI"
+    )
     for view in SPLIT_VIEWS:
-        metrics[view, "engine"] = compute_metrics(select(questions, engine_replies, view))
-        metrics[view, "baseline"] = compute_metrics(select(questions, baseline_replies, view))
-
-    heldout = sum(q.split == "heldout" for q in questions)
-    print(
-        f"Case evaluation: {len(questions)} questions ({heldout} held-out, "
-        f"{len(questions) - heldout} tune), the seed's {len(knowledge)} knowledge entries"
-    )
-    print(
-        f"engine = {type(engine).__module__}.{type(engine).__qualname__}, "
-        f"baseline = {type(baseline).__module__}.{type(baseline).__qualname__}"
-    )
-    print()
-    print("\n".join(format_table(metrics)))
+        if view != "all" and not any(q.split == view for q in questions):
+            continue
+        print()
+        print("\n".join(format_table(metrics, view, view)))
     if args.categories:
         print()
-        print(
-            "\n".join(format_categories((questions, engine_replies), (questions, baseline_replies)))
-        )
-    targets = check_targets(metrics["heldout", "engine"], metrics["heldout", "baseline"])
-    print()
-    print("targets (held-out):")
-    for target in targets:
-        print(f"  {'PASS' if target.passed else 'FAIL'}  {target.name:<40} {target.detail}")
+        print("\n".join(format_categories(replies, questions)))
+    passed = True
+    for split in [split for split in HELDOUT_SPLITS if any(q.split == split for q in questions)]:
+        targets = check_targets(metrics[split, "engine"])
+        passed = passed and all(target.passed for target in targets)
+        print()
+        print(f"targets ({split}):")
+        for target in targets:
+            print(f"  {'PASS' if target.passed else 'FAIL'}  {target.name:<40} {target.detail}")
     if args.failures:
         print()
-        print("\n".join(format_failures(questions, engine_replies)))
-    if args.strict and not all(target.passed for target in targets):
+        tune = [n for n, q in enumerate(questions) if q.split == "tune"]
+        print(
+            "\n".join(
+                format_failures([questions[n] for n in tune], [replies["engine"][n] for n in tune])
+            )
+        )
+    if args.strict and not passed:
         return 1
     return 0
 

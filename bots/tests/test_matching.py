@@ -93,3 +93,11 @@ def test_an_empty_knowledge_base_matches_nothing():
 
 def test_stop_words_only_knowledge_matches_nothing():
     assert KnowledgeIndex([KnowledgeItem("x", "the and of", "it is")]).best_match("the") is None
+
+
+def test_a_typo_is_corrected_but_an_english_word_never_becomes_another():
+    index = KnowledgeIndex([KnowledgeItem("discord", "discord server bot", "Join our Discord.")])
+    assert index.best_match("join the disocrd").key == "discord"  # a typo: no English word
+    # "discount" is one letter from "discord", and a word of its own: it asks for a discount.
+    assert index.rank("discount") == []
+    assert index.knows("Discord") and not index.knows("discount")

@@ -1,6 +1,7 @@
 import pytest
 
 from bots import conf
+from bots.agents import BLENDED_MIN_SCORE, LEXICAL_WEIGHT
 from bots.base import Bot, Candidate, Explanation, PageContext, Reply, ReplyKind
 from bots.models import Agent, KnowledgeEntry
 from bots.selectors import agent_exists, bot_explain, knowledge_export_rows
@@ -41,9 +42,14 @@ def test_explain_an_answer():
     assert explanation.answering.key == str(entry.pk)
     assert explanation.answering.score == pytest.approx(explanation.reply.score)
     assert explanation.threshold == pytest.approx(conf.get("BOT_MIN_SCORE"))
-    scores = [candidate.score for candidate in explanation.runners_up]
-    assert scores == sorted(scores, reverse=True)
-    assert all(score <= explanation.answering.score for score in scores)
+    assert "Answered on words" in explanation.decision
+    # Both scores side by side, in the order the semantic stage weighs them.
+    weighed = [
+        candidate.semantic + LEXICAL_WEIGHT * candidate.score
+        for candidate in [explanation.answering, *explanation.runners_up]
+    ]
+    assert weighed == sorted(weighed, reverse=True)
+    assert explanation.semantic_threshold == BLENDED_MIN_SCORE
     assert entry not in [candidate.entry for candidate in explanation.runners_up]
     assert all(candidate.entry is not None for candidate in explanation.runners_up)
     assert len(explanation.runners_up) <= 4
@@ -54,7 +60,10 @@ def test_explain_the_fallback():
     assert explanation.explained
     assert explanation.reply.kind == ReplyKind.FALLBACK
     assert explanation.answering is None
-    assert explanation.runners_up == ()
+    assert explanation.decision.startswith("Declined")
+    # No entry shares a word with it, and none is near it in meaning.
+    assert all(candidate.score == 0 for candidate in explanation.runners_up)
+    assert all(candidate.semantic < 0.3 for candidate in explanation.runners_up)
 
 
 def test_a_bot_without_explain_gives_just_its_reply(settings):

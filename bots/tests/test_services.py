@@ -8,10 +8,11 @@ from django.utils import timezone
 from bots import loading, services
 from bots.base import ReplyKind
 from bots.importexport import KnowledgeRow
-from bots.models import Agent, KnowledgeEntry, UnansweredQuestion
+from bots.models import Agent, ExampleQuestion, KnowledgeEntry, UnansweredQuestion
 from bots.services import (
     ImportResult,
     knowledge_import,
+    unanswered_question_add_example,
     unanswered_question_add_terms,
     unanswered_question_record,
     unanswered_question_to_entry,
@@ -68,6 +69,33 @@ def test_different_questions_are_not_grouped(other):
     unanswered_question_record(agent_slug="case", text="What is X?")
     unanswered_question_record(agent_slug="case", text=other)
     assert UnansweredQuestion.objects.count() == 2
+
+
+def test_questions_asked_in_other_words_are_grouped_by_meaning(semantics):
+    unanswered_question_record(agent_slug="case", text="Can gophers swim?")
+    unanswered_question_record(agent_slug="case", text="can a gopher swim", page="/about/")
+    unanswered_question_record(agent_slug="case", text="Do you ship to Canada?")
+    unanswered_question_record(agent_slug="case", text="Do you ship to Mexico?")
+    unanswered_question_record(agent_slug="case", text="Rarely asked?")
+    unanswered_question_record(agent_slug="case", text="Often asked?")
+    grouped = dict(UnansweredQuestion.objects.values_list("text", "count"))
+    # One row for the two ways of asking about swimming, kept as first asked, counting both.
+    assert grouped == {
+        "Can gophers swim?": 2,
+        "Do you ship to Canada?": 1,
+        "Do you ship to Mexico?": 1,
+        "Rarely asked?": 1,
+        "Often asked?": 1,
+    }
+    assert UnansweredQuestion.objects.get(text="Can gophers swim?").last_page == "/about/"
+
+
+def test_without_the_model_only_the_same_words_are_grouped(settings):
+    settings.BOT_SEMANTIC = False
+    unanswered_question_record(agent_slug="case", text="Can gophers swim?")
+    unanswered_question_record(agent_slug="case", text="can a gopher swim")
+    assert UnansweredQuestion.objects.count() == 2
+    assert UnansweredQuestion.objects.filter(vector__isnull=False).count() == 0
 
 
 def test_normalize():
@@ -180,6 +208,36 @@ def test_a_questions_words_are_added_to_an_existing_entry():
     assert case().revision > revision
     reply = loading.get_bot().respond(NONSENSE)
     assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, str(entry.pk))
+
+
+def test_a_new_entry_keeps_the_question_as_its_first_example():
+    question = recorded()
+    entry = unanswered_question_to_entry(question=question, terms="juggle", answer="Never.")
+    assert list(entry.examples.values_list("text", flat=True)) == [NONSENSE]
+
+
+def test_a_question_becomes_an_example_of_an_existing_entry():
+    question = recorded("my browser forgets the page I was on")
+    entry = KnowledgeEntry.objects.get(terms__startswith="perform routing")
+    revision = case().revision
+    updated = unanswered_question_add_example(question=question, entry=entry)
+    assert updated.pk == entry.pk
+    assert entry.examples.filter(text="my browser forgets the page I was on").exists()
+    assert KnowledgeEntry.objects.get(pk=entry.pk).terms == entry.terms  # left as it was
+    assert not UnansweredQuestion.objects.exists()
+    assert case().revision > revision
+    # Twice is once.
+    again = recorded("my browser forgets the page I was on")
+    unanswered_question_add_example(question=again, entry=entry)
+    assert entry.examples.filter(text="my browser forgets the page I was on").count() == 1
+
+
+def test_an_example_for_an_entry_of_another_agent_is_refused():
+    other = Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+    entry = KnowledgeEntry.objects.create(agent=other, terms="x", answer="y")
+    with pytest.raises(ValueError):
+        unanswered_question_add_example(question=recorded(), entry=entry)
+    assert not ExampleQuestion.objects.filter(entry=entry).exists()
 
 
 def test_words_already_in_the_terms_are_not_added_twice():

@@ -1,5 +1,6 @@
 import asyncio
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -79,6 +80,34 @@ async def test_a_new_conversation_starts_with_the_greeting():
     assert frame["id"] and frame["sent_at"]
     assert await communicator.receive_nothing()
     assert await stored_messages(session_key) == [("bot", frame["text"])]
+    await communicator.disconnect()
+
+
+async def test_the_bot_s_model_never_runs_on_the_event_loop_s_thread(monkeypatch):
+    """Encoding a question takes milliseconds of CPU: on the event loop it would stall every
+    socket of the process, so the bot answers in the database thread."""
+    from bots import meaning
+
+    real = await database_sync_to_async(meaning.semantics)()
+    if real is None:
+        pytest.skip("the sentence encoder cannot run here")
+    on_loop: list[bool] = []
+
+    def encode(texts):
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real.encode(texts)
+
+    monkeypatch.setattr(meaning, "semantics", lambda: replace(real, encode=encode))
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+    _, reply = await ask(communicator, "I hate restarting my server by hand after changes", "c-1")
+    assert reply["text"].startswith("Kick is a lightweight mechanism")
+    assert on_loop and not any(on_loop)
     await communicator.disconnect()
 
 

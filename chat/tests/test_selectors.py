@@ -237,3 +237,44 @@ def test_sidekick_default_comes_from_the_chat_settings():
     assert selectors.sidekick_default() is False
     set_sidekick_default(True)
     assert selectors.sidekick_default() is True
+
+
+# --- the page the visitor asks from ---------------------------------------------------------
+
+
+def test_the_page_context_carries_the_products_details():
+    book = Product.objects.get(slug="isomorphic-go-book")
+    context = selectors.page_context(page=book.get_absolute_url(), product_id=book.pk)
+    assert context.product.name == "Isomorphic Go Book"
+    assert ("Format", "Paperback") in context.product.attributes
+    assert context.product.url == book.get_absolute_url()
+
+
+def test_off_product_pages_the_bot_may_look_a_product_up_by_name():
+    context = selectors.page_context(page="/", product_id=None)
+    assert context.product is None
+    assert context.find_product("how much are the hoodies?").name == "Gopher Hoodie"
+    assert context.find_product("is the coffee mug dishwasher safe").name == "Gopher Coffee Mug"
+    # "gopher" is in five names: none is meant more than another.
+    assert context.find_product("how much is the gopher?") is None
+    assert context.find_product("what is isomorphic go?").name == "Isomorphic Go Book"
+    assert context.find_product("how do I do routing?") is None
+
+
+def test_the_evaluation_s_product_pages_are_the_shop_s_demo_products():
+    from bots.evaluation import load_products
+
+    shown = {
+        product.slug: (
+            product.name,
+            str(product.price),
+            product.stock,
+            product.description,
+            tuple((a.name, a.value) for a in product.attributes.all()),
+        )
+        for product in Product.objects.filter(slug__in=load_products())
+    }
+    assert shown == {
+        slug: (p.name, p.price, p.stock, p.description, p.attributes)
+        for slug, p in load_products().items()
+    }

@@ -41,6 +41,15 @@ def test_product_detail_shows_name_description_price_and_stock(client):
     assertChatBox(response)
 
 
+def test_product_detail_lists_the_details_staff_gave(client):
+    book = Product.objects.get(slug="isomorphic-go-book")
+    body = client.get(book.get_absolute_url()).content.decode()
+    assert '<th scope="row">Format</th><td>Paperback</td>' in body
+    assert '<th scope="row">Author</th><td>Kamesh Balasubramanian</td>' in body
+    bare = Product.objects.create(name="Bare", slug="bare", description="-", price=1, stock=1)
+    assert "productAttributes" not in client.get(bare.get_absolute_url()).content.decode()
+
+
 def test_out_of_stock_is_said(client):
     product = Product.objects.create(name="Gone", slug="gone", description="-", price=1, stock=0)
     assert "Out of stock" in client.get(product.get_absolute_url()).content.decode()

@@ -1,0 +1,129 @@
+"""Answering from what the shop says about a product: its price, stock, description and the
+details its page lists. Plain Python, no ORM: the chat hands the bot a product's facts.
+
+A page's facts are cut into passages (one per detail, one per sentence of the description)
+so that a question is answered with the one passage that answers it, in the page's own
+words and naming the product, and a question no passage answers is told so, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .base import ProductFacts
+from .intents import ProductQuestion
+from .text import STOP_WORDS, stem, words
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One thing a product's page says: what the bot matches a question against (``text``)
+    and what it answers with (``quote``)."""
+
+    text: str
+    quote: str
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def passages(product: ProductFacts) -> list[Passage]:
+    """What the product's page says, one fact a passage."""
+    # Matched without the product's name, which every passage would share: it would make
+    # them all alike, and the question's own words tell them apart.
+    found = [
+        Passage(f"price: costs ${product.price}", price_sentence(product)),
+        Passage("stock: availability, in stock", stock_sentence(product)),
+    ]
+    for name, value in product.attributes:
+        found.append(Passage(f"{name}: {value}", f"{name}: {value}."))
+    for sentence in _SENTENCE_END.split(product.description.strip()):
+        if sentence:
+            found.append(Passage(sentence, f"“{sentence}”"))
+    return found
+
+
+def shared_words(question: str, product: ProductFacts, found: list[Passage]) -> list[float]:
+    """For each passage, the share of the question's own words (not the product's name, nor
+    "it" or "this") it contains, by stem: "is it a paperback?" and "Format: Paperback"."""
+    name = name_words(product.name)
+    asked = {
+        stem(word)
+        for word in words(question)
+        if word not in STOP_WORDS and word not in _POINTERS and word not in name
+    }
+    if not asked:
+        return [0.0] * len(found)
+    return [len(asked & {stem(word) for word in words(p.text)}) / len(asked) for p in found]
+
+
+def price_sentence(product: ProductFacts) -> str:
+    return f"{product.name} costs ${product.price}."
+
+
+def stock_sentence(product: ProductFacts) -> str:
+    if product.stock > 0:
+        return f"{product.name} is in stock: {product.stock} available."
+    return f"{product.name} is out of stock right now, sorry."
+
+
+def answer(product: ProductFacts, asked: ProductQuestion) -> str:
+    """The reply to a price, stock or "tell me about it" question on ``product``."""
+    if asked is ProductQuestion.PRICE:
+        return price_sentence(product)
+    if asked is ProductQuestion.STOCK:
+        return stock_sentence(product)
+    return (
+        f"{product.name}: {product.description} It costs ${product.price}. "
+        f"{stock_sentence(product)}"
+    )
+
+
+def quote(product: ProductFacts, passage: Passage) -> str:
+    """A passage as the reply, naming the product it is about."""
+    if passage.quote.startswith(product.name):
+        return passage.quote
+    return f"The {product.name} page says: {passage.quote}"
+
+
+def page_silent(product: ProductFacts) -> str:
+    """The honest reply to a question on the product that its page does not answer."""
+    return (
+        f"The {product.name} page doesn't say, and I'd rather not guess. "
+        "Shall I ask a person? Just say “talk to a person”."
+    )
+
+
+#: Words that point at the product on the page without naming it.
+_POINTERS = frozenset("it its this that these those they them one product item thing".split())
+
+
+def name_words(text: str) -> set[str]:
+    """The words of ``text`` that could name a product, each also in the singular ("hoodies"
+    names the hoodie)."""
+    found = {word for word in words(text) if word not in STOP_WORDS and len(word) > 2}
+    return found | {word[:-1] for word in found if len(word) > 3 and word.endswith("s")}
+
+
+def refers_to(question: str, product: ProductFacts) -> bool:
+    """Whether ``question`` is about ``product``: it points at it ("is it…", "this one") or
+    names it. Only then does the bot say that the page does not answer it."""
+    return bool(set(words(question)) & _POINTERS) or bool(
+        name_words(question) & name_words(product.name)
+    )
+
+
+def named_product(question: str, candidates: Iterable[ProductFacts]) -> ProductFacts | None:
+    """The one candidate whose name the question uses most ("the hoodie", "the coffee mug"),
+    or None when it names none, or several as much."""
+    asked = name_words(question)
+    scored = sorted(
+        ((len(name_words(product.name) & asked), product) for product in candidates),
+        key=lambda pair: -pair[0],
+    )
+    scored = [pair for pair in scored if pair[0] > 0]
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]

@@ -1,0 +1,83 @@
+"""What the shop says about a product, as the bot answers from it (bots/products.py)."""
+
+from bots import products
+from bots.base import ProductFacts
+from bots.intents import ProductQuestion
+
+BOOK = ProductFacts(
+    name="Isomorphic Go Book",
+    price="44.99",
+    stock=15,
+    description="Learn to build isomorphic web applications in Go. Paperback, 500 pages.",
+    attributes=(("Author", "Kamesh Balasubramanian"), ("Format", "Paperback")),
+)
+HOODIE = ProductFacts(
+    name="Gopher Hoodie", price="49.00", stock=0, description="A warm cotton hoodie."
+)
+MUG = ProductFacts(name="Gopher Coffee Mug", price="12.50", stock=120, description="A mug.")
+
+
+def test_a_page_is_cut_into_one_fact_a_passage():
+    passages = products.passages(BOOK)
+    quotes = [passage.quote for passage in passages]
+    assert quotes == [
+        "Isomorphic Go Book costs $44.99.",
+        "Isomorphic Go Book is in stock: 15 available.",
+        "Author: Kamesh Balasubramanian.",
+        "Format: Paperback.",
+        "“Learn to build isomorphic web applications in Go.”",
+        "“Paperback, 500 pages.”",
+    ]
+    # What is matched is the detail alone: the product's name, in every passage, would make
+    # them all alike.
+    assert passages[2].text == "Author: Kamesh Balasubramanian"
+
+
+def test_the_question_s_own_words_in_each_passage():
+    found = products.passages(BOOK)
+    shared = products.shared_words("is the book a paperback?", BOOK, found)
+    # "book" names the product and "is", "the", "a" are no content: "paperback" is all.
+    assert shared[3] == 1.0 and shared[5] == 1.0
+    assert shared[2] == 0.0
+    assert products.shared_words("is it?", BOOK, found) == [0.0] * len(found)
+
+
+def test_a_quote_names_the_product():
+    format_passage = products.passages(BOOK)[3]
+    assert products.quote(BOOK, format_passage) == (
+        "The Isomorphic Go Book page says: Format: Paperback."
+    )
+    price = products.passages(BOOK)[0]
+    assert products.quote(BOOK, price) == "Isomorphic Go Book costs $44.99."
+
+
+def test_price_stock_and_about_answers():
+    assert products.answer(BOOK, ProductQuestion.PRICE) == "Isomorphic Go Book costs $44.99."
+    assert products.answer(HOODIE, ProductQuestion.STOCK) == (
+        "Gopher Hoodie is out of stock right now, sorry."
+    )
+    about = products.answer(BOOK, ProductQuestion.ABOUT)
+    assert about.startswith("Isomorphic Go Book: Learn to build") and "$44.99" in about
+
+
+def test_the_page_silent_reply_is_honest_and_offers_a_person():
+    reply = products.page_silent(BOOK)
+    assert "Isomorphic Go Book page doesn't say" in reply
+    assert "person" in reply
+
+
+def test_a_question_refers_to_the_product_by_pointing_or_naming():
+    assert products.refers_to("is it a paperback?", BOOK)
+    assert products.refers_to("does this one come signed", BOOK)
+    assert products.refers_to("any ebook of the book?", BOOK)
+    assert not products.refers_to("what's the weather in Paris", BOOK)
+
+
+def test_a_product_is_found_by_the_words_of_its_name():
+    catalog = [BOOK, HOODIE, MUG]
+    assert products.named_product("how much is the hoodie?", catalog) is HOODIE
+    assert products.named_product("are the hoodies warm", catalog) is HOODIE
+    assert products.named_product("price of the gopher coffee mug", catalog) is MUG
+    # "gopher" alone names two products as much: no guess.
+    assert products.named_product("how much is the gopher?", catalog) is None
+    assert products.named_product("how much is shipping?", catalog) is None

@@ -18,7 +18,8 @@
   ``heldout2`` (issue #13) by someone who had read the entries and the product
   pages (``products.json``) and nothing else, never the engine, the thesaurus or
   the other questions: padded and indirect questions, lexical traps, questions on
-  product pages and questions the pages do not answer. The seed's sample
+  product pages and questions the pages do not answer (139 written; the 12 that
+  repeated a question already in the set word for word were dropped). The seed's sample
   questions (category ``exact``) are only in ``tune``: the greeting shows them.
 * ``category``: how the question is hard (``CATEGORIES``).
 * ``page``: the slug of the product page the question is asked on (``products.json``),

@@ -41,8 +41,8 @@ def test_the_csv_has_its_six_columns():
 
 def test_every_value_is_known():
     assert {q.expected for q in QUESTIONS} == set(EXPECTED_VALUES)
-    assert {q.category for q in QUESTIONS} <= set(CATEGORIES)
-    assert {"tune", "heldout"} <= {q.split for q in QUESTIONS} <= {"tune", *HELDOUT_SPLITS}
+    assert {q.category for q in QUESTIONS} == set(CATEGORIES)
+    assert {q.split for q in QUESTIONS} == {"tune", *HELDOUT_SPLITS}
 
 
 def test_the_entry_keys_follow_the_migrations_knowledge():
@@ -109,6 +109,17 @@ def test_a_fair_share_of_each_category_is_held_out(category):
     splits = Counter(q.split for q in QUESTIONS if q.category == category)
     assert splits["heldout"] >= 1 and splits["tune"] >= 1
     assert 0.2 <= splits["heldout"] / (splits["heldout"] + splits["tune"]) <= 0.45
+
+
+def test_the_second_held_out_split_is_big_and_varied_enough():
+    heldout2 = [q for q in QUESTIONS if q.split == "heldout2"]
+    expected = Counter(q.expected for q in heldout2)
+    category = Counter(q.category for q in heldout2)
+    assert len(heldout2) >= 80
+    assert all(expected[key] >= 3 for key in ENTRY_KEYS)
+    assert expected["product"] >= 15 and expected["page-silent"] >= 8
+    assert expected["fallback"] >= 10 and category["trap"] >= 5
+    assert category["padded"] >= 5 and category["indirect"] >= 5
 
 
 def test_the_pages_questions_are_asked_on_are_the_shop_s():

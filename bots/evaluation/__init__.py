@@ -10,8 +10,8 @@
   (greeting, thanks, goodbye), ``handoff`` (asks for a person), ``product`` (the
   product's page answers it: the reply must contain ``fact``) or ``page-silent``
   (about the product on the page, which does not say: the bot must say so, never guess).
-* ``split``: ``tune`` (look at these while building a matcher), ``heldout`` or
-  ``heldout2`` (only measure on these). Both held-out splits were written blind.
+* ``split``: ``tune`` (look at these while building a matcher), ``heldout``,
+  ``heldout2`` or ``heldout3`` (only measure on these). Both held-out splits were written blind.
   ``heldout`` (issue #3) by someone who had read the nine knowledge entries and
   nothing else; a first held-out split whose misses had been studied joined
   ``tune`` (a split you have looked into no longer measures anything).
@@ -19,7 +19,9 @@
   pages (``products.json``) and nothing else, never the engine, the thesaurus or
   the other questions: padded and indirect questions, lexical traps, questions on
   product pages and questions the pages do not answer (139 written; the 12 that
-  repeated a question already in the set word for word were dropped). The seed's sample
+  repeated a question already in the set word for word were dropped). ``heldout3``
+  (issue #13) was written the same way by a second writer, apart from the first.
+  The seed's sample
   questions (category ``exact``) are only in ``tune``: the greeting shows them.
 * ``category``: how the question is hard (``CATEGORIES``).
 * ``page``: the slug of the product page the question is asked on (``products.json``),
@@ -61,8 +63,8 @@ PRODUCT = "product"
 PAGE_SILENT = "page-silent"
 EXPECTED_VALUES = (*ENTRY_KEYS, FALLBACK, SMALLTALK, HANDOFF, PRODUCT, PAGE_SILENT)
 
-SPLITS = ("tune", "heldout", "heldout2")
-HELDOUT_SPLITS = ("heldout", "heldout2")
+SPLITS = ("tune", "heldout", "heldout2", "heldout3")
+HELDOUT_SPLITS = ("heldout", "heldout2", "heldout3")
 PRODUCTS_PATH = Path(__file__).with_name("products.json")
 CATEGORIES = (
     "exact",

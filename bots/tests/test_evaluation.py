@@ -111,11 +111,12 @@ def test_a_fair_share_of_each_category_is_held_out(category):
     assert 0.2 <= splits["heldout"] / (splits["heldout"] + splits["tune"]) <= 0.45
 
 
-def test_the_second_held_out_split_is_big_and_varied_enough():
-    heldout2 = [q for q in QUESTIONS if q.split == "heldout2"]
-    expected = Counter(q.expected for q in heldout2)
-    category = Counter(q.category for q in heldout2)
-    assert len(heldout2) >= 80
+@pytest.mark.parametrize("split", ["heldout2", "heldout3"])
+def test_the_held_out_splits_of_pages_are_big_and_varied_enough(split):
+    held_out = [q for q in QUESTIONS if q.split == split]
+    expected = Counter(q.expected for q in held_out)
+    category = Counter(q.category for q in held_out)
+    assert len(held_out) >= 80
     assert all(expected[key] >= 3 for key in ENTRY_KEYS)
     assert expected["product"] >= 15 and expected["page-silent"] >= 8
     assert expected["fallback"] >= 10 and category["trap"] >= 5

@@ -29,7 +29,7 @@ def semantics() -> Semantics | None:
     def stored(texts):
         return vectors.stored_vectors(model_id=model_id, texts=texts, encode=encoder.encode)
 
-    return Semantics(encode=encoder.encode, stored=stored, model_id=model_id)
+    return Semantics(encode=encoder.encode, stored=stored)
 
 
 def _load_encoder() -> embedding.Encoder | None:

@@ -31,8 +31,6 @@ class Semantics:
     encode: Callable[[Sequence[str]], np.ndarray]
     #: The same for texts of the knowledge base, kept so that they are encoded once.
     stored: Callable[[Sequence[str]], np.ndarray]
-    #: Identifies the model, for whoever keeps vectors.
-    model_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def measure_semantic_size(encoder, entries: int, asked: list[str]) -> dict[str, 
             kept.update(zip(missing, encoder.encode(missing), strict=True))
         return __import__("numpy").stack([kept[text] for text in texts])
 
-    semantics = Semantics(encode=encoder.encode, stored=stored, model_id=encoder.model_id)
+    semantics = Semantics(encode=encoder.encode, stored=stored)
     started = time.perf_counter()
     AgentCase(knowledge=items, semantics=semantics)
     cold = time.perf_counter() - started

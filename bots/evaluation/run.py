@@ -211,7 +211,7 @@ def load_semantics():
     encoder = embedding.load_encoder(cache_dir=conf.model_cache_dir())
     if encoder is None:
         return None
-    return Semantics(encode=encoder.encode, stored=encoder.encode, model_id=encoder.model_id)
+    return Semantics(encode=encoder.encode, stored=encoder.encode)
 
 
 def build_baseline(knowledge, sample_questions) -> Bot:

@@ -52,4 +52,4 @@ def semantics():
     encoder = embedding.load_encoder(cache_dir=conf.model_cache_dir()) if reason is None else None
     if encoder is None:
         pytest.skip(f"the sentence encoder cannot run here: {embedding.unavailable_reason()}")
-    return Semantics(encode=encoder.encode, stored=encoder.encode, model_id=encoder.model_id)
+    return Semantics(encode=encoder.encode, stored=encoder.encode)

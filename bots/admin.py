@@ -7,7 +7,14 @@ from django.utils.html import format_html
 
 from . import selectors, services
 from .forms import TryQuestionForm, UnansweredQuestionResolveForm
-from .models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion, UnansweredQuestion
+from .models import (
+    Agent,
+    ExampleQuestion,
+    KnowledgeEntry,
+    OutOfScopeQuestion,
+    SampleQuestion,
+    UnansweredQuestion,
+)
 
 
 class SampleQuestionInline(admin.TabularInline):
@@ -75,6 +82,13 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
         )
 
 
+@admin.register(OutOfScopeQuestion)
+class OutOfScopeQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "agent"]
+    list_filter = ["agent"]
+    search_fields = ["text"]
+
+
 @admin.register(UnansweredQuestion)
 class UnansweredQuestionAdmin(admin.ModelAdmin):
     """Questions the bot could not answer, most asked first; each answered in one step."""
@@ -108,6 +122,11 @@ class UnansweredQuestionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: UnansweredQuestion, form, change: bool) -> None:
         data = form.cleaned_data
+        if data["action"] == form.OUT_OF_SCOPE:
+            kept = services.unanswered_question_to_out_of_scope(question=obj)
+            self.log_addition(request, kept, [{"added": {}}])
+            obj.answered_by = None
+            return
         if data["action"] == form.NEW:
             entry = services.unanswered_question_to_entry(
                 question=obj, terms=data["terms"], answer=data["answer"]
@@ -130,16 +149,18 @@ class UnansweredQuestionAdmin(admin.ModelAdmin):
         return [{"deleted": {"name": "unanswered question", "object": str(form.instance)}}]
 
     def response_change(self, request: HttpRequest, obj: UnansweredQuestion) -> HttpResponse:
-        entry: KnowledgeEntry = obj.answered_by
-        url = reverse("admin:bots_knowledgeentry_change", args=[entry.pk])
-        self.message_user(
-            request,
-            format_html(
+        entry: KnowledgeEntry | None = obj.answered_by
+        if entry is None:
+            message = format_html(
+                "“{}” is out of scope now: the bot keeps declining questions like it.", obj.text
+            )
+        else:
+            url = reverse("admin:bots_knowledgeentry_change", args=[entry.pk])
+            message = format_html(
                 '“{}” is answered now, by the knowledge entry <a href="{}">{}</a>.',
                 obj.text,
                 url,
                 entry,
-            ),
-            messages.SUCCESS,
-        )
+            )
+        self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:bots_unansweredquestion_changelist"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Self
 
@@ -74,6 +74,26 @@ class _Decision:
     why: str
 
 
+@dataclass(frozen=True)
+class _PassageMatch:
+    passage: products.Passage
+    #: Cosine plus PASSAGE_WORDS_WEIGHT times the share of the question's words it has.
+    score: float
+    cosine: float
+    #: The vectors of the passage's texts.
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class _PageVectors:
+    """A product page's passages and the vectors of their texts (``starts``: where each
+    passage's rows begin)."""
+
+    passages: list[products.Passage]
+    vectors: np.ndarray
+    starts: np.ndarray
+
+
 class AgentCase(Bot):
     """Case answers questions on Isomorphic Go from a knowledge base staff edit,
     and questions on the product the visitor is looking at."""
@@ -98,6 +118,7 @@ class AgentCase(Bot):
         *,
         knowledge: Iterable[KnowledgeItem] = (),
         sample_questions: Iterable[str] = (),
+        out_of_scope: Iterable[str] = (),
         min_score: float = DEFAULT_MIN_SCORE,
         semantics: Semantics | None = None,
         rng: random.Random | None = None,
@@ -113,9 +134,13 @@ class AgentCase(Bot):
             if semantics is not None
             else None
         )
-        self._passages: OrderedDict[ProductFacts, tuple[list[products.Passage], np.ndarray]] = (
-            OrderedDict()
+        self.out_of_scope = tuple(dict.fromkeys(t.strip() for t in out_of_scope if t.strip()))
+        self._out_of_scope = (
+            semantics.stored(list(self.out_of_scope))
+            if semantics is not None and self.out_of_scope
+            else None
         )
+        self._passages: OrderedDict[ProductFacts, _PageVectors] = OrderedDict()
         self._rng = rng or random.Random()
 
     @classmethod
@@ -126,6 +151,7 @@ class AgentCase(Bot):
             thumbnail_path=profile.thumbnail_path,
             knowledge=profile.knowledge,
             sample_questions=profile.sample_questions,
+            out_of_scope=profile.out_of_scope,
             min_score=conf.get("BOT_MIN_SCORE"),
             semantics=semantics,
         )
@@ -245,11 +271,17 @@ class AgentCase(Bot):
         product = on_page or named
         if product is not None:
             passage = self._best_passage(product, topic, vector)
-            if passage is not None and passage[0] >= max(
+            if passage is not None and passage.score >= max(
                 PASSAGE_MIN_SCORE, self._blended_best(semantic, lexical)
             ):
-                return self._answer_from_page(product, passage)
-        return self._decide_on_knowledge(topic, semantic, lexical)
+                # "What's the price of shipping?" is near the page's price, and nearer to
+                # what the shop charges for shipping, which no page says.
+                beside = self._nearest_out_of_scope(vector, passage.cosine)
+                if beside is not None:
+                    return self._declined_as_out_of_scope(passage.score, beside)
+                if self._passage_off_topic_word(topic, vector, product, passage) is None:
+                    return self._answer_from_page(product, passage)
+        return self._decide_on_knowledge(topic, vector, semantic, lexical)
 
     def _blended(self, semantic: np.ndarray, lexical: list[Match]) -> np.ndarray:
         blended = semantic.copy()
@@ -263,12 +295,15 @@ class AgentCase(Bot):
         return float(blended.max()) if len(blended) else 0.0
 
     def _decide_on_knowledge(
-        self, topic: str, semantic: np.ndarray, lexical: list[Match]
+        self, topic: str, vector: np.ndarray, semantic: np.ndarray, lexical: list[Match]
     ) -> _Decision | None:
         if lexical and lexical[0].score >= self._index.min_score:
             best = lexical[0]
             support = float(semantic[self._meaning.position[best.key]])
             if support >= LEXICAL_MIN_SUPPORT:
+                beside = self._nearest_out_of_scope(vector, support)
+                if beside is not None:
+                    return self._declined_as_out_of_scope(best.score, beside)
                 return self._answer_on_words(best.key, best.score)
         blended = self._blended(semantic, lexical)
         if len(blended) == 0:
@@ -280,7 +315,10 @@ class AgentCase(Bot):
         if score < BLENDED_MIN_SCORE or lead < BLENDED_MIN_LEAD:
             return None
         key = self._meaning.keys[best_at]
-        pulling = self._off_topic_word(topic, key, float(semantic[best_at]))
+        beside = self._nearest_out_of_scope(vector, float(semantic[best_at]))
+        if beside is not None:
+            return self._declined_as_out_of_scope(score, beside)
+        pulling = self._entry_off_topic_word(topic, vector, key)
         if pulling is not None:
             return _Decision(
                 Reply(self.fallback, ReplyKind.FALLBACK),
@@ -294,62 +332,110 @@ class AgentCase(Bot):
             f"the next entry (at least {BLENDED_MIN_SCORE:.2f} and {BLENDED_MIN_LEAD:.2f}).",
         )
 
-    def _answer_from_page(
-        self, product: ProductFacts, passage: tuple[float, products.Passage]
-    ) -> _Decision:
+    def _answer_from_page(self, product: ProductFacts, passage: _PassageMatch) -> _Decision:
         return _Decision(
-            Reply(products.quote(product, passage[1]), ReplyKind.PRODUCT),
-            f"Answered from the {product.name} page: cosine {passage[0]:.2f} "
-            f"(at least {PASSAGE_MIN_SCORE:.2f}).",
+            Reply(products.quote(product, passage.passage), ReplyKind.PRODUCT),
+            f"Answered from the {product.name} page: score {passage.score:.2f} (cosine "
+            f"{passage.cosine:.2f} + {PASSAGE_WORDS_WEIGHT} x words; at least "
+            f"{PASSAGE_MIN_SCORE:.2f}).",
         )
 
-    def _off_topic_word(self, topic: str, key: str, score: float) -> str | None:
-        """An English question word that the entry lacks and that pulls the question away
-        from it: without it, the question is much nearer the entry. None when there is none.
-        (A misspelt word pulls too, being noise to the model: it is no English word.)"""
-        item = self.knowledge[key]
-        entry_stems = {
-            stem(word) for word in words(" ".join([item.terms, item.answer, *item.examples]))
-        }
+    def _declined_as_out_of_scope(self, score: float, beside: str) -> _Decision:
+        return _Decision(
+            Reply(self.fallback, ReplyKind.FALLBACK),
+            f"Declined: near an answer ({score:.2f}), but as near to “{beside}”, a question "
+            "out of scope.",
+        )
+
+    def _nearest_out_of_scope(self, vector: np.ndarray, score: float) -> str | None:
+        """The out-of-scope question at least as near the question as the answer it would
+        get (cosine ``score``), if any: then that answer is no surer a reading of it."""
+        if self._out_of_scope is None:
+            return None
+        cosines = self._out_of_scope @ vector
+        at = int(np.argmax(cosines))
+        if float(cosines[at]) >= score:
+            return self.out_of_scope[at]
+        return None
+
+    def _off_topic_word(
+        self,
+        topic: str,
+        vector: np.ndarray,
+        *,
+        texts: Iterable[str],
+        nearness: Callable[[np.ndarray], float],
+    ) -> str | None:
+        """An English question word that the answer's ``texts`` lack and that pulls the
+        question away from them: without it, the question is much nearer (``nearness``, of a
+        question's vector). None when there is none. (A misspelt word pulls too, being noise
+        to the model: it is no English word.)"""
+        known = {stem(word) for word in words(" ".join(texts))}
         written = words(topic)
         content = [word for word in dict.fromkeys(written) if word not in STOP_WORDS]
         lacking = [
             word
             for word in content
-            if not word.isdigit() and stem(word) not in entry_stems and is_dictionary_word(word)
+            if not word.isdigit() and stem(word) not in known and is_dictionary_word(word)
         ]
         if not lacking or len(lacking) == len(content):
-            # Nothing to leave out, or no word of the entry at all: a paraphrase, which the
+            # Nothing to leave out, or no word of the answer at all: a paraphrase, which the
             # score itself judges.
             return None
+        score = nearness(vector)
         lacking = lacking[:OFF_TOPIC_WORDS_TRIED]
         variants = [" ".join(w for w in written if w != word) for word in lacking]
-        for word, vector in zip(lacking, self._semantics.encode(variants), strict=True):
-            if self._meaning.score(vector, key) - score >= OFF_TOPIC_WORD_PULL:
+        for word, without in zip(lacking, self._semantics.encode(variants), strict=True):
+            if nearness(without) - score >= OFF_TOPIC_WORD_PULL:
                 return word
         return None
 
+    def _entry_off_topic_word(self, topic: str, vector: np.ndarray, key: str) -> str | None:
+        item = self.knowledge[key]
+        return self._off_topic_word(
+            topic,
+            vector,
+            texts=[item.terms, item.answer, *item.examples],
+            nearness=lambda asked: self._meaning.score(asked, key),
+        )
+
+    def _passage_off_topic_word(
+        self, topic: str, vector: np.ndarray, product: ProductFacts, passage: _PassageMatch
+    ) -> str | None:
+        vectors = passage.vectors
+        return self._off_topic_word(
+            topic,
+            vector,
+            texts=[*passage.passage.texts, product.name],
+            nearness=lambda asked: float((vectors @ asked).max()),
+        )
+
     def _best_passage(
         self, product: ProductFacts, topic: str, vector: np.ndarray
-    ) -> tuple[float, products.Passage] | None:
+    ) -> _PassageMatch | None:
         """The passage of the product's page nearest the question, with its score."""
         cached = self._passages.get(product)
         if cached is None:
             found = products.passages(product)
-            cached = (found, self._semantics.stored([p.text for p in found]))
+            texts = [text for passage in found for text in passage.texts]
+            starts = np.cumsum([0] + [len(passage.texts) for passage in found[:-1]])
+            cached = _PageVectors(found, self._semantics.stored(texts), starts)
             self._passages[product] = cached
             if len(self._passages) > PASSAGE_CACHE_SIZE:
                 self._passages.popitem(last=False)
         else:
             self._passages.move_to_end(product)
-        found, vectors = cached
+        found = cached.passages
         if not found:
             return None
-        scores = vectors @ vector + PASSAGE_WORDS_WEIGHT * np.array(
+        # A passage's cosine is its best text's: the detail itself, or the question it answers.
+        cosines = np.maximum.reduceat(cached.vectors @ vector, cached.starts)
+        scores = cosines + PASSAGE_WORDS_WEIGHT * np.array(
             products.shared_words(topic, product, found)
         )
         best = int(np.argmax(scores))
-        return float(scores[best]), found[best]
+        rows = cached.vectors[cached.starts[best] : cached.starts[best] + len(found[best].texts)]
+        return _PassageMatch(found[best], float(scores[best]), float(cosines[best]), rows)
 
     def _named_product(self, question: str, context: PageContext | None) -> ProductFacts | None:
         """The product a question asked off product pages names by a word the knowledge base

@@ -40,6 +40,8 @@ class BotProfile:
     thumbnail_path: str
     knowledge: tuple[KnowledgeItem, ...] = ()
     sample_questions: tuple[str, ...] = ()
+    #: Questions the bot must decline though they sound like its knowledge.
+    out_of_scope: tuple[str, ...] = ()
     revision: int = 0
 
 

@@ -26,6 +26,7 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
     NEW = "new"
     EXAMPLE = "example"
     EXTEND = "extend"
+    OUT_OF_SCOPE = "out-of-scope"
 
     action = forms.ChoiceField(
         label="Answer it by",
@@ -33,6 +34,11 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
             (NEW, "a new entry (terms and answer; the question becomes its first example)"),
             (EXAMPLE, "an existing entry: keep the question as one of its examples"),
             (EXTEND, "an existing entry: add the question's words to its terms"),
+            (
+                OUT_OF_SCOPE,
+                "no answer: the bot is right to decline it (kept as an out-of-scope question, "
+                "so that questions like it are declined too)",
+            ),
         ],
         widget=forms.RadioSelect,
     )
@@ -96,6 +102,15 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
                     "You chose to create a new entry: leave this empty, or choose to add the "
                     "words to an existing entry instead.",
                 )
+        elif action == self.OUT_OF_SCOPE:
+            # Not the terms: they come filled in with the question's words.
+            for field in ("answer", "entry"):
+                if cleaned.get(field):
+                    self.add_error(
+                        field,
+                        "You chose to give no answer: leave this empty, or choose a way to "
+                        "answer the question instead.",
+                    )
         elif action in self._EXISTING:
             choose, keep_answer = self._EXISTING[action]
             if cleaned.get("entry") is None and "entry" not in self.errors:

@@ -140,10 +140,12 @@ _PRICE = _phrases(
     "usd",
     "dollars",
 )
-# "How much is it?", "how much for this", but not "how much coffee does it hold?".
+# "How much is it?", "how much for this", "how much would I pay", but not "how much coffee
+# does it hold?" nor "how much does it weigh?".
 _HOW_MUCH = re.compile(
-    r"\bhow\s+much\b(?=\s*$|\s+(?:is|are|was|for|do|does|would|will|it|they|this|that|"
+    r"\bhow\s+much\b(?=\s*$|\s+(?:is|are|was|for|it|they|this|that|"
     r"these|those|the|a|an|money|dollars?|usd)\b)"
+    r"|\bhow\s+much\s+(?:do|does|did|would|will|should)\b.*\b(?:charge|pay|be|run)\b"
 )
 _STOCK = _phrases(
     "in stock",
@@ -154,6 +156,9 @@ _STOCK = _phrases(
     "out of stock",
     "any left",
     "how many left",
+    "how many are left",
+    "how many do you have",
+    "have left",
     "have any",
     "still have",
     "can i buy",

@@ -77,6 +77,25 @@ class ExampleQuestion(models.Model):
         return self.text
 
 
+class OutOfScopeQuestion(models.Model):
+    """A question the bot must decline though it sounds like its knowledge ("do you have a
+    discount code?" beside the starter code): a question nearer in meaning to one of these
+    than to the entry it resembles gets the fallback, not that entry's answer."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="out_of_scope")
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["agent", "id"]
+        verbose_name = "out-of-scope question"
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "text"], name="bots_out_of_scope_agent_text")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class StoredVector(models.Model):
     """A text's sentence embedding, kept so that a worker starts, and an edit goes live,
     without encoding again what was encoded before. Keyed by the model and the text's digest:

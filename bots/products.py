@@ -24,6 +24,14 @@ class Passage:
 
     text: str
     quote: str
+    #: The question the passage answers, when its words alone would not say it: visitors
+    #: ask "what is it made of?", the page says "Material: ceramic".
+    asked: str = ""
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """What a question is matched against: the passage, and the question it answers."""
+        return (self.text, self.asked) if self.asked else (self.text,)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -38,7 +46,9 @@ def passages(product: ProductFacts) -> list[Passage]:
         Passage("stock: availability, in stock", stock_sentence(product)),
     ]
     for name, value in product.attributes:
-        found.append(Passage(f"{name}: {value}", f"{name}: {value}."))
+        found.append(
+            Passage(f"{name}: {value}", f"{name}: {value}.", asked=f"What is its {name.lower()}?")
+        )
     for sentence in _SENTENCE_END.split(product.description.strip()):
         if sentence:
             found.append(Passage(sentence, f"“{sentence}”"))

@@ -31,12 +31,14 @@ def agent_profile(*, slug: str) -> BotProfile:
         for pk, terms, answer in agent.knowledge.values_list("pk", "terms", "answer")
     )
     sample_questions = tuple(agent.sample_questions.values_list("text", flat=True))
+    out_of_scope = tuple(agent.out_of_scope.values_list("text", flat=True))
     return BotProfile(
         name=agent.name,
         title=agent.title,
         thumbnail_path=agent.thumbnail_path,
         knowledge=knowledge,
         sample_questions=sample_questions,
+        out_of_scope=out_of_scope,
         revision=agent.revision,
     )
 

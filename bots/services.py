@@ -11,7 +11,14 @@ from django.utils import timezone
 from . import meaning
 from .base import Bot
 from .importexport import KnowledgeRow, normalize_terms
-from .models import Agent, ExampleQuestion, KnowledgeEntry, UnansweredQuestion, words_of
+from .models import (
+    Agent,
+    ExampleQuestion,
+    KnowledgeEntry,
+    OutOfScopeQuestion,
+    UnansweredQuestion,
+    words_of,
+)
 
 
 def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
@@ -132,7 +139,7 @@ def unanswered_question_to_entry(
         agent_id=question.agent_id, terms=terms.strip(), answer=answer.strip()
     )
     # The question itself is the first way visitors are known to ask it.
-    ExampleQuestion.objects.create(entry=entry, text=_example_text(question.text))
+    ExampleQuestion.objects.create(entry=entry, text=_one_line(question.text, _EXAMPLE_MAX))
     # By queryset, so that the caller's instance keeps its pk (admin logs it afterwards).
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return entry
@@ -165,16 +172,27 @@ def unanswered_question_add_example(
     questions (the semantic stage then matches questions like it); the question is removed."""
     if entry.agent_id != question.agent_id:
         raise ValueError("The entry belongs to another agent than the question.")
-    ExampleQuestion.objects.get_or_create(entry=entry, text=_example_text(question.text))
+    ExampleQuestion.objects.get_or_create(entry=entry, text=_one_line(question.text, _EXAMPLE_MAX))
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return entry
 
 
+def unanswered_question_to_out_of_scope(*, question: UnansweredQuestion) -> OutOfScopeQuestion:
+    """Settle ``question`` as one the bot is right to decline: it is kept as an out-of-scope
+    question of its agent (questions near it in meaning are declined too) and removed."""
+    kept, _ = OutOfScopeQuestion.objects.get_or_create(
+        agent_id=question.agent_id, text=_one_line(question.text, _OUT_OF_SCOPE_MAX)
+    )
+    UnansweredQuestion.objects.filter(pk=question.pk).delete()
+    return kept
+
+
 _EXAMPLE_MAX = ExampleQuestion._meta.get_field("text").max_length
+_OUT_OF_SCOPE_MAX = OutOfScopeQuestion._meta.get_field("text").max_length
 
 
-def _example_text(text: str) -> str:
-    return " ".join(text.split())[:_EXAMPLE_MAX]
+def _one_line(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
 
 
 # --------------------------------------------------------------------------- import

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion
+from .models import Agent, ExampleQuestion, KnowledgeEntry, OutOfScopeQuestion, SampleQuestion
 from .services import agent_revision_bump
 
 
@@ -17,6 +17,8 @@ def agent_saved(sender, instance: Agent, created: bool, raw: bool = False, **kwa
 @receiver(post_delete, sender=KnowledgeEntry, dispatch_uid="bots.entry_deleted")
 @receiver(post_save, sender=SampleQuestion, dispatch_uid="bots.sample_saved")
 @receiver(post_delete, sender=SampleQuestion, dispatch_uid="bots.sample_deleted")
+@receiver(post_save, sender=OutOfScopeQuestion, dispatch_uid="bots.out_of_scope_saved")
+@receiver(post_delete, sender=OutOfScopeQuestion, dispatch_uid="bots.out_of_scope_deleted")
 def knowledge_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if not raw:
         agent_revision_bump(agent_id=instance.agent_id)

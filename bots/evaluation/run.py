@@ -44,6 +44,7 @@ from bots.evaluation import (
     PRODUCT,
     SMALLTALK,
     Question,
+    load_out_of_scope,
     load_products,
     load_questions,
     load_seed,
@@ -194,6 +195,7 @@ def build_engine(knowledge, sample_questions, *, semantic: bool = True) -> Bot:
 
     bot = AgentCase(
         knowledge=knowledge,
+        out_of_scope=load_out_of_scope(),
         sample_questions=sample_questions,
         semantics=load_semantics() if semantic else None,
     )

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from bots import loading
 from bots.base import ReplyKind
-from bots.models import Agent, KnowledgeEntry, UnansweredQuestion
+from bots.models import Agent, KnowledgeEntry, OutOfScopeQuestion, UnansweredQuestion
 from bots.services import unanswered_question_record
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +147,18 @@ def test_answering_by_keeping_the_question_as_an_example(staff, semantics):
     assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, str(entry.pk))
 
 
+def test_settling_a_question_as_out_of_scope(staff):
+    question = record("do you do gift wrapping for birthdays")
+    response = staff.post(change_url(question), {"action": "out-of-scope"})
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert not UnansweredQuestion.objects.exists()
+    assert OutOfScopeQuestion.objects.filter(text=question.text).exists()
+    assert "is out of scope now" in only_message(response)
+    listed = staff.get(reverse("admin:bots_outofscopequestion_changelist"), {"q": "wrapping"})
+    assert [q.text for q in listed.context["cl"].result_list] == [question.text]
+
+
 def test_an_entry_s_example_questions_are_edited_on_its_page(staff):
     entry = KnowledgeEntry.objects.get(terms__startswith="perform routing")
     page = staff.get(reverse("admin:bots_knowledgeentry_change", args=[entry.pk]))
@@ -203,6 +215,24 @@ ENTRY = "__first_entry__"
                 "answer": [
                     "You chose an existing entry, whose answer stays as it is: clear this "
                     "answer, or choose to create a new entry instead."
+                ]
+            },
+        ),
+        (
+            {"action": "out-of-scope", "answer": "y"},
+            {
+                "answer": [
+                    "You chose to give no answer: leave this empty, or choose a way to answer "
+                    "the question instead."
+                ]
+            },
+        ),
+        (
+            {"action": "out-of-scope", "entry": ENTRY},
+            {
+                "entry": [
+                    "You chose to give no answer: leave this empty, or choose a way to answer "
+                    "the question instead."
                 ]
             },
         ),

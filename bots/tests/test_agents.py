@@ -4,8 +4,10 @@ import re
 import pytest
 
 from bots.agents import AgentCase
-from bots.base import Bot, PageContext, ProductFacts, ReplyKind
+from bots.base import Bot, PageContext, ReplyKind
 from bots.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
+
+from .catalog import BOOK, HOODIE, MUG, PLUSH
 
 # The seed's knowledge base, as the migration installs it; the bot is tested alone, no ORM.
 KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
@@ -65,16 +67,6 @@ def test_without_knowledge_every_question_gets_the_fallback_and_the_greeting_sti
     assert bot.greeting() == "Hi there! I'm Case. You can ask me a question on Isomorphic Go."
 
 
-PLUSH = ProductFacts(
-    name="Gopher Plush Toy",
-    price="19.99",
-    stock=42,
-    description="A soft, huggable Go gopher.",
-    url="/products/gopher-plush-toy/",
-)
-GONE = ProductFacts(name="Gopher Hoodie", price="49.00", stock=0, description="Warm.")
-
-
 def on_page(product):
     return PageContext(page="/products/x/", product=product)
 
@@ -107,7 +99,7 @@ def test_product_questions_are_answered_from_the_page(question, expected):
 
 
 def test_an_out_of_stock_product_is_said_to_be():
-    reply = case().respond("do you have it in stock?", context=on_page(GONE))
+    reply = case().respond("do you have it in stock?", context=on_page(HOODIE))
     assert reply.text == "Gopher Hoodie is out of stock right now, sorry."
 
 
@@ -156,22 +148,6 @@ def test_explain_shows_the_answer_and_the_runners_up():
 
 # --- the semantic stage (the real model) ---------------------------------------------------
 
-BOOK = ProductFacts(
-    name="Isomorphic Go Book",
-    price="44.99",
-    stock=15,
-    description="Learn to build isomorphic web applications in Go. Paperback, 500 pages.",
-    attributes=(("Author", "Kamesh Balasubramanian"), ("Format", "Paperback"), ("Pages", "500")),
-)
-MUG = ProductFacts(
-    name="Gopher Coffee Mug",
-    price="12.50",
-    stock=120,
-    description="A 350 ml ceramic mug with a gopher. Dishwasher safe.",
-    attributes=(("Capacity", "350 ml"), ("Material", "ceramic")),
-)
-HOODIE = ProductFacts(name="Gopher Hoodie", price="49.00", stock=0, description="A hoodie.")
-
 
 @pytest.fixture(scope="module")
 def understanding(semantics) -> AgentCase:
@@ -219,6 +195,24 @@ def test_the_model_only_adds_answers_where_words_fall_short(understanding):
     assert meaning.semantic_threshold is not None and meaning.semantic_lead is not None
 
 
+def test_a_question_as_near_an_out_of_scope_question_as_its_entry_is_declined(semantics):
+    careful = case(semantics=semantics, out_of_scope=["Do you have a discount code or a coupon?"])
+    for question in ("any coupon code for starters?", "where can I get the code for a discount"):
+        explanation = careful.explain(question)
+        assert explanation.reply.kind == ReplyKind.FALLBACK, question
+        assert "Do you have a discount code or a coupon?" in explanation.decision
+    # Nor does the page's price answer what the shop charges around an order.
+    shop = case(semantics=semantics, out_of_scope=["How much does shipping cost?"])
+    shipping = shop.explain("what's the price of shipping?", context=on_page(MUG))
+    assert shipping.reply.kind == ReplyKind.FALLBACK
+    assert "How much does shipping cost?" in shipping.decision
+    assert "12.50" in shop.respond("what's the price?", context=on_page(MUG)).text
+    # The entry it sounds like still answers its own questions, on words and on meaning.
+    for question in ("where do I find starter code", "is there a boilerplate app I can clone"):
+        reply = careful.respond(question)
+        assert (reply.kind, reply.entry_key) == (ReplyKind.ANSWER, "starter-code"), question
+
+
 def test_the_page_answers_what_it_says_naming_the_product(understanding):
     reply = understanding.respond("is it a paperback?", context=PageContext(product=BOOK))
     assert reply.kind == ReplyKind.PRODUCT
@@ -229,7 +223,15 @@ def test_the_page_answers_what_it_says_naming_the_product(understanding):
     assert "350 ml" in capacity.text
 
 
+def test_a_detail_answers_questions_in_other_words(understanding):
+    reply = understanding.respond("what is it made of?", context=PageContext(product=MUG))
+    assert reply.text == "The Gopher Coffee Mug page says: Material: ceramic."
+
+
 def test_what_the_page_does_not_say_is_never_guessed(understanding):
+    # The author is on the page; whether the book comes signed is not.
+    signed = understanding.explain("does it come signed by the author?", context=on_page(BOOK))
+    assert signed.reply.text.startswith("The Isomorphic Go Book page doesn't say"), signed
     for question in ("does it come with a lid?", "is it BPA free?"):
         reply = understanding.respond(question, context=PageContext(product=MUG))
         assert reply.kind == ReplyKind.FALLBACK, question

@@ -82,7 +82,11 @@ def test_other_questions_are_not_requests_for_a_person(text):
         ("How much?", ProductQuestion.PRICE),
         ("What's the price?", ProductQuestion.PRICE),
         ("does it cost a lot", ProductQuestion.PRICE),
+        ("how much would I pay for two", ProductQuestion.PRICE),
+        ("how much will it be with the discount", ProductQuestion.PRICE),
         ("is it in stock?", ProductQuestion.STOCK),
+        ("how many do you have left?", ProductQuestion.STOCK),
+        ("how many are left", ProductQuestion.STOCK),
         ("is this available", ProductQuestion.STOCK),
         ("tell me about this product", ProductQuestion.ABOUT),
         ("what is this?", ProductQuestion.ABOUT),
@@ -105,6 +109,8 @@ def test_product_questions_are_recognised(text, kind):
         "can I return it for a refund?",
         # A quantity, not the price: the page's details answer it.
         "how much coffee does this hold",
+        "how much does it weigh",
+        "how much does the mug hold?",
     ],
 )
 def test_other_questions_are_not_product_questions(text):

@@ -130,7 +130,7 @@ def test_without_the_model_package_the_bot_answers_on_words(monkeypatch):
     from bots import embedding, meaning
 
     # A fresh worker process on a machine without the model's wheel.
-    monkeypatch.setattr(meaning, "_encoder", [])
+    monkeypatch.setattr(meaning, "_loaded", [])
     monkeypatch.setattr(embedding, "model_files", lambda: None)
     bot = loading.get_bot()
     assert not bot.semantic

@@ -1,20 +1,9 @@
 """What the shop says about a product, as the bot answers from it (bots/products.py)."""
 
 from bots import products
-from bots.base import ProductFacts
 from bots.intents import ProductQuestion
 
-BOOK = ProductFacts(
-    name="Isomorphic Go Book",
-    price="44.99",
-    stock=15,
-    description="Learn to build isomorphic web applications in Go. Paperback, 500 pages.",
-    attributes=(("Author", "Kamesh Balasubramanian"), ("Format", "Paperback")),
-)
-HOODIE = ProductFacts(
-    name="Gopher Hoodie", price="49.00", stock=0, description="A warm cotton hoodie."
-)
-MUG = ProductFacts(name="Gopher Coffee Mug", price="12.50", stock=120, description="A mug.")
+from .catalog import BOOK, HOODIE, MUG
 
 
 def test_a_page_is_cut_into_one_fact_a_passage():
@@ -25,6 +14,7 @@ def test_a_page_is_cut_into_one_fact_a_passage():
         "Isomorphic Go Book is in stock: 15 available.",
         "Author: Kamesh Balasubramanian.",
         "Format: Paperback.",
+        "Pages: 500.",
         "“Learn to build isomorphic web applications in Go.”",
         "“Paperback, 500 pages.”",
     ]
@@ -33,11 +23,19 @@ def test_a_page_is_cut_into_one_fact_a_passage():
     assert passages[2].text == "Author: Kamesh Balasubramanian"
 
 
+def test_a_detail_is_matched_with_the_question_it_answers_too():
+    author = products.passages(BOOK)[2]
+    assert author.texts == ("Author: Kamesh Balasubramanian", "What is its author?")
+    # A sentence of the description says what it answers itself.
+    sentence = products.passages(BOOK)[-1]
+    assert sentence.texts == ("Paperback, 500 pages.",)
+
+
 def test_the_question_s_own_words_in_each_passage():
     found = products.passages(BOOK)
     shared = products.shared_words("is the book a paperback?", BOOK, found)
     # "book" names the product and "is", "the", "a" are no content: "paperback" is all.
-    assert shared[3] == 1.0 and shared[5] == 1.0
+    assert shared[3] == 1.0 and shared[6] == 1.0
     assert shared[2] == 0.0
     assert products.shared_words("is it?", BOOK, found) == [0.0] * len(found)
 

@@ -16,6 +16,7 @@ from bots.services import (
     unanswered_question_add_terms,
     unanswered_question_record,
     unanswered_question_to_entry,
+    unanswered_question_to_out_of_scope,
 )
 from chatsite.testing import require_concurrent_writers, run_at_once
 
@@ -238,6 +239,19 @@ def test_an_example_for_an_entry_of_another_agent_is_refused():
     with pytest.raises(ValueError):
         unanswered_question_add_example(question=recorded(), entry=entry)
     assert not ExampleQuestion.objects.filter(entry=entry).exists()
+
+
+def test_a_question_the_bot_is_right_to_decline_is_kept_as_out_of_scope():
+    question = recorded("  do you have a discount\n code?  ")
+    revision = case().revision
+    kept = unanswered_question_to_out_of_scope(question=question)
+    assert (kept.agent.slug, kept.text) == ("case", "do you have a discount code?")
+    assert not UnansweredQuestion.objects.exists()
+    assert case().revision > revision  # the bot is rebuilt with it
+    assert "do you have a discount code?" in loading.get_bot().out_of_scope
+    # Twice is once.
+    unanswered_question_to_out_of_scope(question=recorded("do you have a discount code?"))
+    assert case().out_of_scope.filter(text="do you have a discount code?").count() == 1
 
 
 def test_words_already_in_the_terms_are_not_added_twice():

@@ -31,7 +31,8 @@ run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-me
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev  ## Run the whole test suite
+test: $(VENV)/.dev  ## The apps' import rules, then the whole test suite
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed's algorithm
@@ -49,6 +50,7 @@ bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + r
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

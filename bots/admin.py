@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import selectors, services
+from . import services, trying
 from .forms import TryQuestionForm, UnansweredQuestionResolveForm
 from .models import (
     Agent,
@@ -66,7 +66,7 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
         form = TryQuestionForm(request.GET if "question" in request.GET else None)
         explanation = None
         if form.is_valid():
-            explanation = selectors.bot_explain(
+            explanation = trying.bot_explain(
                 question=form.cleaned_data["question"], context=form.page_context()
             )
         return TemplateResponse(

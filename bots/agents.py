@@ -21,10 +21,11 @@ from .base import (
     ProductFacts,
     Reply,
     ReplyKind,
+    Semantics,
 )
 from .intents import SmallTalk
 from .matching import DEFAULT_MIN_SCORE, KnowledgeIndex, Match
-from .semantic import SemanticIndex, Semantics
+from .semantic import SemanticIndex
 from .text import STOP_WORDS, is_dictionary_word, stem, words
 
 SMALL_TALK_REPLIES = {

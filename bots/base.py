@@ -11,13 +11,24 @@ the visitor is on.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Self
 
 if TYPE_CHECKING:
-    from .semantic import Semantics
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """What a bot needs to understand meaning: a sentence encoder (``bots.meaning`` gives
+    the process's)."""
+
+    #: Unit vectors (float32, one row a text) of texts seen for the first time: questions.
+    encode: Callable[[Sequence[str]], np.ndarray]
+    #: The same for texts of the knowledge base, kept so that they are encoded once.
+    stored: Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import conf, embedding, vectors
-from .semantic import Semantics
+from .base import Semantics
 
 #: Questions whose vectors a process keeps: one question is wanted by the bot, then by the
 #: record of an unanswered question or by "Try a question", and is encoded once (4 ms).

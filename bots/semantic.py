@@ -13,24 +13,14 @@ them), never per question; a question costs one encoding and one matrix product.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .base import KnowledgeItem
+from .base import KnowledgeItem, Semantics
 
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])\s")
-
-
-@dataclass(frozen=True)
-class Semantics:
-    """What a bot needs to understand meaning."""
-
-    #: Unit vectors (float32, one row a text) of texts seen for the first time: questions.
-    encode: Callable[[Sequence[str]], np.ndarray]
-    #: The same for texts of the knowledge base, kept so that they are encoded once.
-    stored: Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 chat.webhooks records every event as a WebhookDelivery row in the transaction of the
 change that caused it and, once that commits, hands the ids to ``deliveries_enqueue``:
-one Dramatiq message each (chat.tasks.webhook_deliver), worked off by
+one Dramatiq message each (``webhook_deliver``, the queue's actor, defined at the end of
+this module and found by ``manage.py rundramatiq`` through chat.tasks), worked off by
 ``delivery_attempt``.
 
 The rows, not the queue, are the truth; a message only says "look at this delivery":
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+import dramatiq
 import requests
 from django.db import transaction
 from django.db.models import Q
@@ -105,8 +107,6 @@ def deliveries_enqueue(ids: Iterable[int]) -> None:
 
 
 def _send(delivery_id: int, *, delay_ms: int | None = None) -> bool:
-    from .tasks import webhook_deliver
-
     try:
         webhook_deliver.send_with_options(args=(delivery_id,), delay=delay_ms)
     except Exception:
@@ -362,3 +362,17 @@ def deliveries_retry_now(ids: Iterable[int]) -> int:
     )
     transaction.on_commit(lambda: deliveries_enqueue(chosen), robust=True)
     return count
+
+
+# --- the actor --------------------------------------------------------------------------------
+
+QUEUE = "webhooks"
+
+
+# max_retries=0: an attempt that fails is retried by our own policy (above), with the delay
+# written on the delivery's row, not by Dramatiq's. Dramatiq's default time limit (10 minutes)
+# stays: the POST has its own time-out, CHAT_WEBHOOK_TIMEOUT. Its options are constants:
+# settings are read when a message is worked off, never when this module is imported.
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def webhook_deliver(delivery_id: int) -> None:
+    delivery_attempt(delivery_id)

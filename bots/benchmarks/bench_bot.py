@@ -34,8 +34,8 @@ import tracemalloc
 from pathlib import Path
 
 from bots.agents import AgentCase
+from bots.base import Semantics
 from bots.benchmarks.knowledge import knowledge_base, questions
-from bots.semantic import Semantics
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = (10, 1_000, 10_000)

@@ -206,7 +206,7 @@ def build_engine(knowledge, sample_questions, *, semantic: bool = True) -> Bot:
 def load_semantics():
     """The sentence encoder without the database (its vectors are not kept), or None."""
     from bots import conf, embedding
-    from bots.semantic import Semantics
+    from bots.base import Semantics
 
     if not conf.get("BOT_SEMANTIC"):
         return None

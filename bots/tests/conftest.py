@@ -46,7 +46,7 @@ def semantics():
     """The real sentence encoder, loaded once for the session, without the database (entry
     vectors are encoded, not stored). Skips (fails in CI) when the model is not installed."""
     from bots import conf, embedding
-    from bots.semantic import Semantics
+    from bots.base import Semantics
 
     reason = embedding.unavailable_reason()
     encoder = embedding.load_encoder(cache_dir=conf.model_cache_dir()) if reason is None else None

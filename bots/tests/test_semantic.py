@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from bots.base import KnowledgeItem
-from bots.semantic import SemanticIndex, Semantics, entry_texts
+from bots.base import KnowledgeItem, Semantics
+from bots.semantic import SemanticIndex, entry_texts
 
 ITEMS = [
     KnowledgeItem("a", "alpha", "Alpha is first. It leads.", examples=("what is alpha?",)),

@@ -1,7 +1,6 @@
 import json
 from collections.abc import Callable
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django_dramatiq.models import Task as DramatiqTask
 
 from . import delivery, services
+from .forms import BotAppForm
 from .models import (
     AgentClient,
     AgentStatus,
@@ -158,35 +158,6 @@ SUBSCRIPTION_LABELS = {
 # Secrets shown once after a redirect wait in the (server-side) session, not in a message
 # cookie, and are removed from it when shown.
 REVEAL_SESSION_KEY = "chat.bot_app.revealed"
-
-
-def _https_by_default(db_field, **kwargs):
-    if db_field.name == "webhook_url":
-        kwargs["assume_scheme"] = "https"  # a URL typed without one
-    return db_field.formfield(**kwargs)
-
-
-class BotAppForm(forms.ModelForm):
-    title = forms.CharField(
-        max_length=200,
-        required=False,
-        help_text="Shown to visitors with the bot's name, as an agent's title is.",
-    )
-
-    class Meta:
-        model = BotApp
-        fields = ["name", "title", "avatar", "webhook_url", *SUBSCRIPTIONS, "is_active"]
-        formfield_callback = _https_by_default
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # The bot user's title lives with the agents' titles.
-            self.fields["title"].initial = (
-                AgentStatus.objects.filter(user_id=self.instance.user_id)
-                .values_list("title", flat=True)
-                .first()
-            )
 
 
 # What can be rotated: (label, the service that rotates it, what that means for the bot).

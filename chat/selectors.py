@@ -321,6 +321,10 @@ def bot_app_get(*, app_id: int) -> BotApp | None:
     return BotApp.objects.select_related("user").filter(pk=app_id).first()
 
 
+def bot_app_named(*, name: str) -> BotApp | None:
+    return BotApp.objects.filter(name=name).first()
+
+
 def bot_app_by_api_key(*, key: str) -> BotApp | None:
     return (
         BotApp.objects.select_related("user")

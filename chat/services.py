@@ -1168,6 +1168,10 @@ def bot_message_post(
     """A bot app's message to the visitor, in a conversation it answers. A retry with the
     same idempotency key stores nothing and returns the message stored the first time."""
     _membership_or_error(conversation_id=conversation_id, app=app)
+    # Posted as its bot user, an agent: visitors get sender.role "agent" with the app's own
+    # name and title. The role says how the conversation is answered (by a member who took
+    # it, may be taken over and hands back), not what the member is; "bot" is the site's
+    # own bot, which staff switch on and off. The README's protocol says so.
     return agent_message_post(
         conversation_id=conversation_id,
         user=app.user,

@@ -1,11 +1,10 @@
 """The Bot interface: what the chat needs from anything that answers visitors.
 
-It mirrors the seed's Go interface (Greeting, Reply, Name, Title,
-ThumbnailPath and their setters); in Python the identity fields are plain
-attributes, so assigning to them is the setter. ``respond`` is ``reply``
-with what the chat needs besides the text: what kind of answer it is (so a
-question the bot could not answer can be recorded for staff) and the page
-the visitor is on.
+It keeps the original Go chat's interface (Greeting, Reply, Name, Title, ThumbnailPath
+and their setters), so a bot written for it ports line by line; in Python the identity
+fields are plain attributes, so assigning to them is the setter. ``respond`` is ``reply``
+with what the chat needs besides the text: what kind of answer it is (so a question the
+bot could not answer can be recorded for staff) and the page the visitor is on.
 """
 
 from __future__ import annotations
@@ -160,5 +159,5 @@ class Bot(ABC):
         """The answer to a visitor's message, and what kind of answer it is."""
 
     def reply(self, question: str) -> str:
-        """The seed's Reply: just the answer's text."""
+        """Just the answer's text, for callers that need nothing more."""
         return self.respond(question).text

@@ -26,8 +26,8 @@ class Agent(models.Model):
         validators=[thumbnail_path_validator],
         help_text="Path of a static file (images/chat/Case.png) or a full URL.",
     )
-    # The seed's is_online_enabled: off, the bot answers nobody and the chat is
-    # online only while a person accepts chats.
+    # Off: the bot answers nobody, and the chat is online only while a person accepts
+    # chats.
     is_online_enabled = models.BooleanField(
         "answers visitors",
         default=True,

@@ -49,7 +49,7 @@ def thumbnail_url(path: str) -> str:
 
 
 def agent_online_enabled(*, slug: str) -> bool:
-    """Whether the bot answers visitors (the seed's is_online_enabled); on until staff say not."""
+    """Whether the bot answers visitors; on until staff switch it off."""
     enabled = Agent.objects.filter(slug=slug).values_list("is_online_enabled", flat=True).first()
     return True if enabled is None else enabled
 

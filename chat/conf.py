@@ -14,8 +14,8 @@ DEFAULTS = {
     "CHAT_MAX_FRAME_LENGTH": 16_000,
     # Most messages replayed to a page that (re)connects, newest kept.
     "CHAT_HISTORY_LIMIT": 500,
-    # Seconds a staff console stays present without a heartbeat (the seed's
-    # presence_expires_in); consoles renew it every third of that.
+    # Seconds a staff console stays present without a heartbeat; consoles renew it every
+    # third of that, so one lost heartbeat does not make an agent absent.
     "CHAT_PRESENCE_EXPIRES_IN": 60,
     # Frames one socket may send in a burst, refilled at that many per
     # CHAT_RATE_LIMIT_SECONDS: a person typing never comes near it, a script flooding
@@ -24,7 +24,8 @@ DEFAULTS = {
     "CHAT_RATE_LIMIT_SECONDS": 10,
     # Seconds an access token given to a bot app in a webhook stays valid.
     "CHAT_API_TOKEN_EXPIRES_IN": 900,
-    # Longest presence a bot app may ask for at once (the seed suggests 28,800 s).
+    # Longest presence a bot app may ask for at once: a day, so a bot that died is seen
+    # absent by the next day at the latest.
     "CHAT_API_MAX_PRESENCE_EXPIRES_IN": 86_400,
     # Webhook deliveries: attempts in all, the wait before the first retry (doubled
     # after each failure, up to the longest), and how long one POST may take.

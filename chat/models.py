@@ -177,7 +177,7 @@ class AgentStatus(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_agent"
     )
     title = models.CharField(max_length=200, blank=True, default="Support")
-    # The seed's is_online_enabled: online means enabled and present.
+    # Off: present, but taking no new chats; online means accepting and present.
     accepting_chats = models.BooleanField(default=True)
 
     class Meta:
@@ -189,8 +189,8 @@ class AgentStatus(models.Model):
 
 
 class AgentClient(models.Model):
-    """One open staff console. An agent is present while one of theirs has not expired
-    (the seed's user clients with ``presence_expires_in``); the console renews it."""
+    """One open staff console, or one presence of a bot app's user. An agent is present
+    while one of theirs has not expired; the console renews it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_clients"
@@ -240,7 +240,7 @@ class ChatSettings(models.Model):
 
 
 class BotApp(models.Model):
-    """A bot that runs outside the site (the seed's giosg bot app): told of events by
+    """A bot that runs outside the site: told of events by
     signed webhooks, acting through the HTTP API as its own bot user."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -287,7 +287,7 @@ class BotApp(models.Model):
     is_active = models.BooleanField(
         default=True, help_text="Off: no conversation is routed to it, and it cannot log in."
     )
-    # The seed's is_online_enabled, switched by the bot itself through the API.
+    # Switched by the bot itself through the API: online, present and active, it answers.
     is_online_enabled = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -300,7 +300,7 @@ class BotApp(models.Model):
 
 
 class Membership(models.Model):
-    """A bot user's place in a conversation (the seed's chat membership)."""
+    """A bot user's place in a conversation: joined, participating, composing."""
 
     class Composing(models.TextChoices):
         IDLE = "idle"

@@ -44,7 +44,7 @@ def conversation_frames(*, conversation_id: int, for_visitor: bool = True) -> li
 
 
 def agent_info() -> dict[str, str]:
-    """Who answers the chat, in the seed's /restapi/get-agent-info shape."""
+    """Who answers the chat, as /restapi/get-agent-info has always told the chat box."""
     bot = get_bot()
     return {
         "AgentName": bot.name,
@@ -92,7 +92,7 @@ def consoles_present() -> bool:
 
 
 def available_agent_ids() -> set[int]:
-    """Present staff who accept chats: the seed's is_online."""
+    """Present staff who accept chats: who can answer a visitor now."""
     return _accepting(present_agent_ids())
 
 
@@ -114,7 +114,7 @@ def chat_online() -> bool:
 
 
 def online_bot_apps(*, conversation_id: int | None = None) -> QuerySet[BotApp]:
-    """Bot apps that are online (the seed's is_online: enabled and present), of those a
+    """Bot apps that are online (active, switched online and present), of those a
     conversation is routed to if one is given."""
     apps = BotApp.objects.filter(
         is_active=True,
@@ -334,7 +334,8 @@ def bot_app_by_api_key(*, key: str) -> BotApp | None:
 
 
 def bot_app_presence(*, app: BotApp) -> dict[str, bool]:
-    """The seed's is_online_enabled, is_present and is_online of a bot app's user."""
+    """Whether a bot app switched itself online, is present, and so is online, as the API
+    reports it."""
     present = _live_clients().filter(user_id=app.user_id).exists()
     return {
         "is_online_enabled": app.is_online_enabled,
@@ -344,7 +345,7 @@ def bot_app_presence(*, app: BotApp) -> dict[str, bool]:
 
 
 def bot_app_clients(*, app: BotApp) -> QuerySet[AgentClient]:
-    """The bot user's clients (the seed's user clients), expired ones included until swept."""
+    """The bot user's clients (its presence), expired ones included until swept."""
     return AgentClient.objects.filter(user_id=app.user_id).order_by("expires_at", "pk")
 
 

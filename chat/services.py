@@ -530,7 +530,7 @@ def left_message_create(
 def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conversation:
     """Make the conversation ``user``'s: the bot stops answering in it.
 
-    Raises ConversationTaken when another agent got it first (the seed's 404),
+    Raises ConversationTaken when another agent got it first,
     ConversationNotOpen when it is closed. Taking one's own conversation again
     changes nothing.
     """
@@ -760,7 +760,7 @@ def conversation_set_sidekick(
 
 
 def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
-    """Register or renew one console of ``user`` (the seed's user client): the agent is
+    """Register or renew one console of ``user``: the agent is
     present until it expires, ``CHAT_PRESENCE_EXPIRES_IN`` seconds from now.
 
     Every renewal also sweeps away consoles that expired without closing (a
@@ -812,7 +812,7 @@ def _expired_consoles_delete(*, keep: str | None = None) -> int:
 
 
 def agent_accepting_set(*, user: AbstractBaseUser, accepting: bool) -> None:
-    """The seed's is_online_enabled for people: whether they take new chats."""
+    """Whether the agent accepts chats: a present agent who does makes the chat online."""
     AgentStatus.objects.update_or_create(user=user, defaults={"accepting_chats": accepting})
     presence_publish()
 
@@ -1008,7 +1008,7 @@ def bot_app_api_key_rotate(*, app: BotApp) -> str:
 
 
 def bot_app_online_set(*, app: BotApp, enabled: bool) -> BotApp:
-    """The seed's is_online_enabled: an online bot app makes the chat show online."""
+    """Switched by the bot app itself: online and present, it makes the chat show online."""
     if app.is_online_enabled != enabled:
         app.is_online_enabled = enabled
         app.save(update_fields=["is_online_enabled"])
@@ -1048,10 +1048,10 @@ def conversation_join(
     composing_status: str = Membership.Composing.IDLE,
     pending_only: bool = False,
 ) -> Membership:
-    """Make the bot app a member of a conversation routed to it (the seed's chat membership).
+    """Make the bot app a member of a conversation routed to it.
 
     Participating reserves the conversation: the bot answers it, as an agent who took it.
-    Raises ConversationTaken when somebody else joined first (the seed's 404) or, with
+    Raises ConversationTaken when somebody else joined first or, with
     ``pending_only``, when it no longer waits; ConversationNotFound when it is not
     routed to the bot; ConversationNotOpen when it is closed.
     """

@@ -54,7 +54,7 @@ def bot_apps_listen() -> bool:
 def messages_created(messages: Iterable[Message]) -> None:
     """New messages of one conversation: tell the bot apps that are members of it, or
     that it is routed to, as they subscribe. A bot app hears of its own messages too,
-    marked by sender_type "user" and its own sender_id, as the seed's platform does."""
+    marked by sender_type "user" and its own sender_id, so that it can tell them apart."""
     messages = list(messages)
     if not messages:
         return

@@ -3,7 +3,7 @@
 
 The services' refusals (chat.services.ChatActionError) keep their code and sentence; the
 status says what kind of refusal it is: 404 for what the bot cannot have (including a
-conversation someone else joined first, as the seed's platform answers), 409 for what the
+conversation someone else joined first: the bot learns only that it is not for it), 409 for what the
 conversation's state does not allow now.
 """
 

@@ -137,7 +137,7 @@ class ProductSerializer(serializers.Serializer):
 
 
 class MessageResourceSerializer(serializers.ModelSerializer):
-    """A chat message as bot apps see it (the seed's chat message resource)."""
+    """A chat message as bot apps see it."""
 
     attachments = AttachmentsField(read_only=True)
 
@@ -183,7 +183,7 @@ class MessageResourceSerializer(serializers.ModelSerializer):
 
 
 class ConversationResourceSerializer(serializers.ModelSerializer):
-    """A conversation (the seed's chat) as bot apps see it."""
+    """A conversation (a "chat" in the API's words) as bot apps see it."""
 
     is_pending = serializers.SerializerMethodField(
         help_text="Waiting for someone to join: the visitor asked for a person."
@@ -228,7 +228,7 @@ class ConversationResourceSerializer(serializers.ModelSerializer):
 
 
 class UserResourceSerializer(serializers.Serializer):
-    """The bot app's bot user (the seed's user), with its online state."""
+    """The bot app's bot user, with its online state."""
 
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -265,7 +265,7 @@ class UserResourceSerializer(serializers.Serializer):
 
 
 class ClientResourceSerializer(serializers.ModelSerializer):
-    """One of the bot user's clients (the seed's user client)."""
+    """One of the bot user's clients: a presence it keeps alive."""
 
     id = serializers.CharField(source="key", read_only=True)
     is_present = serializers.SerializerMethodField(help_text="Not expired yet.")
@@ -286,12 +286,12 @@ class PresentAgentSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     is_accepting = serializers.BooleanField(
-        source="accepting", read_only=True, help_text="Takes new chats (the seed's is_online)."
+        source="accepting", read_only=True, help_text="Takes new chats."
     )
 
 
 class MembershipResourceSerializer(serializers.ModelSerializer):
-    """The bot's membership of a conversation (the seed's chat membership)."""
+    """The bot's membership of a conversation."""
 
     chat_id = serializers.IntegerField(source="conversation_id", read_only=True)
     user_id = serializers.IntegerField(read_only=True)

@@ -29,6 +29,9 @@ PAGE_PATTERN = re.compile(r"/(?!/)[\x21-\x7e]{0,299}")
 PRODUCT_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 #: A quick-reply value's most characters: what Message.response_value holds.
 MAX_VALUE_LENGTH = 200
+#: What a bot app's message may carry (the API refuses more); more would only crowd a page.
+MAX_ATTACHMENTS = 5
+MAX_ACTIONS = 10
 # C0 and C1 control characters and DEL: a value is an identifier for the bot, never layout.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 

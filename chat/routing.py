@@ -2,7 +2,11 @@ from django.urls import path
 
 from . import consumers
 
+#: The sockets' paths; the pages read them from their config (chat.frontend).
+VISITOR_SOCKET_PATH = "ws/chat/"
+CONSOLE_SOCKET_PATH = "ws/staff/"
+
 websocket_urlpatterns = [
-    path("ws/chat/", consumers.VisitorChatConsumer.as_asgi()),
-    path("ws/staff/", consumers.AgentConsoleConsumer.as_asgi()),
+    path(VISITOR_SOCKET_PATH, consumers.VisitorChatConsumer.as_asgi()),
+    path(CONSOLE_SOCKET_PATH, consumers.AgentConsoleConsumer.as_asgi()),
 ]

@@ -108,16 +108,15 @@ class AttachmentSerializer(StrictSerializer):
         pattern_message="Write a text, or leave it out (and no NUL characters).",
         help_text="Shown above the actions.",
     )
-    actions = serializers.ListField(child=ActionField(), min_length=1, max_length=10)
+    actions = serializers.ListField(
+        child=ActionField(), min_length=1, max_length=protocol.MAX_ACTIONS
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Stored as plain JSON, only these keys: what a retry is compared with, byte for byte.
         attachment: dict[str, Any] = {"text": attrs["text"]} if "text" in attrs else {}
         attachment["actions"] = list(attrs["actions"])
         return attachment
-
-
-MAX_ATTACHMENTS = 5
 
 
 @extend_schema_field(AttachmentSerializer(many=True))
@@ -408,7 +407,7 @@ class MessageCreateSerializer(StrictSerializer):
         )
         fields["attachments"] = serializers.ListField(
             child=AttachmentSerializer(),
-            max_length=MAX_ATTACHMENTS,
+            max_length=protocol.MAX_ATTACHMENTS,
             required=False,
             default=list,
             help_text="Rich content: quick-reply buttons and links.",

@@ -1,7 +1,7 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
- * backoff and the wait a rate-limit refusal asks for.  Loaded first,
+ * backoff, the wait a rate-limit refusal asks for, and the page's config.  Loaded first,
  * deferred like them, so both find it on window.chatCommon.
  */
 (function () {
@@ -11,9 +11,9 @@
   var BACKOFF_MAX_MS = 10000;
   var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
   var RESEND_MAX_S = 300;
-  // What a bot app may send (the API checks it before storing); more would only crowd a page.
-  var MAX_ATTACHMENTS = 5;
-  var MAX_ACTIONS = 10;
+  // The server's limits, URLs and intervals, rendered into the page (chat/frontend.py):
+  // never written a second time here.
+  var config = Object.freeze(JSON.parse(document.getElementById("chat-config").textContent));
 
   /* The id a page gives its message, so that a resend is recognised and stored once. */
   function makeClientId() {
@@ -90,7 +90,6 @@
     sendJson: sendJson,
     backoffDelay: backoffDelay,
     retryAfterMs: retryAfterMs,
-    MAX_ATTACHMENTS: MAX_ATTACHMENTS,
-    MAX_ACTIONS: MAX_ACTIONS
+    config: config
   });
 })();

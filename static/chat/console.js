@@ -32,7 +32,8 @@
   var makeClientId = window.chatCommon.makeClientId;
   var str = window.chatCommon.str;
 
-  var WS_PATH = "/ws/staff/";
+  var config = window.chatCommon.config;
+  var WS_PATH = config.socket_path;
   var FORBIDDEN_CLOSE_CODE = 4003;
   var TYPING_RESEND_MS = 2000;       // while typing, say so at most this often
   var TYPING_IDLE_MS = 3000;         // quiet this long: "stopped typing"
@@ -40,7 +41,7 @@
   var TIMES_REFRESH_MS = 30000;
   var NOTICE_INFO_MS = 6000;
   var NOTICE_ERROR_MS = 20000;
-  var MAX_TEXT_LENGTH = 2000;
+  var MAX_TEXT_LENGTH = config.max_text_length;
   var NEAR_BOTTOM_PX = 80;
 
   var GROUPS = ["waiting", "agent", "bot", "closed"];
@@ -870,7 +871,7 @@
    * so that taking over a conversation shows what the visitor saw. */
   function appendRichContent(row, frame) {
     if (Array.isArray(frame.attachments)) {
-      frame.attachments.slice(0, window.chatCommon.MAX_ATTACHMENTS).forEach(function (attachment) {
+      frame.attachments.slice(0, config.max_attachments).forEach(function (attachment) {
         if (!isObject(attachment)) {
           return;
         }
@@ -878,7 +879,7 @@
         if (str(attachment.text)) {
           block.appendChild(el("div", "consoleAttachmentText", str(attachment.text)));
         }
-        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, window.chatCommon.MAX_ACTIONS) : [];
+        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, config.max_actions) : [];
         var list = el("ul", "consoleActions");
         actions.forEach(function (action) {
           if (!isObject(action) || !str(action.text)) {

@@ -1,0 +1,43 @@
+"""What the chat box and the staff console read from their page: the server's own limits,
+URLs and intervals, rendered into the page with ``json_script`` (``{% page_config %}``), so
+that nothing the server defines is written again in JavaScript or in a template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from . import conf, protocol, routing
+from .models import LeftMessage
+
+#: How often a chat box asks whether the chat is online while its socket is closed.
+STATUS_POLL_SECONDS = 30
+
+
+def _shared() -> dict[str, Any]:
+    return {
+        "max_text_length": conf.get("CHAT_MAX_MESSAGE_LENGTH"),
+        "max_attachments": protocol.MAX_ATTACHMENTS,
+        "max_actions": protocol.MAX_ACTIONS,
+    }
+
+
+def chat_box_config() -> dict[str, Any]:
+    """The visitor's chat box: its socket, its HTTP endpoints, its limits."""
+    fields = {field.name: field for field in LeftMessage._meta.get_fields()}
+    return _shared() | {
+        "socket_path": "/" + routing.VISITOR_SOCKET_PATH,
+        "agent_info_url": reverse("chat:agent_info"),
+        "status_url": reverse("chat:chat_status"),
+        "leave_message_url": reverse("chat:leave_message"),
+        "status_poll_ms": STATUS_POLL_SECONDS * 1000,
+        "max_value_length": protocol.MAX_VALUE_LENGTH,
+        "max_name_length": fields["name"].max_length,
+        "max_email_length": fields["email"].max_length,
+    }
+
+
+def console_config() -> dict[str, Any]:
+    """The staff console: its socket and its limits."""
+    return _shared() | {"socket_path": "/" + routing.CONSOLE_SOCKET_PATH}

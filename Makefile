@@ -31,8 +31,9 @@ run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-me
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev  ## The apps' import rules, then the whole test suite
+test: $(VENV)/.dev  ## The apps' import rules, the front end's unit tests, then the whole suite
 	$(BIN)/lint-imports --no-cache
+	node --test chat/tests/js/*.test.mjs
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed's algorithm

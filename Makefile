@@ -40,13 +40,13 @@ eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed
 	$(BIN)/python -m bots.evaluation.run
 
 bench: $(VENV)/.dev  ## The chat against bare Channels and raw ASGI, in-memory and Redis layers
-	$(BIN)/python -m chat.benchmarks.bench_chat
+	$(BIN)/python -m benchmarks.chat.bench_chat
 
 bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000 entries
-	$(BIN)/python -m bots.benchmarks.bench_bot
+	$(BIN)/python -m benchmarks.bot.bench_bot
 
 bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + rundramatiq) and retries
-	$(BIN)/python -m chat.benchmarks.bench_webhooks
+	$(BIN)/python -m benchmarks.chat.bench_webhooks
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

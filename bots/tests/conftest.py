@@ -1,6 +1,6 @@
 """Fixtures for the bots' browser tests: a real server with a superuser, and Debian's Chromium.
 
-The server and the browser come from ``chatsite.testing``, shared with chat's browser tests.
+The server and the browser come from ``testsupport.harness``, shared with chat's browser tests.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chatsite.testing import launch_chromium, require_chromium, serve
+from testsupport.harness import launch_chromium, require_chromium, serve
 
 
 @dataclass(frozen=True)

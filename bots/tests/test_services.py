@@ -18,7 +18,7 @@ from bots.services import (
     unanswered_question_to_entry,
     unanswered_question_to_out_of_scope,
 )
-from chatsite.testing import require_concurrent_writers, run_at_once
+from testsupport.harness import require_concurrent_writers, run_at_once
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from chat import services
 from chat.models import Conversation, Membership, Message
-from chatsite.testing import require_concurrent_writers, run_at_once
+from testsupport.harness import require_concurrent_writers, run_at_once
 
 from . import test_api_support as support
 from .conftest import make_agent, new_session_key, set_bot_enabled, visitor_communicator

@@ -26,7 +26,7 @@ from dramatiq.brokers.redis import RedisBroker
 from chat import credentials, delivery, tasks, worker
 from chat.delivery import Outcome
 from chat.models import BotApp, WebhookAttempt, WebhookDelivery
-from chatsite.testing import free_port, require_concurrent_writers, run_at_once
+from testsupport.harness import free_port, require_concurrent_writers, run_at_once
 
 Status = WebhookDelivery.Status
 SECRET = "test-signing-secret"
@@ -617,7 +617,7 @@ def test_a_daphne_server_sends_webhooks_with_its_own_worker_and_stops_it(
     and the worker stops with the server."""
     from websockets.sync import client as websockets_sync
 
-    from chatsite.testing import serve, visitor_cookie
+    from testsupport.harness import serve, visitor_cookie
 
     out = tmp_path / "bot-app.json"
     env = {

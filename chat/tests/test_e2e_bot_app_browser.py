@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from chatsite.testing import PROJECT_ROOT, free_port, launch_chromium, require_chromium, serve
+from testsupport.harness import PROJECT_ROOT, free_port, launch_chromium, require_chromium, serve
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
 """End-to-end tests: a real Daphne server driven by Debian's Chromium via Playwright.
 
-The server (``chatsite.testing``) runs as a subprocess on its own SQLite file (not the Django
+The server (``testsupport.harness``) runs as a subprocess on its own SQLite file (not the Django
 test DB), so these tests don't use the ``django_db`` marker.  When ``REDIS_URL`` is set (CI), it
 is passed through and the server runs on the Redis channel layer.
 """
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from chatsite.testing import launch_chromium, require_chromium, serve
+from testsupport.harness import launch_chromium, require_chromium, serve
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from chatsite.testing import launch_chromium, require_chromium, serve
+from testsupport.harness import launch_chromium, require_chromium, serve
 
 pytestmark = pytest.mark.e2e
 

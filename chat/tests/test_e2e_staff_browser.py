@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from chatsite.testing import launch_chromium, require_chromium, serve
+from testsupport.harness import launch_chromium, require_chromium, serve
 
 pytestmark = pytest.mark.e2e
 

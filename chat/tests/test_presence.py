@@ -16,7 +16,7 @@ from websockets.sync import client as websockets_sync
 
 from chat import presence
 from chat.models import AgentClient
-from chatsite.testing import ServerProcess, visitor_cookie
+from testsupport.harness import ServerProcess, visitor_cookie
 
 from .conftest import (
     console_open,

@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
 from websockets.sync import client as websockets_sync
 
-from chatsite.testing import ServerProcess
+from testsupport.harness import ServerProcess
 
 from .conftest import new_session_key, visitor_communicator
 

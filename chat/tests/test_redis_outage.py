@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from chatsite.channel_layers import RedisChannelLayer
-from chatsite.testing import (
+from testsupport.harness import (
     ServerProcess,
     free_port,
     launch_chromium,

@@ -7,7 +7,7 @@ from django.db import connection
 
 from chat import selectors, services
 from chat.models import AgentClient, Conversation, Message, Product, Suggestion
-from chatsite.testing import require_concurrent_writers, run_at_once
+from testsupport.harness import require_concurrent_writers, run_at_once
 
 from .conftest import console_open, make_agent, set_bot_enabled
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chatsite.testing import serve
+from testsupport.harness import serve
 
 FROM_PROXY = {"X-Forwarded-Proto": "https"}
 # The page references these; the manifest storage names them with 12 hex digits of their hash.

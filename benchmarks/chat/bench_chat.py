@@ -1,9 +1,9 @@
-"""Chat benchmark: `make bench` (python -m chat.benchmarks.bench_chat).
+"""Chat benchmark: `make bench` (python -m benchmarks.chat.bench_chat).
 
-Starts real Daphne servers on ``chat.benchmarks.baselines:application`` (the site plus
+Starts real Daphne servers on ``benchmarks.chat.baselines:application`` (the site plus
 the two baselines, so all three share server, channel layer and load) on a fresh
 SQLite database, first with the in-memory channel layer, then with Redis, and drives
-them with real WebSocket visitors (chat.benchmarks.load). It prints, for each layer:
+them with real WebSocket visitors (benchmarks.chat.load). It prints, for each layer:
 
 * replies per second and latency of the chat, the bare Channels consumer and the raw
   ASGI echo, N visitors x M questions, and the chat's ratio to both baselines;
@@ -34,7 +34,7 @@ import daphne
 import django
 
 from bots.evaluation import load_seed
-from chatsite.testing import ServerProcess
+from testsupport.harness import ServerProcess
 
 from .baselines import BARE_PATH, ECHO_PATH
 from .load import (
@@ -49,7 +49,7 @@ from .load import (
 
 CHAT_PATH = "/ws/chat/"
 TARGETS = {"echo": ECHO_PATH, "bare": BARE_PATH, "chat": CHAT_PATH}
-APPLICATION = "chat.benchmarks.baselines:application"
+APPLICATION = "benchmarks.chat.baselines:application"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Webhook delivery benchmark: `make bench-webhooks` (python -m chat.benchmarks.bench_webhooks).
+"""Webhook delivery benchmark: `make bench-webhooks` (python -m benchmarks.chat.bench_webhooks).
 
 Events are recorded the way the site records them (chat.webhooks.messages_created, in a
 transaction of their own, queued once it commits) on a fresh SQLite file database (or, with
@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from chatsite.testing import PROJECT_ROOT
+from testsupport.harness import PROJECT_ROOT
 
 # The retry runs' policy: small, so that they take seconds, not hours.
 RETRY_SETTINGS = {
@@ -155,7 +155,7 @@ class BotApps:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "chat.benchmarks.bench_webhooks", "--bot-apps"],
+            [sys.executable, "-m", "benchmarks.chat.bench_webhooks", "--bot-apps"],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -582,7 +582,7 @@ def main(options: argparse.Namespace) -> int:
             for name in ("events", "rate", "flaky", "slow", "down"):
                 arguments += [f"--{name}", str(getattr(options, name))]
             result = subprocess.run(
-                [sys.executable, "-m", "chat.benchmarks.bench_webhooks", *arguments],
+                [sys.executable, "-m", "benchmarks.chat.bench_webhooks", *arguments],
                 cwd=PROJECT_ROOT,
                 env=env,
             )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
-from chatsite.testing import visitor_cookie
+from testsupport.harness import visitor_cookie
 
 REPLY_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 60.0

@@ -1,4 +1,4 @@
-"""Bot benchmark: `make bench-bot` (python -m bots.benchmarks.bench_bot).
+"""Bot benchmark: `make bench-bot` (python -m benchmarks.bot.bench_bot).
 
 Words alone: for generated knowledge bases of 10, 1,000 and 10,000 entries it
 prints the index build time, the memory the built bot holds, and reply latency
@@ -33,9 +33,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from benchmarks.bot.knowledge import knowledge_base, questions
 from bots.agents import AgentCase
 from bots.base import Semantics
-from bots.benchmarks.knowledge import knowledge_base, questions
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = (10, 1_000, 10_000)
@@ -207,7 +207,7 @@ def measure_edit_propagation(entries: int) -> dict[str, float]:
 
         def start(**extra) -> dict:
             done = subprocess.run(
-                [sys.executable, "-m", "bots.benchmarks.startup", question],
+                [sys.executable, "-m", "benchmarks.bot.startup", question],
                 cwd=ROOT,
                 env={**env, **extra},
                 check=True,
@@ -222,7 +222,7 @@ def measure_edit_propagation(entries: int) -> dict[str, float]:
         lexical = start(BOT_SEMANTIC="0")
 
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bots.benchmarks.edit_watcher", question, EDITED_ANSWER],
+            [sys.executable, "-m", "benchmarks.bot.edit_watcher", question, EDITED_ANSWER],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -37,7 +37,7 @@ test: $(VENV)/.dev  ## The apps' import rules, the front end's unit tests, then 
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed's algorithm
-	$(BIN)/python -m bots.evaluation.run
+	$(BIN)/python -m benchmarks.evaluation.run
 
 bench: $(VENV)/.dev  ## The chat against bare Channels and raw ASGI, in-memory and Redis layers
 	$(BIN)/python -m benchmarks.chat.bench_chat

@@ -35,7 +35,7 @@ SMALL_TALK_REPLIES = {
     SmallTalk.GOODBYE: "Goodbye, and thanks for stopping by!",
 }
 
-# The semantic stage's settings, chosen on the tune split of bots/evaluation (never on a
+# The semantic stage's settings, chosen on the tune split of benchmarks/evaluation (never on a
 # held-out one). An entry's blended score is its cosine with the question (the best over the
 # entry's texts) plus LEXICAL_WEIGHT times its lexical score: meaning decides, and words the
 # question shares with the entry break near ties ("a talk on isomorphic go" is nearer in

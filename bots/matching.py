@@ -44,7 +44,7 @@ TERMS_WEIGHT = 2
 ANSWER_ONLY_WEIGHT = 0.4
 TIE_BREAK = 0.01
 UNKNOWN_WEIGHT = 1.5
-#: Chosen on the tuning part of the evaluation set (bots/evaluation).
+#: Chosen on the tuning part of the evaluation set (benchmarks/evaluation).
 DEFAULT_MIN_SCORE = 0.45
 #: Entries x vocabulary up to which the index is kept in plain arrays (2 MB of floats).
 DENSE_CELLS = 250_000

@@ -96,7 +96,7 @@ def load_encoder():
 
 
 def realistic_questions() -> list[str]:
-    from bots.evaluation import load_questions
+    from benchmarks.evaluation import load_questions
 
     return [q.question for q in load_questions() if q.split == "tune"]
 
@@ -117,7 +117,7 @@ def measure_model(encoder, asked: list[str], rounds: int = 3) -> dict[str, float
 
 def measure_semantic_size(encoder, entries: int, asked: list[str]) -> dict[str, float]:
     """The seed's entries plus generated ones up to ``entries``, and realistic questions."""
-    from bots.evaluation import load_seed
+    from benchmarks.evaluation import load_seed
 
     seed, _ = load_seed()
     items = [*seed, *knowledge_base(max(0, entries - len(seed)))][:entries]

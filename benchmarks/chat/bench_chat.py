@@ -33,7 +33,7 @@ import channels
 import daphne
 import django
 
-from bots.evaluation import load_seed
+from benchmarks.evaluation import load_seed
 from testsupport.harness import ServerProcess
 
 from .baselines import BARE_PATH, ECHO_PATH

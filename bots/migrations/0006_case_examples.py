@@ -1,6 +1,6 @@
 """Example questions for the seed's nine entries: ways visitors ask what each answers.
 
-Written from the tune split of bots/evaluation and from how visitors phrase things; none
+Written from the tune split of benchmarks/evaluation and from how visitors phrase things; none
 from a held-out split. Entries are found by their seed terms, so an entry staff have
 already reworded keeps its examples as they are (it gets none of these).
 """

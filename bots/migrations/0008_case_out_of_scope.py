@@ -3,7 +3,7 @@ ask that Case's knowledge does not answer, several of them in words its entries 
 ("a discount code" beside the starter code, "install Go" beside Isomorphic Go).
 
 Written from the questions any web shop's support answers and from the tune split of
-bots/evaluation; none from a held-out split.
+benchmarks/evaluation; none from a held-out split.
 """
 
 import django.db.models.deletion

@@ -3,9 +3,9 @@ import re
 
 import pytest
 
+from benchmarks.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 from bots.agents import AgentCase
 from bots.base import Bot, PageContext, ReplyKind
-from bots.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 
 from .catalog import BOOK, HOODIE, MUG, PLUSH
 

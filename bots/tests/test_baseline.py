@@ -5,9 +5,9 @@ import random
 
 import pytest
 
+from benchmarks.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 from bots.base import Bot, BotProfile, KnowledgeItem, ReplyKind
 from bots.baseline import SeedLsiBot
-from bots.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 
 KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
 

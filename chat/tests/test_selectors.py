@@ -262,7 +262,7 @@ def test_off_product_pages_the_bot_may_look_a_product_up_by_name():
 
 
 def test_the_evaluation_s_product_pages_are_the_shop_s_demo_products():
-    from bots.evaluation import load_products
+    from benchmarks.evaluation import load_products
 
     shown = {
         product.slug: (

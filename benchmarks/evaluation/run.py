@@ -1,10 +1,10 @@
 """Score Case on the evaluation set: with its semantic stage, on words alone, and the seed's
 algorithm as the baseline.
 
-    python -m bots.evaluation.run [--failures] [--categories] [--strict]
+    python -m benchmarks.evaluation.run [--failures] [--categories] [--strict]
 
 Every bot gets the seed's knowledge base (bots/migrations/0002_case_knowledge.py, keys as
-in ``bots.evaluation.ENTRY_KEYS``, with the example questions of 0006_case_examples.py)
+in ``benchmarks.evaluation.ENTRY_KEYS``, with the example questions of 0006_case_examples.py)
 and every question of ``questions.csv``, asked on the page the row names (``products.json``)
 or on a page without a product, where a product is found by name. No database is used.
 
@@ -33,9 +33,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bots.base import Bot, PageContext, ProductFacts, Reply, ReplyKind
-from bots.baseline import SeedLsiBot
-from bots.evaluation import (
+from benchmarks.evaluation import (
     CATEGORIES,
     FALLBACK,
     HANDOFF,
@@ -49,6 +47,8 @@ from bots.evaluation import (
     load_questions,
     load_seed,
 )
+from bots.base import Bot, PageContext, ProductFacts, Reply, ReplyKind
+from bots.baseline import SeedLsiBot
 
 TARGET_ANSWERABLE = 0.90
 TARGET_DECLINED = 0.95
@@ -321,7 +321,7 @@ def format_failures(questions: Sequence[Question], replies: Sequence[Reply]) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bots.evaluation.run",
+        prog="python -m benchmarks.evaluation.run",
         description="Score Case, with and without its semantic stage, against the seed's LSI.",
     )
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""The evaluation set and the scoring of bots on it (bots/evaluation)."""
+"""The evaluation set and the scoring of bots on it (benchmarks/evaluation)."""
 
 import csv
 import importlib
@@ -7,9 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bots.agents import AgentCase
-from bots.base import Bot, PageContext, Reply, ReplyKind
-from bots.evaluation import (
+from benchmarks.evaluation import (
     CATEGORIES,
     COLUMNS,
     ENTRY_KEYS,
@@ -23,6 +21,8 @@ from bots.evaluation import (
     load_seed,
     run,
 )
+from bots.agents import AgentCase
+from bots.base import Bot, PageContext, Reply, ReplyKind
 
 SEED = importlib.import_module("bots.migrations.0002_case_knowledge")
 QUESTIONS = load_questions()

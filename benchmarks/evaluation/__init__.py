@@ -35,7 +35,7 @@
   or empty for a page without a product.
 * ``fact``: for ``product`` rows, text from the page that a right answer contains.
 
-``python -m bots.evaluation.run`` scores the bots on it.
+``python -m benchmarks.evaluation.run`` scores the bots on it.
 """
 
 from __future__ import annotations

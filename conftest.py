@@ -7,14 +7,6 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def pytest_configure(config):
-    from django.conf import settings
-
-    # Tests make hundreds of users; PBKDF2's million rounds are for real passwords, and would
-    # cost most of the suite's set-up. What is tested of logging in does not depend on the hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -54,8 +54,6 @@
   var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
   var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
   var STATUS_POLL_MS = config.status_poll_ms;
-  var TYPING_RESEND_MS = 2000;
-  var TYPING_IDLE_MS = 3000;
   var AGENT_TYPING_SHOW_MS = 6000;
   var MAX_TEXT_LENGTH = config.max_text_length;
   var MAX_VALUE_LENGTH = config.max_value_length;   // a quick reply's value
@@ -110,9 +108,6 @@
     leaveSending: false,
     connectionText: null,  // status line: the connection (wins)
     conversationText: null, // status line: the conversation
-    typingActive: false,   // we told the server the visitor is typing
-    typingSentAt: 0,
-    typingIdleTimer: null,
     agentTypingTimer: null
   };
 
@@ -978,41 +973,17 @@
     return window.chatCommon.sendJson(state.socket, frame);
   }
 
-  function clearTypingIdleTimer() {
-    if (state.typingIdleTimer !== null) {
-      clearTimeout(state.typingIdleTimer);
-      state.typingIdleTimer = null;
-    }
-  }
+  // Whether the visitor is typing, told to whoever answers.
+  var typing = window.chatCommon.typingNotifier(function (active) {
+    return sendJson({ type: "typing", active: active });
+  });
 
   function onVisitorInput() {
-    if (els.input.value.trim() === "") {
-      stopTyping(true);
-      return;
-    }
-    var now = Date.now();
-    if (!state.typingActive || now - state.typingSentAt >= TYPING_RESEND_MS) {
-      if (sendJson({ type: "typing", active: true })) {
-        state.typingActive = true;
-        state.typingSentAt = now;
-      }
-    }
-    clearTypingIdleTimer();
-    state.typingIdleTimer = setTimeout(function () {
-      state.typingIdleTimer = null;
-      stopTyping(true);
-    }, TYPING_IDLE_MS);
+    typing.input(els.input.value.trim() !== "", "visitor");
   }
 
   function stopTyping(send) {
-    clearTypingIdleTimer();
-    if (state.typingActive) {
-      state.typingActive = false;
-      state.typingSentAt = 0;
-      if (send) {
-        sendJson({ type: "typing", active: false });
-      }
-    }
+    typing.stop(send);
   }
 
   /* ---------------- WebSocket ---------------- */

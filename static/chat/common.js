@@ -1,8 +1,8 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
- * backoff, the wait a rate-limit refusal asks for, and the page's config.  Loaded first,
- * deferred like them, so both find it on window.chatCommon.
+ * backoff, the wait a rate-limit refusal asks for, saying "typing", and the page's config.
+ * Loaded first, deferred like them, so both find it on window.chatCommon.
  */
 (function () {
   "use strict";
@@ -11,6 +11,8 @@
   var BACKOFF_MAX_MS = 10000;
   var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
   var RESEND_MAX_S = 300;
+  var TYPING_RESEND_MS = 2000;  // while typing, say so at most this often
+  var TYPING_IDLE_MS = 3000;    // quiet this long: "stopped typing"
   // The server's limits, URLs and intervals, rendered into the page (chat/frontend.py):
   // never written a second time here.
   var config = Object.freeze(JSON.parse(document.getElementById("chat-config").textContent));
@@ -83,6 +85,63 @@
     return wait * 1000;
   }
 
+  /* "Typing…" for the other side, said at most every TYPING_RESEND_MS while keys come, and
+   * "stopped" after TYPING_IDLE_MS of quiet or when the text is gone. ``send(active, key)``
+   * sends the frame and says whether it went out; ``key`` names what is typed into (the
+   * console's conversation), and typing into another first stops the previous one.
+   * ``timers`` is for tests. */
+  function typingNotifier(send, timers) {
+    var clock = timers || {
+      now: function () { return Date.now(); },
+      set: function (fn, ms) { return setTimeout(fn, ms); },
+      clear: function (id) { clearTimeout(id); }
+    };
+    var active = false;
+    var key = null;
+    var lastSent = 0;
+    var idleTimer = null;
+
+    function stop(notify) {
+      if (idleTimer !== null) {
+        clock.clear(idleTimer);
+        idleTimer = null;
+      }
+      if (active && notify) {
+        send(false, key);
+      }
+      active = false;
+      key = null;
+      lastSent = 0;
+    }
+
+    function input(hasText, typedInto) {
+      if (!hasText) {
+        stop(true);
+        return;
+      }
+      var now = clock.now();
+      if (!active || key !== typedInto || now - lastSent >= TYPING_RESEND_MS) {
+        if (active && key !== typedInto) {
+          stop(true);
+        }
+        if (send(true, typedInto)) {
+          active = true;
+          key = typedInto;
+          lastSent = now;
+        }
+      }
+      if (idleTimer !== null) {
+        clock.clear(idleTimer);
+      }
+      idleTimer = clock.set(function () {
+        idleTimer = null;
+        stop(true);
+      }, TYPING_IDLE_MS);
+    }
+
+    return Object.freeze({ input: input, stop: stop });
+  }
+
   window.chatCommon = Object.freeze({
     makeClientId: makeClientId,
     str: str,
@@ -90,6 +149,7 @@
     sendJson: sendJson,
     backoffDelay: backoffDelay,
     retryAfterMs: retryAfterMs,
+    typingNotifier: typingNotifier,
     config: config
   });
 })();

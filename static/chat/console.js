@@ -35,8 +35,6 @@
   var config = window.chatCommon.config;
   var WS_PATH = config.socket_path;
   var FORBIDDEN_CLOSE_CODE = 4003;
-  var TYPING_RESEND_MS = 2000;       // while typing, say so at most this often
-  var TYPING_IDLE_MS = 3000;         // quiet this long: "stopped typing"
   var VISITOR_TYPING_TTL_MS = 6000;  // the visitor's indicator dies without news
   var TIMES_REFRESH_MS = 30000;
   var NOTICE_INFO_MS = 6000;
@@ -84,12 +82,21 @@
     editing: null,           // {id, conversation}: the suggestion being edited in the composer
     drafts: new Map(),       // conversation id -> unsent text, kept when switching
     tookId: null,            // focus the composer once this conversation becomes mine
-    typing: { active: false, conversation: null, lastSent: 0, idleTimer: null },
     visitorTypingTimer: null,
     stickToBottom: true,     // the agent reads the newest messages: keep them in view
     noticeTimer: null,
     baseTitle: ""
   };
+
+  // Whether this agent is typing, told to the visitor of the conversation typed into; once
+  // the conversation is no longer theirs, the server would refuse the frame.
+  var typing = window.chatCommon.typingNotifier(function (active, conversation) {
+    if (active) {
+      return isConnected() && send({ type: "typing", conversation: conversation, active: true });
+    }
+    return isMine(state.summaries.get(conversation)) &&
+      send({ type: "typing", conversation: conversation, active: false });
+  });
 
   /* ---------------- small helpers ---------------- */
 
@@ -1171,44 +1178,12 @@
     if (!isMine(summary)) {
       return;
     }
-    if (els.input.value.trim() === "") {
-      stopTyping(true);
-      return;
-    }
-    var typing = state.typing;
-    var now = Date.now();
-    if (!typing.active || typing.conversation !== summary.id ||
-        now - typing.lastSent >= TYPING_RESEND_MS) {
-      if (typing.active && typing.conversation !== summary.id) {
-        stopTyping(true);
-      }
-      if (isConnected() && send({ type: "typing", conversation: summary.id, active: true })) {
-        typing.active = true;
-        typing.conversation = summary.id;
-        typing.lastSent = now;
-      }
-    }
-    if (typing.idleTimer !== null) {
-      clearTimeout(typing.idleTimer);
-    }
-    typing.idleTimer = setTimeout(function () {
-      stopTyping(true);
-    }, TYPING_IDLE_MS);
+    typing.input(els.input.value.trim() !== "", summary.id);
   }
 
   /* notify=false when the conversation is no longer ours: the server would refuse the frame. */
   function stopTyping(notify) {
-    var typing = state.typing;
-    if (typing.idleTimer !== null) {
-      clearTimeout(typing.idleTimer);
-      typing.idleTimer = null;
-    }
-    if (typing.active && notify && isMine(state.summaries.get(typing.conversation))) {
-      send({ type: "typing", conversation: typing.conversation, active: false });
-    }
-    typing.active = false;
-    typing.conversation = null;
-    typing.lastSent = 0;
+    typing.stop(notify);
   }
 
   function handleTyping(frame) {

@@ -104,3 +104,70 @@ test("a refused message waits what the server asks, within bounds", () => {
     assert.equal(retryAfterMs(value), 5000, String(value));
   }
 });
+
+function fakeClock() {
+  const clock = { time: 0, timers: new Map(), next: 1 };
+  clock.now = () => clock.time;
+  clock.set = (fn, ms) => {
+    const id = clock.next++;
+    clock.timers.set(id, { fn, at: clock.time + ms });
+    return id;
+  };
+  clock.clear = (id) => clock.timers.delete(id);
+  clock.advance = (ms) => {
+    clock.time += ms;
+    for (const [id, timer] of [...clock.timers]) {
+      if (timer.at <= clock.time) {
+        clock.timers.delete(id);
+        timer.fn();
+      }
+    }
+  };
+  return clock;
+}
+
+test("typing is said at once, then at most every 2 s, and stopped after 3 s of quiet", () => {
+  const sent = [];
+  const clock = fakeClock();
+  const typing = load().typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
+  typing.input(true, 7);
+  clock.advance(500);
+  typing.input(true, 7);
+  clock.advance(1600);
+  typing.input(true, 7); // 2.1 s after the first: said again
+  assert.deepEqual(sent, [[true, 7], [true, 7]]);
+  clock.advance(2999);
+  assert.equal(sent.length, 2);
+  clock.advance(1);
+  assert.deepEqual(sent.at(-1), [false, 7]);
+  clock.advance(10_000);
+  assert.equal(sent.length, 3, "stopped once");
+});
+
+test("clearing the text, or typing into another conversation, stops the typing", () => {
+  const sent = [];
+  const clock = fakeClock();
+  const typing = load().typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
+  typing.input(true, 1);
+  typing.input(true, 2);
+  assert.deepEqual(sent, [[true, 1], [false, 1], [true, 2]]);
+  typing.input(false, 2);
+  assert.deepEqual(sent.at(-1), [false, 2]);
+  typing.stop(true); // nothing is typed: nothing to stop
+  assert.equal(sent.length, 4);
+});
+
+test("a frame that did not go out is tried again on the next key, and stop can stay silent", () => {
+  const sent = [];
+  let up = false;
+  const clock = fakeClock();
+  const typing = load().typingNotifier((active, key) => up && sent.push([active, key]) > 0, clock);
+  typing.input(true, "v");
+  assert.deepEqual(sent, []);
+  up = true;
+  typing.input(true, "v");
+  assert.deepEqual(sent, [[true, "v"]]);
+  typing.stop(false);
+  clock.advance(5000);
+  assert.deepEqual(sent, [[true, "v"]], "no stop frame, and the idle timer is gone");
+});

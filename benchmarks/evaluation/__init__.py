@@ -25,9 +25,10 @@
   ``heldout4`` (issue #13, 85 questions) was written the same way by a third blind writer
   and kept out of the evaluation, never run, until the second round of tuning (out-of-scope
   questions, details matched with the question they answer, negative evidence on the
-  page's passages) was done on tune alone. The tune split's last 45 rows were written by
-  the engine's authors for that round: traps, questions around an order, questions on
-  product pages.
+  page's passages) was done on tune alone. 45 tune rows were written by the engine's
+  authors for that round (traps, questions around an order, questions on product pages);
+  the last 151 were written blind (entries and product pages only) and added after it, for
+  the next round.
   The seed's sample
   questions (category ``exact``) are only in ``tune``: the greeting shows them.
 * ``category``: how the question is hard (``CATEGORIES``).

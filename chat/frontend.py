@@ -25,7 +25,7 @@ def _shared() -> dict[str, Any]:
 
 def chat_box_config() -> dict[str, Any]:
     """The visitor's chat box: its socket, its HTTP endpoints, its limits."""
-    fields = {field.name: field for field in LeftMessage._meta.get_fields()}
+    left = LeftMessage._meta
     return _shared() | {
         "socket_path": "/" + routing.VISITOR_SOCKET_PATH,
         "agent_info_url": reverse("chat:agent_info"),
@@ -33,8 +33,8 @@ def chat_box_config() -> dict[str, Any]:
         "leave_message_url": reverse("chat:leave_message"),
         "status_poll_ms": STATUS_POLL_SECONDS * 1000,
         "max_value_length": protocol.MAX_VALUE_LENGTH,
-        "max_name_length": fields["name"].max_length,
-        "max_email_length": fields["email"].max_length,
+        "max_name_length": left.get_field("name").max_length,
+        "max_email_length": left.get_field("email").max_length,
     }
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chat import services
 from chat.forms import BotAppForm
+from chat.models import BotApp
 
 from ._botapp import print_secrets
 
@@ -46,17 +47,16 @@ class Command(BaseCommand):
             "is_active": not inactive,
         }
         if subscribe is None:
-            # What the admin form starts from: the model's defaults.
-            form = BotAppForm()
-            subscriptions = {
-                field: form.fields[field].initial for field in services.BOT_APP_SUBSCRIPTIONS
+            # What admin's form starts from: the model's defaults.
+            subscribed = {
+                field
+                for field in services.BOT_APP_SUBSCRIPTIONS
+                if BotApp._meta.get_field(field).default
             }
         else:
-            subscriptions = {
-                field: word in subscribe for word, field in SUBSCRIPTION_CHOICES.items()
-            }
+            subscribed = {SUBSCRIPTION_CHOICES[word] for word in subscribe}
         # A checkbox left out is False: only the ones subscribed go in the form's data.
-        form = BotAppForm(data | {field: "on" for field, on in subscriptions.items() if on})
+        form = BotAppForm(data | {field: "on" for field in subscribed})
         if not form.is_valid():
             problems = "; ".join(
                 f"{field.replace('_', '-')}: {' '.join(errors)}"

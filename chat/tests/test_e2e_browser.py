@@ -467,3 +467,21 @@ def test_a_left_message_over_the_body_limit_is_refused_in_words(visitor_factory)
     # What was typed stays for another try.
     assert len(page.locator("#chatboxLeaveText").input_value()) == 5000
     assert v.page_errors == []
+
+
+def test_the_launcher_shows_only_once_a_click_opens_the_chat(browser, server):
+    # Before chat.js runs (slow phone, script blocked) a click on the launcher would be lost.
+    context = browser.new_context(base_url=server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        expect(page.locator("#chatboxLauncher")).to_be_hidden()
+    finally:
+        context.close()
+    with_script = browser.new_context(base_url=server.url)
+    try:
+        page = with_script.new_page()
+        page.goto("/")
+        expect(page.locator("#chatboxLauncher")).to_be_visible()
+    finally:
+        with_script.close()

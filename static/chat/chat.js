@@ -1350,6 +1350,7 @@
       }
     });
 
+    els.launcher.hidden = false;  // from here on a click opens the chat
     renderLeave();
     fetchChatStatus();
     window.setInterval(pollChatStatus, STATUS_POLL_MS);

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ChatConfig(AppConfig):
     name = "chat"
-    verbose_name = "Shop and live chat"
+    verbose_name = "Live chat"
 
     def ready(self) -> None:
         # Registers the checks and receivers, and declares the webhook actor on the broker

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from . import conf
+from . import catalog, conf
 
 
 @register()
@@ -9,7 +9,10 @@ def check_limits(app_configs=None, **kwargs) -> list[Error]:
     errors = []
     for name, default in conf.DEFAULTS.items():
         value = conf.get(name)
-        if isinstance(default, bool):
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                errors.append(Error(f"{name} must be a string, not {value!r}.", id="chat.E005"))
+        elif isinstance(default, bool):
             if not isinstance(value, bool):
                 errors.append(
                     Error(f"{name} must be True or False, not {value!r}.", id="chat.E003")
@@ -33,6 +36,24 @@ def check_limits(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def check_catalog(app_configs=None, **kwargs) -> list[Error]:
+    path = conf.get("CHAT_CATALOG")
+    if not path or not isinstance(path, str):
+        return []
+    try:
+        catalog._load(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f"CHAT_CATALOG names {path!r}, which cannot be imported: {exc}",
+                hint="Name a class such as shop.catalog.Catalog, or leave it empty for no shop.",
+                id="chat.E006",
+            )
+        ]
+    return []
 
 
 @register(deploy=True)

@@ -36,6 +36,10 @@ DEFAULTS = {
     # Whether this server process works off webhook deliveries itself (the settings
     # turn it on when there is no Redis for a separate worker to share).
     "CHAT_WEBHOOK_IN_PROCESS_WORKER": False,
+    # Where the bot reads the product on the visitor's page: the dotted path of a class
+    # (chat.catalog explains it). Empty: the site has no shop, and the bot answers from its
+    # knowledge alone.
+    "CHAT_CATALOG": "",
 }
 
 

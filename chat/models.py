@@ -3,46 +3,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from bots.models import thumbnail_path_validator
-
-
-class Product(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
-    description = models.TextField()
-    price = models.DecimalField(max_digits=10, decimal_places=2)
-    stock = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("chat:product_detail", kwargs={"slug": self.slug})
-
-
-class ProductAttribute(models.Model):
-    """A fact of a product that its page shows in a table ("Format: Paperback"), and the
-    bot answers questions from."""
-
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attributes")
-    name = models.CharField(max_length=100)
-    value = models.CharField(max_length=300)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["product", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["product", "name"], name="chat_attribute_product_name")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.value}"
 
 
 class Conversation(models.Model):
@@ -76,9 +39,8 @@ class Conversation(models.Model):
     open_sockets = models.PositiveIntegerField(default=0)
     # Where the visitor was when they last opened the chat.
     current_page = models.CharField(max_length=300, blank=True)
-    current_product = models.ForeignKey(
-        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # The product that page showed, by its id in the catalog (chat/catalog.py).
+    current_product_id = models.BigIntegerField(null=True, blank=True)
     # The bot apps that were active when it started: only they hear of it and may read it.
     routed_to = models.ManyToManyField("BotApp", blank=True, related_name="routed_conversations")
 

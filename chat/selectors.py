@@ -1,7 +1,8 @@
-"""Reads of the chat and the shop."""
+"""Reads of the chat."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,7 +16,7 @@ from bots.base import PageContext, ProductFacts
 from bots.loading import bot_class, get_bot
 from bots.selectors import agent_online_enabled, thumbnail_url
 
-from . import conf, credentials, protocol
+from . import catalog, conf, credentials, protocol
 from .models import (
     AgentClient,
     AgentStatus,
@@ -25,7 +26,6 @@ from .models import (
     LeftMessage,
     Membership,
     Message,
-    Product,
     Suggestion,
 )
 
@@ -179,7 +179,7 @@ def _conversations() -> QuerySet[Conversation]:
     """Conversations with what their summaries need, in one query."""
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return Conversation.objects.select_related(
-        "assigned_agent__chat_agent", "assigned_agent__bot_app", "current_product"
+        "assigned_agent__chat_agent", "assigned_agent__bot_app"
     ).annotate(
         last_text=Subquery(
             last.annotate(start=Left("text", SUMMARY_TEXT_LENGTH)).values("start")[:1]
@@ -192,8 +192,11 @@ def conversation_get(*, conversation_id: int) -> Conversation | None:
     return _conversations().filter(pk=conversation_id).first()
 
 
-def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
-    """One row of the staff console's list."""
+def conversation_summary(
+    *, conversation: Conversation, shown: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One row of the staff console's list; ``shown``, the products of a page of
+    conversations (``products_shown``), saves reading each one's product apart."""
     if hasattr(conversation, "last_role"):
         last_text, last_role = conversation.last_text or "", conversation.last_role or ""
     else:  # not read by _conversations()
@@ -201,7 +204,8 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
         last_text = last.text[:SUMMARY_TEXT_LENGTH] if last else ""
         last_role = last.sender_role if last else ""
     agent = conversation.assigned_agent
-    product = conversation.current_product
+    if shown is None:
+        shown = products_shown(conversations=[conversation])
     return {
         "id": conversation.pk,
         "state": conversation.state,
@@ -217,11 +221,7 @@ def conversation_summary(*, conversation: Conversation) -> dict[str, Any]:
         "last_text": last_text,
         "last_role": last_role,
         "page": conversation.current_page,
-        "product": (
-            {"id": product.pk, "name": product.name, "url": product.get_absolute_url()}
-            if product
-            else None
-        ),
+        "product": shown.get(conversation.current_product_id),
     }
 
 
@@ -233,8 +233,9 @@ def conversation_summary_get(*, conversation_id: int) -> dict[str, Any] | None:
 
 def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
     """The newest conversations by activity, newest first."""
-    conversations = _conversations().order_by("-last_message_at", "-id")[:limit]
-    return [conversation_summary(conversation=c) for c in conversations]
+    conversations = list(_conversations().order_by("-last_message_at", "-id")[:limit])
+    shown = products_shown(conversations=conversations)
+    return [conversation_summary(conversation=c, shown=shown) for c in conversations]
 
 
 def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
@@ -268,50 +269,40 @@ def left_messages() -> QuerySet[LeftMessage]:
     return LeftMessage.objects.all()
 
 
-def product_list() -> QuerySet[Product]:
-    return Product.objects.all()
+# --- the product on the visitor's page, from the catalog --------------------------------------
 
 
-def product_id_if_exists(*, product_id: int | None) -> int | None:
-    if product_id is None or not Product.objects.filter(pk=product_id).exists():
-        return None
-    return product_id
+def products_shown(*, conversations: Iterable[Conversation]) -> dict[int, dict[str, Any]]:
+    """The products the conversations' pages showed, as staff and bot apps see them, by id;
+    a product the catalog no longer has is left out."""
+    shop = catalog.catalog()
+    ids = {c.current_product_id for c in conversations if c.current_product_id is not None}
+    if shop is None or not ids:
+        return {}
+    return {
+        product_id: {"id": product_id, "name": facts.name, "url": facts.url}
+        for product_id, facts in shop.products(ids=ids).items()
+    }
 
 
 def page_context(*, page: str, product_id: int | None) -> PageContext:
     """What the bot knows of the page the visitor asks from, the product's facts fresh."""
-    product = (
-        Product.objects.prefetch_related("attributes").filter(pk=product_id).first()
-        if product_id
-        else None
-    )
+    shop = catalog.catalog()
+    if shop is None:
+        return PageContext(page=page)
+    product = shop.products(ids=[product_id]).get(product_id) if product_id else None
     if product is None:
-        return PageContext(page=page, find_product=product_named)
-    return PageContext(page=page, product=_product_facts(product))
+        return PageContext(page=page, find_product=lambda question: _product_named(shop, question))
+    return PageContext(page=page, product=product)
 
 
-def _product_facts(product: Product) -> ProductFacts:
-    return ProductFacts(
-        name=product.name,
-        price=str(product.price),
-        stock=product.stock,
-        description=product.description,
-        url=product.get_absolute_url(),
-        attributes=tuple((a.name, a.value) for a in product.attributes.all()),
-    )
-
-
-def product_named(question: str) -> ProductFacts | None:
+def _product_named(shop: catalog.Catalog, question: str) -> ProductFacts | None:
     """The product a question asked off product pages names ("how much is the hoodie?"):
-    the database narrows the catalog to names sharing a word with it, the bot decides."""
+    the catalog narrows itself to names sharing a word with it, the bot decides."""
     asked = products.name_words(question)
     if not asked:
         return None
-    query = Q()
-    for word in asked:
-        query |= Q(name__icontains=word)
-    candidates = Product.objects.filter(query).prefetch_related("attributes")[:50]
-    return products.named_product(question, [_product_facts(p) for p in candidates])
+    return products.named_product(question, list(shop.products_named(words=asked)))
 
 
 # --- bot apps, as the API shows them ------------------------------------------------------------
@@ -353,16 +344,13 @@ def bot_conversations(*, app: BotApp) -> QuerySet[Conversation]:
     """What a bot app may read: conversations routed to it or that it is a member of."""
     routed = Conversation.objects.filter(routed_to=app).values("pk")
     joined = Membership.objects.filter(user_id=app.user_id).values("conversation_id")
-    return Conversation.objects.select_related("current_product").filter(
-        Q(pk__in=routed) | Q(pk__in=joined)
-    )
+    return Conversation.objects.filter(Q(pk__in=routed) | Q(pk__in=joined))
 
 
 def bot_routed_conversations(*, app: BotApp) -> QuerySet[Conversation]:
     """Open conversations routed to the bot app, newest first."""
     return (
-        Conversation.objects.select_related("current_product")
-        .filter(routed_to=app)
+        Conversation.objects.filter(routed_to=app)
         .exclude(state=Conversation.State.CLOSED)
         .order_by("-created_at", "-pk")
     )

@@ -124,9 +124,10 @@ def conversation_open(
     starts with the bot's greeting (unless the bot is off, or only suggests in
     side-kick mode).
 
-    Either way it records the page the visitor opened the chat on.
+    Either way it records the page the visitor opened the chat on, and the id of the
+    product that page showed as the page gave it: the catalog is asked only when the product
+    is needed, and one it does not have is shown as none.
     """
-    product_id = selectors.product_id_if_exists(product_id=product_id)
     # The socket reads the history after this: only consoles need to hear of it live.
     audience = realtime.Audience(other_tabs=False, staff=selectors.consoles_present())
     conversation = _open_conversation(session_key)

@@ -5,8 +5,6 @@ from . import views
 app_name = "chat"
 
 urlpatterns = [
-    path("", views.ProductListView.as_view(), name="product_list"),
-    path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product_detail"),
     path("restapi/get-agent-info", views.agent_info, name="agent_info"),
     path("restapi/chat-status", views.chat_status, name="chat_status"),
     path("chat/leave-message", views.leave_message, name="leave_message"),

@@ -80,7 +80,7 @@ def messages_created(messages: Iterable[Message]) -> None:
 
 
 def _conversation_resource(conversation_id: int) -> dict:
-    conversation = Conversation.objects.select_related("current_product").get(pk=conversation_id)
+    conversation = Conversation.objects.get(pk=conversation_id)
     return dict(ConversationResourceSerializer(conversation).data)
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "bots",
     "chat",
+    "shop",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # The bot that answers visitors: a dotted path to a bots.base.Bot subclass.
 CHAT_BOT = os.environ.get("CHAT_BOT", "bots.agents.AgentCase")
+# Where the bot reads the product on the visitor's page (chat/catalog.py): the demo shop's
+# products; empty for a site without a shop.
+CHAT_CATALOG = os.environ.get("CHAT_CATALOG", "shop.catalog.Catalog")
 
 # Case's semantic stage (bots/embedding.py): off, the bot answers on its lexical engine alone.
 BOT_SEMANTIC = env_bool("BOT_SEMANTIC", True)

@@ -6,4 +6,5 @@ urlpatterns = [
     # The bot apps' HTTP API and its OpenAPI document.
     path("api/", include("chat.api.urls")),
     path("", include("chat.urls")),
+    path("", include("shop.urls")),
 ]

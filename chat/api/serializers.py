@@ -217,10 +217,11 @@ class ConversationResourceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProductSerializer(allow_null=True))
     def get_product(self, conversation: Conversation) -> dict | None:
-        product = conversation.current_product
-        if product is None:
-            return None
-        return {"id": product.pk, "name": product.name, "url": product.get_absolute_url()}
+        # A list is given its page's products at once (context "shown"); one alone reads its own.
+        shown = self.context.get("shown")
+        if shown is None:
+            shown = selectors.products_shown(conversations=[conversation])
+        return shown.get(conversation.current_product_id)
 
 
 # --- resources of the bot's own -------------------------------------------------------------

@@ -241,7 +241,10 @@ class _ChatListView(BotApiView):
 
     def conversations_page(self, conversations: QuerySet[Conversation]) -> Response:
         page = self.paginate_queryset(conversations)
-        return self.get_paginated_response(s.ConversationResourceSerializer(page, many=True).data)
+        shown = selectors.products_shown(conversations=page)
+        return self.get_paginated_response(
+            s.ConversationResourceSerializer(page, many=True, context={"shown": shown}).data
+        )
 
 
 class RoutedChatListView(_ChatListView):

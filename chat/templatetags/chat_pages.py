@@ -8,8 +8,13 @@ from chat import frontend
 register = template.Library()
 
 
-@register.simple_tag
-def chat_box_config() -> dict:
+@register.simple_tag(takes_context=True)
+def chat_box_config(context: template.Context) -> dict:
+    # A page with the chat box makes sure the visitor has a session before the box's socket
+    # opens: the socket finds the visitor's conversation by its cookie.
+    request = context.get("request")
+    if request is not None:
+        request.session.setdefault("chat_visitor", True)
     return frontend.chat_box_config()
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from chat.checks import check_channel_layer, check_limits
+from chat.checks import check_catalog, check_channel_layer, check_limits
 
 
 def ids(errors) -> list[str]:
@@ -20,6 +20,7 @@ def test_the_defaults_pass():
         ("CHAT_WEBHOOK_IN_PROCESS_WORKER", 1, "chat.E003"),
         ("CHAT_WEBHOOK_RETRY_DELAY", -1, "chat.E004"),
         ("CHAT_WEBHOOK_TIMEOUT", "5", "chat.E004"),
+        ("CHAT_CATALOG", 3, "chat.E005"),
     ],
 )
 def test_a_bad_value_is_reported_with_its_id(settings, name, value, expected):
@@ -42,3 +43,13 @@ def test_a_frame_must_hold_the_longest_message(settings):
 def test_the_in_memory_layer_is_a_deploy_warning(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert ids(check_channel_layer()) == ["chat.W001"]
+
+
+def test_a_catalog_that_cannot_be_imported_is_an_error(settings):
+    settings.CHAT_CATALOG = "shop.catalog.NoSuchCatalog"
+    assert ids(check_catalog()) == ["chat.E006"]
+
+
+def test_no_catalog_is_a_site_without_a_shop(settings):
+    settings.CHAT_CATALOG = ""
+    assert check_catalog() == []

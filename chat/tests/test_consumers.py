@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from bots.models import KnowledgeEntry, UnansweredQuestion
 from chat import selectors, services
-from chat.models import AgentClient, Conversation, Message, Product
+from chat.models import AgentClient, Conversation, Message
+from shop.models import Product
 
 from .conftest import (
     make_agent,

@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from bots.base import ProductFacts
 from chat import selectors, services
-from chat.models import AgentClient, AgentStatus, Conversation, Message, Product, Suggestion
+from chat.models import AgentClient, AgentStatus, Conversation, Message, Suggestion
+from shop.models import Product
 
 from .conftest import make_agent, set_bot_enabled, set_sidekick_default
 
@@ -161,11 +163,17 @@ def test_summaries_take_the_same_few_queries_however_many_conversations(
     quiet, django_assert_max_num_queries
 ):
     agents = [make_agent(f"agent{n}") for n in range(3)]
+    products = list(Product.objects.all())
     for n in range(12):
-        conversation = services.conversation_open(session_key=f"{n:02d}" * 16)
+        conversation = services.conversation_open(
+            session_key=f"{n:02d}" * 16, product_id=products[n % len(products)].pk
+        )
         services.conversation_take(conversation_id=conversation.pk, user=agents[n % 3])
-    with django_assert_max_num_queries(2):
-        assert len(selectors.conversation_summaries()) == 12
+    # The conversations, then their pages' products and those products' details.
+    with django_assert_max_num_queries(3):
+        summaries = selectors.conversation_summaries()
+    assert len(summaries) == 12
+    assert {s["product"]["name"] for s in summaries} == {p.name for p in products}
 
 
 def test_staff_frames_are_the_messages_then_the_unsent_suggestions(quiet):
@@ -278,3 +286,37 @@ def test_the_evaluation_s_product_pages_are_the_shop_s_demo_products():
         slug: (p.name, p.price, p.stock, p.description, p.attributes)
         for slug, p in load_products().items()
     }
+
+
+class Shelf:
+    """A catalog of another site's own (chat/catalog.py): any class with these two methods."""
+
+    LAMP = ProductFacts(name="Desk Lamp", price="30.00", stock=2, description="A lamp.", url="/l/")
+
+    def products(self, *, ids):
+        return {7: self.LAMP} if 7 in ids else {}
+
+    def products_named(self, *, words):
+        return [self.LAMP] if "lamp" in words else []
+
+
+def test_any_catalog_the_settings_name_tells_the_bot_and_staff_the_product(settings):
+    settings.CHAT_CATALOG = f"{__name__}.Shelf"
+    assert selectors.page_context(page="/l/", product_id=7).product == Shelf.LAMP
+    assert (
+        selectors.page_context(page="/", product_id=None).find_product("how much is the lamp?")
+        == Shelf.LAMP
+    )
+    conversation = services.conversation_open(session_key="l" * 32, page="/l/", product_id=7)
+    summary = selectors.conversation_summary_get(conversation_id=conversation.pk)
+    assert summary["product"] == {"id": 7, "name": "Desk Lamp", "url": "/l/"}
+
+
+def test_a_site_without_a_shop_gives_the_bot_no_product(settings):
+    settings.CHAT_CATALOG = ""
+    book = Product.objects.get(slug="isomorphic-go-book")
+    context = selectors.page_context(page=book.get_absolute_url(), product_id=book.pk)
+    assert context.product is None
+    assert context.find_product is None
+    conversation = services.conversation_open(session_key="n" * 32, product_id=book.pk)
+    assert selectors.conversation_summary_get(conversation_id=conversation.pk)["product"] is None

@@ -1,4 +1,4 @@
-"""The one place real-time events leave from. Services call it; nothing else does.
+"""The one place real-time events leave from: a subscriber of ``chat.events``.
 
 Events are sent after the database transaction that caused them commits, so a
 client is never told about a message that is not stored; a rolled-back
@@ -16,33 +16,16 @@ bot's answer off Redis entirely unless someone else watches the conversation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import groups, protocol
+from . import events, groups, protocol, selectors
+from .events import EVERYONE, Audience
 from .models import Message, Suggestion
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who may be listening to a conversation besides the connection being answered.
-
-    ``answered`` is that connection's channel name: it shows the frames itself, so it
-    drops its copy of a broadcast. ``other_tabs`` is whether the visitor may have
-    another socket on the conversation, ``staff`` whether any console is open. When
-    in doubt, True: a needless broadcast costs time, a missing one a stale screen.
-    """
-
-    answered: str | None = None
-    other_tabs: bool = True
-    staff: bool = True
-
-
-EVERYONE = Audience()
 
 
 def _group_send(group: str, event: dict[str, Any]) -> None:
@@ -104,3 +87,38 @@ def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any
     else:
         group = groups.conversation_group(conversation_id)
     _send_after_commit(group, frame)
+
+
+def announce(announced: Sequence[events.Event]) -> None:
+    """Show one change's events to whoever may be listening: messages, statuses, typing and
+    presence in order, then each changed conversation's row to the consoles, once."""
+    rows: list[int] = []
+    for event in announced:
+        match event:
+            case events.MessagesCreated(messages=messages, audience=audience):
+                for message in messages:
+                    publish_message(message, audience)
+                if audience.staff:
+                    rows.append(event.conversation_id)
+            case events.ConversationStarted(conversation_id=id_, audience=audience) | (
+                events.ConversationUpdated(conversation_id=id_, audience=audience)
+            ):
+                if audience.staff:
+                    rows.append(id_)
+            case events.ConversationChanged(conversation_id=id_):
+                conversation = selectors.conversation_get(conversation_id=id_)
+                if conversation is not None:
+                    publish_visitor_status(id_, selectors.visitor_status(conversation=conversation))
+                rows.append(id_)
+            case events.NobodyAvailable(conversation_id=id_):
+                publish_visitor_status(id_, {"leave_message": True})
+            case events.SuggestionCreated(suggestion=suggestion):
+                publish_suggestion(suggestion)
+            case events.Typing(conversation_id=id_, to_staff=to_staff, frame=frame):
+                publish_typing(id_, to_staff=to_staff, frame=frame)
+            case events.PresenceChanged():
+                publish_presence(selectors.agent_presence(), online=selectors.chat_online())
+    for conversation_id in dict.fromkeys(rows):
+        summary = selectors.conversation_summary_get(conversation_id=conversation_id)
+        if summary is not None:
+            publish_conversation(summary)

@@ -24,7 +24,8 @@ from bots.base import Bot, Reply, ReplyKind
 from bots.loading import answering_bot, get_bot
 from bots.services import unanswered_question_record
 
-from . import conf, credentials, protocol, realtime, selectors, webhooks
+from . import conf, credentials, events, protocol, selectors
+from .events import Audience
 from .models import (
     AgentClient,
     AgentStatus,
@@ -46,6 +47,8 @@ NOBODY_AVAILABLE = (
     "Nobody from the team is available to chat right now. Leave your email and "
     "a message, and we will get back to you."
 )
+
+NOT_YOURS_TO_WRITE = "Take this conversation before writing in it."
 
 State = Conversation.State
 TAKEABLE = (State.BOT, State.WAITING)
@@ -129,7 +132,7 @@ def conversation_open(
     is needed, and one it does not have is shown as none.
     """
     # The socket reads the history after this: only consoles need to hear of it live.
-    audience = realtime.Audience(other_tabs=False, staff=selectors.consoles_present())
+    audience = Audience(other_tabs=False, staff=selectors.consoles_present())
     conversation = _open_conversation(session_key)
     if conversation is None:
         started = _conversation_start(
@@ -144,7 +147,7 @@ def conversation_open(
     Conversation.objects.filter(pk=conversation.pk).update(
         current_page=page, current_product_id=product_id, open_sockets=F("open_sockets") + 1
     )
-    _publish_summary(conversation.pk, audience)
+    events.publish(events.ConversationUpdated(conversation.pk, audience))
     return conversation
 
 
@@ -153,7 +156,7 @@ def _open_conversation(session_key: str) -> Conversation | None:
 
 
 def _conversation_start(
-    *, session_key: str, page: str, product_id: int | None, audience: realtime.Audience
+    *, session_key: str, page: str, product_id: int | None, audience: Audience
 ) -> Conversation | None:
     """A new conversation with one open socket, greeted; None if the visitor has one already."""
     sidekick = selectors.sidekick_default()
@@ -167,18 +170,17 @@ def _conversation_start(
                 sidekick=sidekick,
                 open_sockets=1,
             )
-            webhooks.conversation_route(conversation)
+            announced: list[events.Event] = [events.ConversationStarted(conversation.pk, audience)]
             if bot is not None:
-                _message_create(
+                greeting = _message_create(
                     conversation_id=conversation.pk,
                     role=Message.Role.BOT,
                     name=bot.name,
                     title=bot.title,
                     text=bot.greeting(),
-                    audience=audience,
                 )
-            else:
-                _publish_summary(conversation.pk, audience)
+                announced.append(events.MessagesCreated((greeting,), audience))
+            events.publish(*announced)
     except IntegrityError:
         return None
     return conversation
@@ -335,17 +337,19 @@ def _questions_answer(
         # anything is published.
         Message.objects.bulk_create([m for turn in turns for m in turn.messages])
         staff = selectors.consoles_present()
-        bot_apps = webhooks.bot_apps_listen()
-        for turn in turns:
-            _messages_publish(
-                turn.messages,
-                realtime.Audience(
-                    answered=turn.question.channel_name,
-                    other_tabs=turn.conversation.open_sockets > 1,
-                    staff=staff,
-                ),
-                bot_apps=bot_apps,
+        events.publish(
+            *(
+                events.MessagesCreated(
+                    tuple(turn.messages),
+                    Audience(
+                        answered=turn.question.channel_name,
+                        other_tabs=turn.conversation.open_sockets > 1,
+                        staff=staff,
+                    ),
+                )
+                for turn in turns
             )
+        )
 
     for turn in turns:
         try:
@@ -444,8 +448,8 @@ def _bot_missed(*, conversation_id: int, bot: Bot, question: str, page: str) -> 
 
 
 def visitor_typing(*, conversation_id: int, active: bool) -> None:
-    realtime.publish_typing(
-        conversation_id, to_staff=True, frame=protocol.typing_frame(active=active)
+    events.publish(
+        events.Typing(conversation_id, to_staff=True, frame=protocol.typing_frame(active=active))
     )
 
 
@@ -465,7 +469,7 @@ def bot_suggestion_post(
     suggestion = Suggestion.objects.create(
         conversation_id=conversation_id, question=question, text=reply.text
     )
-    realtime.publish_suggestion(suggestion)
+    events.publish(events.SuggestionCreated(suggestion))
     return suggestion
 
 
@@ -490,23 +494,26 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
                 bot_misses=0
             )
             if offered:
-                _system_message(conversation_id, NOBODY_AVAILABLE)
-                realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+                events.publish(
+                    _system_message(conversation_id, NOBODY_AVAILABLE),
+                    events.NobodyAvailable(conversation_id),
+                )
         return False
     with transaction.atomic():
         waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
             state=State.WAITING, bot_misses=0
         )
         if waiting:
-            _system_message(
-                conversation_id,
-                "I've asked someone from the team to join. They will be with you shortly."
-                if people
-                else "One moment, someone will be with you shortly.",
+            events.publish(
+                _system_message(
+                    conversation_id,
+                    "I've asked someone from the team to join. They will be with you shortly."
+                    if people
+                    else "One moment, someone will be with you shortly.",
+                ),
+                events.ConversationChanged(conversation_id),
+                *([events.ConversationPending(conversation_id)] if bot_apps_welcome else []),
             )
-            _publish_status(conversation_id)
-            if bot_apps_welcome:
-                webhooks.conversation_pending(conversation_id)
     return bool(waiting)
 
 
@@ -562,11 +569,13 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
             user=user
         ).update(is_participating=False)
         identity = selectors.agent_identity(user)
-        _system_message(
-            conversation_id,
-            f"{identity['name']} ({identity['title']}) joined and is answering now.",
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{identity['name']} ({identity['title']}) joined and is answering now.",
+            ),
+            events.ConversationChanged(conversation_id),
         )
-        _publish_status(conversation_id)
     return _conversation_or_error(conversation_id)
 
 
@@ -603,7 +612,7 @@ def agent_message_post(
             if conversation.state == State.CLOSED:
                 raise ConversationNotOpen("This conversation is closed.")
             if conversation.state != State.AGENT or conversation.assigned_agent_id != user.pk:
-                raise NotYourConversation("Take this conversation before writing in it.")
+                raise NotYourConversation(NOT_YOURS_TO_WRITE)
             message = _message_create(
                 conversation_id=conversation_id,
                 role=Message.Role.AGENT,
@@ -614,6 +623,7 @@ def agent_message_post(
                 sender_user=user,
                 attachments=attachments,
             )
+            events.publish(events.MessagesCreated((message,)))
             if suggestion is not None:
                 Suggestion.objects.filter(
                     conversation_id=conversation_id, uid=suggestion, sent_message__isnull=True
@@ -653,13 +663,10 @@ def agent_typing(*, conversation_id: int, user: AbstractBaseUser, active: bool) 
     if not Conversation.objects.filter(
         pk=conversation_id, state=State.AGENT, assigned_agent=user
     ).exists():
-        if _conversation_or_error(conversation_id).state == State.CLOSED:
-            raise ConversationNotOpen("This conversation is closed.")
-        raise NotYourConversation("Take this conversation before writing in it.")
+        raise _refusal(conversation_id, NotYourConversation(NOT_YOURS_TO_WRITE))
     sender = {"role": "agent", **selectors.agent_identity(user)}
-    realtime.publish_typing(
-        conversation_id, to_staff=False, frame=protocol.typing_frame(active=active, sender=sender)
-    )
+    frame = protocol.typing_frame(active=active, sender=sender)
+    events.publish(events.Typing(conversation_id, to_staff=False, frame=frame))
 
 
 def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> None:
@@ -684,12 +691,12 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
         else:
             nobody = True
             text = f"{name} left the chat. {NOBODY_AVAILABLE}"
-        _system_message(conversation_id, text)
-        _publish_status(conversation_id)
-        if nobody:
-            realtime.publish_visitor_status(conversation_id, {"leave_message": True})
-        if new_state == State.WAITING:
-            webhooks.conversation_pending(conversation_id)
+        events.publish(
+            _system_message(conversation_id, text),
+            events.ConversationChanged(conversation_id),
+            *([events.NobodyAvailable(conversation_id)] if nobody else []),
+            *([events.ConversationPending(conversation_id)] if new_state == State.WAITING else []),
+        )
 
 
 def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_user_id: int) -> None:
@@ -710,12 +717,14 @@ def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_us
             raise NotYourConversation("Only the agent answering a conversation can transfer it.")
         source = selectors.agent_identity(user)
         dest = selectors.agent_identity(target)
-        _system_message(
-            conversation_id,
-            f"{source['name']} passed the chat to {dest['name']} ({dest['title']}), "
-            "who is answering now.",
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{source['name']} passed the chat to {dest['name']} ({dest['title']}), "
+                "who is answering now.",
+            ),
+            events.ConversationChanged(conversation_id),
         )
-        _publish_status(conversation_id)
 
 
 def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
@@ -736,10 +745,13 @@ def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
                 return
             raise NotYourConversation("Another agent is answering this conversation.")
         name = selectors.agent_identity(user)["name"]
-        _system_message(
-            conversation_id, f"{name} closed this chat. Write again any time to start a new one."
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{name} closed this chat. Write again any time to start a new one.",
+            ),
+            events.ConversationChanged(conversation_id),
         )
-        _publish_status(conversation_id)
 
 
 def conversation_set_sidekick(
@@ -753,8 +765,7 @@ def conversation_set_sidekick(
     )
     if not changed:
         raise ConversationNotFound("There is no such open conversation.")
-    _publish_status(conversation_id)
-    _publish_summary(conversation_id)
+    events.publish(events.ConversationChanged(conversation_id))
 
 
 # --- presence ---------------------------------------------------------------------------------
@@ -828,34 +839,27 @@ def _conversation_or_error(conversation_id: int) -> Conversation:
     return conversation
 
 
-def _system_message(conversation_id: int, text: str) -> Message:
-    return _message_create(
+def _refusal(conversation_id: int, because: ChatActionError) -> ChatActionError:
+    """Why a change the conversation refused did not happen: that there is no such
+    conversation, or that it is closed, else ``because``."""
+    if _conversation_or_error(conversation_id).state == State.CLOSED:
+        return ConversationNotOpen("This conversation is closed.")
+    return because
+
+
+def _system_message(conversation_id: int, text: str) -> events.MessagesCreated:
+    """Store the chat's own notice to the visitor ("Anna joined"); its event, to announce
+    with the rest of the change."""
+    message = _message_create(
         conversation_id=conversation_id, role=Message.Role.SYSTEM, name=SYSTEM_NAME, text=text
     )
-
-
-def _publish_status(conversation_id: int) -> None:
-    """Tell the visitor who answers now. (Consoles learn it from the summary that the
-    system message announcing the change publishes.)"""
-    conversation = _conversation_or_error(conversation_id)
-    realtime.publish_visitor_status(
-        conversation_id, selectors.visitor_status(conversation=conversation)
-    )
-
-
-def _publish_summary(conversation_id: int, audience: realtime.Audience = realtime.EVERYONE) -> None:
-    if not audience.staff:
-        return
-    summary = selectors.conversation_summary_get(conversation_id=conversation_id)
-    if summary is None:
-        raise ConversationNotFound("There is no such conversation.")
-    realtime.publish_conversation(summary)
+    return events.MessagesCreated((message,))
 
 
 def presence_publish() -> None:
     """Tell consoles who is present and every visitor whether the chat is online:
     after presence changes, and after staff switch the bot on or off."""
-    realtime.publish_presence(selectors.agent_presence(), online=selectors.chat_online())
+    events.publish(events.PresenceChanged())
 
 
 def _message_create(
@@ -868,9 +872,9 @@ def _message_create(
     client_id: str | None = None,
     sender_user: AbstractBaseUser | None = None,
     attachments: list[dict] | None = None,
-    audience: realtime.Audience = realtime.EVERYONE,
 ) -> Message:
-    """Store a message, move the conversation's last activity to it, and show it live."""
+    """Store a message and move the conversation's last activity to it; the caller
+    announces it."""
     now = timezone.now()
     message = Message.objects.create(
         conversation_id=conversation_id,
@@ -884,23 +888,7 @@ def _message_create(
         sent_at=now,
     )
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
-    _messages_publish([message], audience)
     return message
-
-
-def _messages_publish(
-    messages: list[Message], audience: realtime.Audience, *, bot_apps: bool | None = None
-) -> None:
-    """Show stored messages of one conversation live, and its new row to the consoles;
-    tell bot apps. ``bot_apps``: whether any is active, if the caller asked already (a
-    batch asks once for all its conversations)."""
-    for message in messages:
-        realtime.publish_message(message, audience)
-    _publish_summary(messages[0].conversation_id, audience)
-    if bot_apps is None:
-        bot_apps = webhooks.bot_apps_listen()
-    if bot_apps:
-        webhooks.messages_created(messages)
 
 
 # --- bot apps ---------------------------------------------------------------------------------
@@ -1138,23 +1126,23 @@ def conversation_hand_over(*, conversation_id: int, app: BotApp) -> list[int]:
             not handed
             and not Conversation.objects.filter(pk=conversation_id, state=State.WAITING).exists()
         ):
-            if _conversation_or_error(conversation_id).state == State.CLOSED:
-                raise ConversationNotOpen("This conversation is closed.")
-            raise NotYourConversation(
-                "Only the bot answering a conversation (or one nobody answers yet) can hand "
-                "it over."
+            raise _refusal(
+                conversation_id,
+                NotYourConversation(
+                    "Only the bot answering a conversation (or one nobody answers yet) can "
+                    "hand it over."
+                ),
             )
         membership.delete()
         if invited:
-            _system_message(
-                conversation_id,
-                f"{name} asked someone from the team to join. They will be with you shortly.",
-            )
+            notice = f"{name} asked someone from the team to join. They will be with you shortly."
         else:
-            _system_message(conversation_id, f"{name} tried to find a person. {NOBODY_AVAILABLE}")
-        _publish_status(conversation_id)
-        if not invited:
-            realtime.publish_visitor_status(conversation_id, {"leave_message": True})
+            notice = f"{name} tried to find a person. {NOBODY_AVAILABLE}"
+        events.publish(
+            _system_message(conversation_id, notice),
+            events.ConversationChanged(conversation_id),
+            *([] if invited else [events.NobodyAvailable(conversation_id)]),
+        )
     return invited
 
 

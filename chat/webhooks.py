@@ -1,4 +1,4 @@
-"""The one place webhook events for bot apps are recorded. Services call it; nothing else does.
+"""The one place webhook events for bot apps are recorded: a subscriber of ``chat.events``.
 
 Each event is a WebhookDelivery row written in the transaction of the change that
 caused it: a rolled-back change sends nothing, and a committed one is delivered
@@ -9,28 +9,49 @@ carries the same content under the same delivery id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Q
 
+from . import events
 from .api.serializers import ConversationResourceSerializer, MessageResourceSerializer
 from .models import BotApp, Conversation, Message, WebhookDelivery
 
 Event = WebhookDelivery.Event
 
 
-def conversation_route(conversation: Conversation) -> None:
+def announce(announced: Sequence[events.Event]) -> None:
+    """Record the webhooks one change's events make: routing a new conversation, a pending
+    one, new messages (asking once, for all of them, whether any bot app listens)."""
+    listening: bool | None = None
+    for event in announced:
+        match event:
+            case events.ConversationStarted(conversation_id=conversation_id):
+                conversation_route(conversation_id)
+            case events.ConversationPending(conversation_id=conversation_id):
+                conversation_pending(conversation_id)
+            case events.MessagesCreated(messages=messages):
+                if listening is None:
+                    listening = bot_apps_listen()
+                if listening:
+                    messages_created(messages)
+
+
+def conversation_route(conversation_id: int) -> None:
     """Route a new conversation to the active bot apps, telling those that subscribe."""
     apps = list(BotApp.objects.filter(is_active=True))
     if not apps:
         return
-    conversation.routed_to.set(apps)
+    routed = Conversation.routed_to.through
+    routed.objects.bulk_create(
+        [routed(conversation_id=conversation_id, botapp_id=app.pk) for app in apps]
+    )
     subscribed = [app for app in apps if app.subscribes_routed_conversations]
     if subscribed:
         _record(
             [(app, Event.ROUTED_CONVERSATION) for app in subscribed],
-            _conversation_resource(conversation.pk),
+            _conversation_resource(conversation_id),
         )
 
 

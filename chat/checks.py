@@ -1,32 +1,45 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 from . import catalog, conf
 
 
-@register()
-def check_limits(app_configs=None, **kwargs) -> list[Error]:
+def settings_errors(
+    defaults: dict[str, Any], get: Callable[[str], Any], *, app: str
+) -> list[Error]:
+    """An app's settings against their defaults' types: a flag is True or False, seconds a
+    positive number, a count a positive integer, a path a string. Ids are ``<app>.E001``
+    (a count), ``E003`` (a flag), ``E004`` (seconds) and ``E005`` (a string)."""
     errors = []
-    for name, default in conf.DEFAULTS.items():
-        value = conf.get(name)
+    for name, default in defaults.items():
+        value = get(name)
         if isinstance(default, str):
             if not isinstance(value, str):
-                errors.append(Error(f"{name} must be a string, not {value!r}.", id="chat.E005"))
+                errors.append(Error(f"{name} must be a string, not {value!r}.", id=f"{app}.E005"))
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 errors.append(
-                    Error(f"{name} must be True or False, not {value!r}.", id="chat.E003")
+                    Error(f"{name} must be True or False, not {value!r}.", id=f"{app}.E003")
                 )
         elif isinstance(default, float):
             # Seconds: a fraction is fine.
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 errors.append(
-                    Error(f"{name} must be a positive number, not {value!r}.", id="chat.E004")
+                    Error(f"{name} must be a positive number, not {value!r}.", id=f"{app}.E004")
                 )
         elif not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(
-                Error(f"{name} must be a positive integer, not {value!r}.", id="chat.E001")
+                Error(f"{name} must be a positive integer, not {value!r}.", id=f"{app}.E001")
             )
+    return errors
+
+
+@register()
+def check_limits(app_configs=None, **kwargs) -> list[Error]:
+    errors = settings_errors(conf.DEFAULTS, conf.get, app="chat")
     if not errors and conf.get("CHAT_MAX_FRAME_LENGTH") <= conf.get("CHAT_MAX_MESSAGE_LENGTH"):
         errors.append(
             Error(

@@ -22,20 +22,6 @@ DEFAULTS = {
     # the chat does.
     "CHAT_RATE_LIMIT_MESSAGES": 30,
     "CHAT_RATE_LIMIT_SECONDS": 10,
-    # Seconds an access token given to a bot app in a webhook stays valid.
-    "CHAT_API_TOKEN_EXPIRES_IN": 900,
-    # Longest presence a bot app may ask for at once: a day, so a bot that died is seen
-    # absent by the next day at the latest.
-    "CHAT_API_MAX_PRESENCE_EXPIRES_IN": 86_400,
-    # Webhook deliveries: attempts in all, the wait before the first retry (doubled
-    # after each failure, up to the longest), and how long one POST may take.
-    "CHAT_WEBHOOK_MAX_ATTEMPTS": 8,
-    "CHAT_WEBHOOK_RETRY_DELAY": 1.0,
-    "CHAT_WEBHOOK_MAX_RETRY_DELAY": 600.0,
-    "CHAT_WEBHOOK_TIMEOUT": 5.0,
-    # Whether this server process works off webhook deliveries itself (the settings
-    # turn it on when there is no Redis for a separate worker to share).
-    "CHAT_WEBHOOK_IN_PROCESS_WORKER": False,
     # Where the bot reads the product on the visitor's page: the dotted path of a class
     # (chat.catalog explains it). Empty: the site has no shop, and the bot answers from its
     # knowledge alone.

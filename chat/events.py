@@ -5,7 +5,7 @@ that one change. Nothing else announces. Who hears of it subscribes, from its ap
 ``ready()``:
 
 - ``chat.realtime`` shows it to the sockets that may be listening, after the commit;
-- ``chat.webhooks`` records webhook deliveries for the bot apps, in the same transaction.
+- ``botapps.webhooks`` records webhook deliveries for the bot apps, in the same transaction.
 
 A subscriber gets all the events of one announcement together, so it can send one
 conversation's row to the consoles once however many of its events change it, and ask
@@ -66,6 +66,13 @@ class ConversationChanged(Event):
     """Who answers the conversation changed: its state, its agent, or side-kick mode."""
 
     conversation_id: int
+
+
+@dataclass(frozen=True)
+class ConversationTaken(ConversationChanged):
+    """Someone took the conversation: it is theirs to answer now."""
+
+    agent_id: int
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Left
 from django.utils import timezone
 
@@ -16,15 +16,13 @@ from bots.base import PageContext, ProductFacts
 from bots.loading import bot_class, get_bot
 from bots.selectors import agent_online_enabled, thumbnail_url
 
-from . import catalog, conf, credentials, protocol
+from . import answerers, catalog, conf, protocol
 from .models import (
     AgentClient,
     AgentStatus,
-    BotApp,
     ChatSettings,
     Conversation,
     LeftMessage,
-    Membership,
     Message,
     Suggestion,
 )
@@ -77,18 +75,19 @@ def chat_agent(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _live_clients() -> QuerySet[AgentClient]:
+def live_clients() -> QuerySet[AgentClient]:
     return AgentClient.objects.filter(expires_at__gt=timezone.now())
 
 
 def present_agent_ids() -> set[int]:
     """Staff with a console open (a client that has not expired); bot apps are not staff."""
-    return set(_live_clients().filter(user__bot_app__isnull=True).values_list("user_id", flat=True))
+    staff = live_clients().exclude(answerers.users_q("user_id"))
+    return set(staff.values_list("user_id", flat=True))
 
 
 def consoles_present() -> bool:
     """Whether any staff console is open: otherwise nobody watches conversations live."""
-    return _live_clients().filter(user__bot_app__isnull=True).exists()
+    return live_clients().exclude(answerers.users_q("user_id")).exists()
 
 
 def available_agent_ids() -> set[int]:
@@ -110,20 +109,7 @@ def _accepting(present: set[int]) -> set[int]:
 
 def chat_online() -> bool:
     """Whether somebody answers: the bot, a person accepting chats, or a bot app online."""
-    return bot_enabled() or bool(available_agent_ids()) or online_bot_apps().exists()
-
-
-def online_bot_apps(*, conversation_id: int | None = None) -> QuerySet[BotApp]:
-    """Bot apps that are online (active, switched online and present), of those a
-    conversation is routed to if one is given."""
-    apps = BotApp.objects.filter(
-        is_active=True,
-        is_online_enabled=True,
-        user__chat_clients__expires_at__gt=timezone.now(),
-    )
-    if conversation_id is not None:
-        apps = apps.filter(routed_conversations=conversation_id)
-    return apps.distinct()
+    return bot_enabled() or bool(available_agent_ids()) or answerers.online()
 
 
 def agent_presence() -> list[dict[str, Any]]:
@@ -178,9 +164,10 @@ SUMMARY_TEXT_LENGTH = 140
 def _conversations() -> QuerySet[Conversation]:
     """Conversations with what their summaries need, in one query."""
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
-    return Conversation.objects.select_related(
-        "assigned_agent__chat_agent", "assigned_agent__bot_app"
-    ).annotate(
+    return Conversation.objects.select_related("assigned_agent__chat_agent").annotate(
+        agent_is_answerer=ExpressionWrapper(
+            answerers.users_q("assigned_agent_id"), output_field=BooleanField()
+        ),
         last_text=Subquery(
             last.annotate(start=Left("text", SUMMARY_TEXT_LENGTH)).values("start")[:1]
         ),
@@ -211,7 +198,7 @@ def conversation_summary(
         "state": conversation.state,
         "agent": (
             # A bot app answering: people may take the conversation over from it.
-            {"id": agent.pk, **agent_identity(agent), "is_bot": hasattr(agent, "bot_app")}
+            {"id": agent.pk, **agent_identity(agent), "is_bot": _is_answerer(conversation)}
             if agent
             else None
         ),
@@ -223,6 +210,12 @@ def conversation_summary(
         "page": conversation.current_page,
         "product": shown.get(conversation.current_product_id),
     }
+
+
+def _is_answerer(conversation: Conversation) -> bool:
+    if hasattr(conversation, "agent_is_answerer"):
+        return bool(conversation.agent_is_answerer)
+    return answerers.is_answerer(conversation.assigned_agent_id)
 
 
 def conversation_summary_get(*, conversation_id: int) -> dict[str, Any] | None:
@@ -305,74 +298,6 @@ def _product_named(shop: catalog.Catalog, question: str) -> ProductFacts | None:
     return products.named_product(question, list(shop.products_named(words=asked)))
 
 
-# --- bot apps, as the API shows them ------------------------------------------------------------
-
-
-def bot_app_get(*, app_id: int) -> BotApp | None:
-    return BotApp.objects.select_related("user").filter(pk=app_id).first()
-
-
-def bot_app_named(*, name: str) -> BotApp | None:
-    return BotApp.objects.filter(name=name).first()
-
-
-def bot_app_by_api_key(*, key: str) -> BotApp | None:
-    return (
-        BotApp.objects.select_related("user")
-        .filter(api_key_digest=credentials.api_key_digest(key))
-        .first()
-    )
-
-
-def bot_app_presence(*, app: BotApp) -> dict[str, bool]:
-    """Whether a bot app switched itself online, is present, and so is online, as the API
-    reports it."""
-    present = _live_clients().filter(user_id=app.user_id).exists()
-    return {
-        "is_online_enabled": app.is_online_enabled,
-        "is_present": present,
-        "is_online": app.is_active and app.is_online_enabled and present,
-    }
-
-
-def bot_app_clients(*, app: BotApp) -> QuerySet[AgentClient]:
-    """The bot user's clients (its presence), expired ones included until swept."""
-    return AgentClient.objects.filter(user_id=app.user_id).order_by("expires_at", "pk")
-
-
-def bot_conversations(*, app: BotApp) -> QuerySet[Conversation]:
-    """What a bot app may read: conversations routed to it or that it is a member of."""
-    routed = Conversation.objects.filter(routed_to=app).values("pk")
-    joined = Membership.objects.filter(user_id=app.user_id).values("conversation_id")
-    return Conversation.objects.filter(Q(pk__in=routed) | Q(pk__in=joined))
-
-
-def bot_routed_conversations(*, app: BotApp) -> QuerySet[Conversation]:
-    """Open conversations routed to the bot app, newest first."""
-    return (
-        Conversation.objects.filter(routed_to=app)
-        .exclude(state=Conversation.State.CLOSED)
-        .order_by("-created_at", "-pk")
-    )
-
-
-def bot_pending_conversations(*, app: BotApp) -> QuerySet[Conversation]:
-    """Routed conversations waiting for someone to join, longest waiting first."""
-    return (
-        bot_routed_conversations(app=app)
-        .filter(state=Conversation.State.WAITING)
-        .order_by("last_message_at", "pk")
-    )
-
-
-def bot_conversation_get(*, app: BotApp, conversation_id: int) -> Conversation | None:
-    return bot_conversations(app=app).filter(pk=conversation_id).first()
-
-
 def conversation_messages(*, conversation_id: int) -> QuerySet[Message]:
     """Every message of a conversation, oldest first."""
     return Message.objects.filter(conversation_id=conversation_id).order_by("id")
-
-
-def bot_membership_get(*, app: BotApp, conversation_id: int) -> Membership | None:
-    return Membership.objects.filter(user_id=app.user_id, conversation_id=conversation_id).first()

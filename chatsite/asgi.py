@@ -12,7 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from chat import worker  # noqa: E402
+from botapps import worker  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -28,5 +28,5 @@ application = ProtocolTypeRouter(
 )
 
 # Without Redis, webhooks to bot apps are worked off by this very server while it serves
-# (chat/worker.py); with Redis, by the `manage.py rundramatiq` service.
+# (botapps/worker.py); with Redis, by the `manage.py rundramatiq` service.
 worker.run_with_daphne()

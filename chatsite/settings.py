@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "bots",
     "chat",
     "shop",
+    "botapps",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,7 @@ if REDIS_URL:
 # Webhooks to bot apps leave through a Dramatiq queue: on Redis, worked off by its own
 # service (`manage.py rundramatiq`); without Redis, in memory, worked off by a thread
 # of the server itself (so `runserver` needs no other process). Either way every
-# delivery is a database row first, so a restart loses none (chat/delivery.py).
+# delivery is a database row first, so a restart loses none (botapps/delivery.py).
 DRAMATIQ_BROKER = {
     "BROKER": (
         "dramatiq.brokers.redis.RedisBroker" if REDIS_URL else "dramatiq.brokers.stub.StubBroker"
@@ -189,25 +190,25 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # Every worker resends, now and then, the deliveries that lost their queue message.
-        "chat.worker.DeliverySweeper",
+        "botapps.worker.DeliverySweeper",
     ],
 }
 # Whether this server process works off webhooks itself (see above).
 CHAT_WEBHOOK_IN_PROCESS_WORKER = env_bool("WEBHOOK_IN_PROCESS_WORKER", not REDIS_URL)
 
-# The HTTP API for bot apps (chat/api/): JSON only, authenticated as a bot app only.
+# The HTTP API for bot apps (botapps/api/): JSON only, authenticated as a bot app only.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "chat.api.authentication.AccessTokenAuthentication",
-        "chat.api.authentication.ApiKeyAuthentication",
+        "botapps.api.authentication.AccessTokenAuthentication",
+        "botapps.api.authentication.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["chat.api.permissions.IsBotApp"],
-    "DEFAULT_THROTTLE_CLASSES": ["chat.api.throttling.BotAppRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["botapps.api.permissions.IsBotApp"],
+    "DEFAULT_THROTTLE_CLASSES": ["botapps.api.throttling.BotAppRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"bot_app": os.environ.get("CHAT_API_RATE", "600/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "chat.api.exceptions.json_exception_handler",
+    "EXCEPTION_HANDLER": "botapps.api.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

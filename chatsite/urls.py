@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The bot apps' HTTP API and its OpenAPI document.
-    path("api/", include("chat.api.urls")),
+    path("api/", include("botapps.api.urls")),
     path("", include("chat.urls")),
     path("", include("shop.urls")),
 ]

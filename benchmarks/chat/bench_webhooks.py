@@ -1,13 +1,13 @@
 """Webhook delivery benchmark: `make bench-webhooks` (python -m benchmarks.chat.bench_webhooks).
 
-Events are recorded the way the site records them (chat.webhooks.messages_created, in a
+Events are recorded the way the site records them (botapps.webhooks.messages_created, in a
 transaction of their own, queued once it commits) on a fresh SQLite file database (or, with
 ``--postgres-url``, a fresh PostgreSQL database), and POSTed to bot apps played by a local
 HTTP server in a process of its own that checks every signature. It prints, not asserts:
 
 * latency from the event (its delivery row written) to the bot app's receipt, p50, p95 and
   p99, for events at a steady rate and for a burst, with the server's own worker
-  (StubBroker, the worker thread pool of chat.worker) and with Redis and a real
+  (StubBroker, the worker thread pool of botapps.worker) and with Redis and a real
   ``manage.py rundramatiq`` process (when Redis answers);
 * retries under failing bot apps (the server's own worker): one that answers each event
   HTTP 500 twice before it takes it, one that lets the first POST time out, with the
@@ -240,7 +240,7 @@ class Site:
 
     def bot_app(self, path: str, **endpoint) -> tuple[object, object]:
         """A bot app listening on ``path``, and a conversation routed to it alone."""
-        from chat import services
+        from botapps import services
         from chat.models import Conversation
 
         made = services.bot_app_create(
@@ -260,7 +260,7 @@ class Site:
         """A visitor's message, recorded and queued as the services do it."""
         from django.db import transaction
 
-        from chat import webhooks
+        from botapps import webhooks
         from chat.models import Message
 
         with transaction.atomic():
@@ -274,7 +274,7 @@ class Site:
 
     def recorded(self, app) -> dict[str, float]:
         """The app's deliveries: delivery id -> when the event was recorded (epoch s)."""
-        from chat.models import WebhookDelivery
+        from botapps.models import WebhookDelivery
 
         rows = WebhookDelivery.objects.filter(app=app).values_list("uid", "created_at")
         return {str(uid): created.timestamp() for uid, created in rows}
@@ -339,8 +339,8 @@ def run_latency(site: Site, label: str, options: argparse.Namespace) -> None:
 def run_retries(site: Site, options: argparse.Namespace) -> None:
     from django.conf import settings
 
-    from chat import delivery
-    from chat.models import WebhookAttempt, WebhookDelivery
+    from botapps import delivery
+    from botapps.models import WebhookAttempt, WebhookDelivery
 
     for name, value in RETRY_SETTINGS.items():
         setattr(settings, name, value)
@@ -452,7 +452,7 @@ def child(options: argparse.Namespace) -> int:
 
 
 def run_in_process(site: Site, options: argparse.Namespace) -> None:
-    from chat import worker
+    from botapps import worker
 
     worker.IN_PROCESS_THREADS = WORKER_THREADS
     started = worker.in_process_worker_start()

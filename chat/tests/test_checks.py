@@ -17,21 +17,12 @@ def test_the_defaults_pass():
         ("CHAT_MAX_MESSAGE_LENGTH", 0, "chat.E001"),
         ("CHAT_MAX_MESSAGE_LENGTH", True, "chat.E001"),
         ("CHAT_HISTORY_LIMIT", 2.5, "chat.E001"),
-        ("CHAT_WEBHOOK_IN_PROCESS_WORKER", 1, "chat.E003"),
-        ("CHAT_WEBHOOK_RETRY_DELAY", -1, "chat.E004"),
-        ("CHAT_WEBHOOK_TIMEOUT", "5", "chat.E004"),
         ("CHAT_CATALOG", 3, "chat.E005"),
     ],
 )
 def test_a_bad_value_is_reported_with_its_id(settings, name, value, expected):
     setattr(settings, name, value)
     assert ids(check_limits()) == [expected]
-
-
-def test_seconds_may_be_fractions_or_whole(settings):
-    settings.CHAT_WEBHOOK_RETRY_DELAY = 2
-    settings.CHAT_WEBHOOK_TIMEOUT = 0.5
-    assert check_limits() == []
 
 
 def test_a_frame_must_hold_the_longest_message(settings):

@@ -3,7 +3,7 @@
 import pytest
 
 from chat import events as chat_events
-from chat import realtime, services, webhooks
+from chat import realtime, services
 
 from .conftest import make_agent
 
@@ -35,9 +35,8 @@ def test_each_subscriber_gets_one_announcement_with_all_its_events_in_order():
     assert got_a == got_b == [(first, second)]
 
 
-def test_the_apps_subscribe_the_sockets_and_the_webhooks():
+def test_the_chat_subscribes_the_sockets():
     assert realtime.announce in chat_events._subscribers
-    assert webhooks.announce in chat_events._subscribers
 
 
 def test_a_change_is_announced_once_with_everything_it_changed(heard):
@@ -48,7 +47,7 @@ def test_a_change_is_announced_once_with_everything_it_changed(heard):
     assert len(heard) == 1
     (notice, changed) = heard[0]
     assert notice.messages[0].text == "Anna (Support) joined and is answering now."
-    assert changed == chat_events.ConversationChanged(conversation.pk)
+    assert changed == chat_events.ConversationTaken(conversation.pk, agent_id=anna.pk)
 
 
 def test_the_consoles_get_a_conversation_s_row_once_however_many_events_change_it(events):
@@ -62,13 +61,3 @@ def test_the_consoles_get_a_conversation_s_row_once_however_many_events_change_i
     # The visitor hears who answers now, after the notice.
     to_visitor = [frame["type"] for frame in events.to_visitor(conversation.pk)]
     assert to_visitor == ["message", "status"]
-
-
-def test_a_batch_asks_once_whether_any_bot_app_listens(django_assert_num_queries):
-    conversations = [services.conversation_open(session_key=f"{n}" * 32) for n in range(3)]
-    created = [
-        chat_events.MessagesCreated((c.messages.get(),), chat_events.Audience(staff=False))
-        for c in conversations
-    ]
-    with django_assert_num_queries(1):
-        webhooks.announce(created)

@@ -28,7 +28,7 @@ NOW = 1_750_000_000
 
 
 def sign(body: bytes, *, secret: str = SECRET, timestamp: int = NOW) -> str:
-    from chat.credentials import webhook_signature_header
+    from botapps.credentials import webhook_signature_header
 
     # The site's own signer: the example must accept exactly what the site sends.
     return webhook_signature_header(secret=secret, timestamp=timestamp, body=body)

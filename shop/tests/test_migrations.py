@@ -17,8 +17,13 @@ def migrate(targets):
     return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
+# Transactional, as migrations need; the serialized rollback (as every transactional test of
+# the suite has) restores the migrated data for the tests after it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def old_apps(transactional_db):
+def old_apps():
     apps = migrate(BEFORE)
     yield apps
     # Whatever the test did, the database ends on the newest schema for the tests after it.

@@ -1,0 +1,102 @@
+"""Bot apps moved from the chat app to their own: a database that held them keeps every row."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("chat", "0010_products_move_to_shop"), ("botapps", None)]
+AFTER = [("chat", "0011_bot_apps_move_to_botapps"), ("botapps", "0002_tables")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+
+
+# Transactional, as migrations need; the serialized rollback (as every transactional test of
+# the suite has) restores the migrated data for the tests after it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def old_apps():
+    apps = migrate(BEFORE)
+    yield apps
+    # Whatever the test did, the database ends on the newest schema for the tests after it.
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def rows(model, *fields):
+    return sorted(model.objects.values_list(*fields))
+
+
+def test_moving_bot_apps_keeps_every_row(old_apps):
+    User = old_apps.get_model("auth", "User")
+    BotApp = old_apps.get_model("chat", "BotApp")
+    Conversation = old_apps.get_model("chat", "Conversation")
+    Membership = old_apps.get_model("chat", "Membership")
+    Delivery = old_apps.get_model("chat", "WebhookDelivery")
+    Attempt = old_apps.get_model("chat", "WebhookAttempt")
+    ContentType = old_apps.get_model("contenttypes", "ContentType")
+    app = BotApp.objects.create(
+        name="Robo",
+        user=User.objects.create(username="bot-app-robo"),
+        webhook_url="https://bots.example.com/hook",
+        signing_secret="s" * 43,
+        api_key_digest="d" * 64,
+        is_online_enabled=True,
+    )
+    routed = Conversation.objects.create(session_key="r" * 32)
+    Conversation.objects.create(session_key="n" * 32)
+    routed.routed_to.add(app)
+    Membership.objects.create(conversation=routed, user=app.user, composing_status="typing")
+    delivery = Delivery.objects.create(app=app, event="routed_message", resource={"id": 1})
+    Attempt.objects.create(delivery=delivery, number=1, status_code=502, error="Bad gateway")
+    ContentType.objects.get_or_create(app_label="chat", model="botapp")
+    before = {
+        "apps": rows(BotApp, "pk", "name", "user_id", "signing_secret", "is_online_enabled"),
+        "memberships": rows(Membership, "pk", "conversation_id", "user_id", "composing_status"),
+        "deliveries": rows(Delivery, "pk", "uid", "app_id", "event", "resource"),
+        "attempts": rows(Attempt, "pk", "delivery_id", "status_code", "error"),
+    }
+
+    new_apps = migrate(AFTER)
+
+    BotApp = new_apps.get_model("botapps", "BotApp")
+    Membership = new_apps.get_model("botapps", "Membership")
+    Delivery = new_apps.get_model("botapps", "WebhookDelivery")
+    Attempt = new_apps.get_model("botapps", "WebhookAttempt")
+    ContentType = new_apps.get_model("contenttypes", "ContentType")
+    assert {
+        "apps": rows(BotApp, "pk", "name", "user_id", "signing_secret", "is_online_enabled"),
+        "memberships": rows(Membership, "pk", "conversation_id", "user_id", "composing_status"),
+        "deliveries": rows(Delivery, "pk", "uid", "app_id", "event", "resource"),
+        "attempts": rows(Attempt, "pk", "delivery_id", "status_code", "error"),
+    } == before
+    moved = BotApp.objects.get(pk=app.pk)
+    assert list(moved.routed_conversations.values_list("pk", flat=True)) == [routed.pk]
+    assert BotApp._meta.db_table == "botapps_botapp"
+    assert ContentType.objects.filter(app_label="botapps", model="botapp").exists()
+    assert not ContentType.objects.filter(app_label="chat", model="botapp").exists()
+    # The constraint moved with its table: one membership per user and conversation.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(conversation_id=routed.pk, user_id=app.user_id)
+
+
+def test_the_move_can_be_undone_without_losing_a_row(old_apps):
+    User = old_apps.get_model("auth", "User")
+    BotApp = old_apps.get_model("chat", "BotApp")
+    Conversation = old_apps.get_model("chat", "Conversation")
+    app = BotApp.objects.create(
+        name="Robo",
+        user=User.objects.create(username="bot-app-robo"),
+        webhook_url="https://bots.example.com/hook",
+    )
+    Conversation.objects.create(session_key="r" * 32).routed_to.add(app)
+    migrate(AFTER)
+    back = migrate(BEFORE)
+    again = back.get_model("chat", "BotApp").objects.get(pk=app.pk)
+    assert again.name == "Robo"
+    assert again.routed_conversations.count() == 1

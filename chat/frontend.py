@@ -1,6 +1,7 @@
-"""What the chat box and the staff console read from their page: the server's own limits,
-URLs and intervals, rendered into the page with ``json_script`` (``{% page_config %}``), so
-that nothing the server defines is written again in JavaScript or in a template."""
+"""What the chat box reads from its page: the server's own limits, URLs and intervals,
+rendered into the page with ``json_script`` (``{% chat_box_config %}``), so that nothing the
+server defines is written again in JavaScript or in a template. The staff console's page
+does the same (``console.frontend``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .models import LeftMessage
 STATUS_POLL_SECONDS = 30
 
 
-def _shared() -> dict[str, Any]:
+def shared_config() -> dict[str, Any]:
+    """What both the chat box and the staff console read: the limits of a message."""
     return {
         "max_text_length": conf.get("CHAT_MAX_MESSAGE_LENGTH"),
         "max_attachments": protocol.MAX_ATTACHMENTS,
@@ -26,7 +28,7 @@ def _shared() -> dict[str, Any]:
 def chat_box_config() -> dict[str, Any]:
     """The visitor's chat box: its socket, its HTTP endpoints, its limits."""
     left = LeftMessage._meta
-    return _shared() | {
+    return shared_config() | {
         "socket_path": "/" + routing.VISITOR_SOCKET_PATH,
         "agent_info_url": reverse("chat:agent_info"),
         "status_url": reverse("chat:chat_status"),
@@ -36,8 +38,3 @@ def chat_box_config() -> dict[str, Any]:
         "max_name_length": left.get_field("name").max_length,
         "max_email_length": left.get_field("email").max_length,
     }
-
-
-def console_config() -> dict[str, Any]:
-    """The staff console: its socket and its limits."""
-    return _shared() | {"socket_path": "/" + routing.CONSOLE_SOCKET_PATH}

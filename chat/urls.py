@@ -8,5 +8,4 @@ urlpatterns = [
     path("restapi/get-agent-info", views.agent_info, name="agent_info"),
     path("restapi/chat-status", views.chat_status, name="chat_status"),
     path("chat/leave-message", views.leave_message, name="leave_message"),
-    path("staff/", views.staff_console, name="staff_console"),
 ]

@@ -1,7 +1,4 @@
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,12 +41,3 @@ def leave_message(request: HttpRequest) -> JsonResponse:
         page=request.POST.get("page", "")[:300],
     )
     return JsonResponse({"ok": True}, status=201)
-
-
-@staff_member_required
-@never_cache
-def staff_console(request: HttpRequest) -> HttpResponse:
-    """The agents' console; its socket (/ws/staff/) does the rest."""
-    if not selectors.user_can_chat(request.user):
-        raise PermissionDenied("You do not have the permission to chat with visitors.")
-    return render(request, "staff/console.html", {"left_messages": selectors.left_messages()[:50]})

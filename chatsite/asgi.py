@@ -13,7 +13,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from botapps import worker  # noqa: E402
-from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
+from console.routing import websocket_urlpatterns as console_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -22,7 +23,7 @@ application = ProtocolTypeRouter(
         # the handshake has to be one of ALLOWED_HOSTS. Sessions find the
         # visitor's conversation; auth finds the staff member of a console.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(chat_sockets + console_sockets))
         ),
     }
 )

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "bots",
     "chat",
+    "console",
     "shop",
     "botapps",
 ]

@@ -6,5 +6,6 @@ urlpatterns = [
     # The bot apps' HTTP API and its OpenAPI document.
     path("api/", include("botapps.api.urls")),
     path("", include("chat.urls")),
+    path("", include("console.urls")),
     path("", include("shop.urls")),
 ]

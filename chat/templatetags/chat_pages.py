@@ -1,5 +1,5 @@
-"""``{% chat_box_config as config %}`` and ``{% console_config as config %}``: the page's
-config (chat.frontend), for its ``json_script`` and its fields' limits."""
+"""``{% chat_box_config as config %}``: the chat box's config (chat.frontend), for its
+``json_script`` and its fields' limits."""
 
 from django import template
 
@@ -16,8 +16,3 @@ def chat_box_config(context: template.Context) -> dict:
     if request is not None:
         request.session.setdefault("chat_visitor", True)
     return frontend.chat_box_config()
-
-
-@register.simple_tag
-def console_config() -> dict:
-    return frontend.console_config()

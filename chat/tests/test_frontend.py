@@ -5,11 +5,8 @@ import json
 import re
 
 import pytest
-from django.urls import reverse
 
 from chat import frontend, protocol
-
-from .conftest import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +40,3 @@ def test_a_shop_page_carries_the_config_and_its_fields_follow_the_settings(clien
     # The message field and the leave-a-message form: the same limit, written once.
     assert html.count('maxlength="321"') == 2
     assert 'maxlength="100"' in html and 'maxlength="254"' in html
-
-
-def test_the_console_carries_its_own_config(client, settings):
-    settings.CHAT_MAX_MESSAGE_LENGTH = 321
-    agent = make_agent("anna")
-    client.force_login(agent)
-    html = client.get(reverse("chat:staff_console")).content.decode()
-    config = page_config(html)
-    assert config == frontend.console_config()
-    assert config["socket_path"] == "/ws/staff/" and config["max_text_length"] == 321
-    assert 'id="consoleInput" name="text" maxlength="321"' in html

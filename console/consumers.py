@@ -1,0 +1,150 @@
+"""The staff console's socket: decode a staff member's command, call one of the chat's
+services or selectors, send. What the chat announces reaches it through the groups it joins:
+the staff inbox, and the one conversation it has open."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from chat import conf, groups, presence, protocol, selectors, services
+from chat.consumers import FrameConsumer
+
+FORBIDDEN_CLOSE_CODE = 4003
+
+# Frames about the one conversation a console has open.
+OPEN_CONVERSATION_TYPES = frozenset({"message", "suggestion", "typing"})
+
+
+class AgentConsoleConsumer(FrameConsumer):
+    """A staff console: the live conversation list, one open conversation, presence."""
+
+    open_conversation: int | None = None
+
+    def wanted(self, frame: dict[str, Any]) -> bool:
+        # Events of a conversation the console has just closed may still be on their way.
+        if (
+            frame.get("type") in OPEN_CONVERSATION_TYPES
+            and frame.get("conversation", self.open_conversation) != self.open_conversation
+        ):
+            return False
+        return super().wanted(frame)
+
+    async def connect(self) -> None:
+        presence.ensure_sweeping()
+        await self.accept()
+        self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
+        if self.user is None:
+            await self.send_frame(
+                protocol.error_frame(
+                    "forbidden", "Log in as staff with the permission to chat with visitors."
+                )
+            )
+            await self.close(code=FORBIDDEN_CLOSE_CODE)
+            return
+        if not await self.join_or_refuse(groups.staff_inbox_group()):
+            return
+        self.client_key = uuid.uuid4().hex
+        snapshot = await database_sync_to_async(self._register)()
+        for frame in snapshot:
+            await self.send_frame(frame)
+
+    def _register(self) -> list[dict[str, Any]]:
+        services.agent_client_renew(user=self.user, key=self.client_key)
+        return [
+            {
+                "type": "hello",
+                "me": {"id": self.user.pk, **selectors.agent_identity(self.user)},
+                "accepting": selectors.agent_accepting(user=self.user),
+                "heartbeat_seconds": conf.get("CHAT_PRESENCE_EXPIRES_IN") // 3,
+            },
+            {"type": "presence", "agents": selectors.agent_presence()},
+            {"type": "conversations", "conversations": selectors.conversation_summaries()},
+        ]
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "client_key"):
+            await database_sync_to_async(services.agent_client_remove)(key=self.client_key)
+
+    decode_frame = staticmethod(protocol.decode_agent_frame)
+
+    async def handle(self, command: protocol.AgentCommand) -> None:
+        if command.action == "open":
+            await self.open(command.conversation_id)
+            return
+        try:
+            post = await database_sync_to_async(self._perform)(command)
+        except services.ChatActionError as error:
+            frame = protocol.error_frame(error.code, error.detail, client_id=command.client_id)
+            await self.send_frame({**frame, "conversation": command.conversation_id})
+            return
+        if post is not None and post.duplicate:
+            # A resend: acknowledged to this console alone, as stored the first time.
+            message = post.message
+            await self.send_frame(
+                {**protocol.message_frame(message), "conversation": message.conversation_id}
+            )
+
+    def _perform(self, command: protocol.AgentCommand) -> services.VisitorPost | None:
+        user, conversation_id = self.user, command.conversation_id
+        match command.action:
+            case "heartbeat":
+                services.agent_client_renew(user=user, key=self.client_key)
+            case "accepting":
+                services.agent_accepting_set(user=user, accepting=command.active)
+            case "take":
+                services.conversation_take(conversation_id=conversation_id, user=user)
+            case "message":
+                return services.agent_message_post(
+                    conversation_id=conversation_id,
+                    user=user,
+                    text=command.text,
+                    client_id=command.client_id,
+                    suggestion=command.suggestion,
+                )
+            case "typing":
+                services.agent_typing(
+                    conversation_id=conversation_id, user=user, active=command.active
+                )
+            case "hand_back":
+                services.conversation_hand_back(conversation_id=conversation_id, user=user)
+            case "transfer":
+                services.conversation_transfer(
+                    conversation_id=conversation_id, user=user, to_user_id=command.agent_id
+                )
+            case "close":
+                services.conversation_close(conversation_id=conversation_id, user=user)
+            case "sidekick":
+                services.conversation_set_sidekick(
+                    conversation_id=conversation_id, user=user, active=command.active
+                )
+        return None
+
+    async def open(self, conversation_id: int) -> None:
+        """Show one conversation: its history, then its live messages and suggestions."""
+        summary = await database_sync_to_async(selectors.conversation_summary_get)(
+            conversation_id=conversation_id
+        )
+        if summary is None:
+            # The conversation on screen stays open and live.
+            await self.send_frame(
+                {
+                    **protocol.error_frame("not_found", "There is no such conversation."),
+                    "conversation": conversation_id,
+                }
+            )
+            return
+        if self.open_conversation is not None:
+            await self.leave(groups.conversation_staff_group(self.open_conversation))
+        self.open_conversation = None
+        self.replayed = frozenset()
+        # Join before reading, as the visitor does: nothing falls in between.
+        await self.join(groups.conversation_staff_group(conversation_id))
+        self.open_conversation = conversation_id
+        frames = await database_sync_to_async(selectors.conversation_staff_frames)(
+            conversation_id=conversation_id
+        )
+        self.replayed = frozenset(frame["id"] for frame in frames)
+        await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})

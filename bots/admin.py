@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from . import services, trying
 from .forms import TryQuestionForm, UnansweredQuestionResolveForm
 from .models import (
-    Agent,
+    BotProfile,
     ExampleQuestion,
     KnowledgeEntry,
     OutOfScopeQuestion,
@@ -28,7 +28,7 @@ class ExampleQuestionInline(admin.TabularInline):
     verbose_name = "example question (how visitors ask this)"
 
 
-@admin.register(Agent)
+@admin.register(BotProfile)
 class AgentAdmin(admin.ModelAdmin):
     list_display = ["name", "title", "slug", "is_online_enabled", "updated_at"]
     readonly_fields = ["revision", "updated_at"]
@@ -37,8 +37,8 @@ class AgentAdmin(admin.ModelAdmin):
 
 @admin.register(KnowledgeEntry)
 class KnowledgeEntryAdmin(admin.ModelAdmin):
-    list_display = ["terms", "short_answer", "agent", "updated_at"]
-    list_filter = ["agent"]
+    list_display = ["terms", "short_answer", "profile", "updated_at"]
+    list_filter = ["profile"]
     search_fields = ["terms", "answer", "examples__text"]
     inlines = [ExampleQuestionInline]
     change_list_template = "admin/bots/knowledgeentry/change_list.html"
@@ -84,8 +84,8 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
 
 @admin.register(OutOfScopeQuestion)
 class OutOfScopeQuestionAdmin(admin.ModelAdmin):
-    list_display = ["text", "agent"]
-    list_filter = ["agent"]
+    list_display = ["text", "profile"]
+    list_filter = ["profile"]
     search_fields = ["text"]
 
 
@@ -96,10 +96,10 @@ class UnansweredQuestionAdmin(admin.ModelAdmin):
     form = UnansweredQuestionResolveForm
     list_display = ["count", "text", "last_asked", "last_page"]
     list_display_links = ["text"]
-    list_filter = ["agent"]
+    list_filter = ["profile"]
     search_fields = ["text", "last_page"]
     ordering = ["-count", "-last_asked"]
-    readonly_fields = ["agent", "text", "count", "first_asked", "last_asked", "last_page"]
+    readonly_fields = ["profile", "text", "count", "first_asked", "last_asked", "last_page"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Only the bot records questions, when it cannot answer them.

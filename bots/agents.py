@@ -13,7 +13,7 @@ import numpy as np
 from . import conf, intents, products
 from .base import (
     Bot,
-    BotProfile,
+    BotProfileData,
     Candidate,
     Explanation,
     KnowledgeItem,
@@ -145,7 +145,7 @@ class AgentCase(Bot):
         self._rng = rng or random.Random()
 
     @classmethod
-    def from_profile(cls, profile: BotProfile, *, semantics: Semantics | None = None) -> Self:
+    def from_profile(cls, profile: BotProfileData, *, semantics: Semantics | None = None) -> Self:
         return cls(
             name=profile.name,
             title=profile.title,

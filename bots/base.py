@@ -42,7 +42,7 @@ class KnowledgeItem:
 
 
 @dataclass(frozen=True)
-class BotProfile:
+class BotProfileData:
     """What staff can edit about a bot, as plain data (no ORM in the bots' logic)."""
 
     name: str
@@ -145,7 +145,7 @@ class Bot(ABC):
         )
 
     @classmethod
-    def from_profile(cls, profile: BotProfile, *, semantics: Semantics | None = None) -> Self:
+    def from_profile(cls, profile: BotProfileData, *, semantics: Semantics | None = None) -> Self:
         """Build the bot from its stored profile; bots with knowledge override this (and may
         use ``semantics``, the sentence encoder, when the model is installed)."""
         return cls(name=profile.name, title=profile.title, thumbnail_path=profile.thumbnail_path)

@@ -66,7 +66,7 @@ from typing import Self
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from .base import Bot, BotProfile, KnowledgeItem, PageContext, Reply, ReplyKind
+from .base import Bot, BotProfileData, KnowledgeItem, PageContext, Reply, ReplyKind
 
 #: The number of latent dimensions the seed reduced to (``nlp.NewTruncatedSVD(4)``).
 DIMENSIONS = 4
@@ -103,7 +103,7 @@ class SeedLsiBot(Bot):
         self._rng = rng or random.Random()
 
     @classmethod
-    def from_profile(cls, profile: BotProfile, *, semantics=None) -> Self:
+    def from_profile(cls, profile: BotProfileData, *, semantics=None) -> Self:
         return cls(
             name=profile.name,
             title=profile.title,

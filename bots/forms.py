@@ -84,7 +84,7 @@ class UnansweredQuestionResolveForm(forms.ModelForm):
         question = self.instance
         if question.pk is not None:
             self.fields["entry"].queryset = KnowledgeEntry.objects.filter(
-                agent_id=question.agent_id
+                profile_id=question.profile_id
             ).order_by("id")
             self.fields["terms"].initial = " ".join(question.words)
 

@@ -4,8 +4,10 @@ Parsing never stops at the first problem in the rows: it returns every row it co
 every problem found, each with the line of the file it is on, so that a person can fix a file in
 one go. Nothing is written anywhere here; ``bots.services.knowledge_import`` writes the rows.
 
-JSON: ``{"agent": "case", "entries": [{"terms": "...", "answer": "..."}, ...]}`` (``agent`` is
-optional). CSV: a header ``terms,answer`` (either order), then one entry per record, UTF-8.
+JSON: ``{"bot": "case", "entries": [{"terms": "...", "answer": "..."}, ...]}`` (``bot``, the
+slug of the bot whose knowledge it is, is optional; files written before it was named so say
+``agent``, which is read the same). CSV: a header ``terms,answer`` (either order), then one
+entry per record, UTF-8.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import PurePath
 
 FORMATS = ("json", "csv")
 FIELDS = ("terms", "answer")
+#: The field naming the bot whose knowledge a JSON file holds, then its old name.
+BOT_FIELDS = ("bot", "agent")
 MAX_TERMS_LENGTH = 2000
 
 
@@ -44,8 +48,8 @@ class Problem:
 class ParseResult:
     rows: list[KnowledgeRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    #: The agent the file names (JSON only), if any.
-    agent: str | None = None
+    #: The bot the file names (JSON only), if any.
+    bot: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -189,18 +193,21 @@ def _parse_json(text: str) -> ParseResult:
         )
         return result
     if not isinstance(document, dict):
-        result.problems.append(Problem('expected an object {"agent": ..., "entries": [...]}', 1))
+        result.problems.append(Problem('expected an object {"bot": ..., "entries": [...]}', 1))
         return result
     for name in document:
-        if name not in ("agent", "entries"):
+        if name not in (*BOT_FIELDS, "entries"):
             result.problems.append(
-                Problem(f"unknown field {name!r} (the fields are agent, entries)", 1)
+                Problem(f"unknown field {name!r} (the fields are bot, entries)", 1)
             )
-    agent = document.get("agent")
-    if agent is not None and not (isinstance(agent, str) and agent.strip()):
-        result.problems.append(Problem("agent must be a non-empty string", 1))
-    elif agent is not None:
-        result.agent = agent.strip()
+    named = [name for name in BOT_FIELDS if name in document]
+    bot = document.get(named[0]) if named else None
+    if len(named) > 1:
+        result.problems.append(Problem("name the bot once: bot (agent is its old name)", 1))
+    elif bot is not None and not (isinstance(bot, str) and bot.strip()):
+        result.problems.append(Problem(f"{named[0]} must be a non-empty string", 1))
+    elif bot is not None:
+        result.bot = bot.strip()
     entries = document.get("entries")
     if not isinstance(entries, list):
         result.problems.append(
@@ -276,11 +283,11 @@ def _entry_lines(text: str) -> list[int]:
 # --------------------------------------------------------------------------- writing
 
 
-def dump(rows: Iterable[KnowledgeRow], *, fmt: str, agent: str) -> str:
+def dump(rows: Iterable[KnowledgeRow], *, fmt: str, bot: str) -> str:
     """A knowledge file that ``parse`` reads back into the same rows."""
     if fmt == "json":
         entries = [{"terms": row.terms, "answer": row.answer} for row in rows]
-        return json.dumps({"agent": agent, "entries": entries}, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps({"bot": bot, "entries": entries}, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)

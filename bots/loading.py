@@ -25,9 +25,9 @@ def bot_class() -> type[Bot]:
 def get_bot() -> Bot:
     """The configured bot, current with the latest edit of its profile. Call from sync code."""
     cls = bot_class()
-    revision = selectors.agent_revision(slug=cls.slug)
+    revision = selectors.profile_revision(slug=cls.slug)
     if revision is None:
-        revision = services.agent_get_or_create(bot_class=cls).revision
+        revision = services.profile_get_or_create(bot_class=cls).revision
     return _current(cls, revision)
 
 
@@ -35,7 +35,7 @@ def answering_bot() -> Bot | None:
     """The configured bot if it answers visitors now (staff may switch it off), current
     with the latest edit of its profile: one small query on the hot path of every question."""
     cls = bot_class()
-    state = selectors.agent_revision_and_online(slug=cls.slug)
+    state = selectors.profile_revision_and_online(slug=cls.slug)
     if state is None:
         return get_bot()  # never stored yet: made now, answering by default
     revision, online = state
@@ -50,7 +50,7 @@ def _current(cls: type[Bot], revision: int) -> Bot:
     with _lock:
         built = _built.get(key)
         if built is None or built[0] != revision:
-            profile = selectors.agent_profile(slug=cls.slug)
+            profile = selectors.profile_data(slug=cls.slug)
             built = (profile.revision, cls.from_profile(profile, semantics=meaning.semantics()))
             _built[key] = built
     return built[1]

@@ -13,7 +13,7 @@ thumbnail_path_validator = RegexValidator(
 )
 
 
-class Agent(models.Model):
+class BotProfile(models.Model):
     """A bot's editable profile: who it says it is, and what it knows."""
 
     slug = models.SlugField(
@@ -46,14 +46,14 @@ class Agent(models.Model):
 
 
 class KnowledgeEntry(models.Model):
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="knowledge")
+    profile = models.ForeignKey(BotProfile, on_delete=models.CASCADE, related_name="knowledge")
     terms = models.TextField(help_text="Words that questions on this topic are likely to contain.")
     answer = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["agent", "id"]
+        ordering = ["profile", "id"]
         verbose_name_plural = "knowledge entries"
 
     def __str__(self) -> str:
@@ -82,14 +82,16 @@ class OutOfScopeQuestion(models.Model):
     discount code?" beside the starter code): a question nearer in meaning to one of these
     than to the entry it resembles gets the fallback, not that entry's answer."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="out_of_scope")
+    profile = models.ForeignKey(BotProfile, on_delete=models.CASCADE, related_name="out_of_scope")
     text = models.CharField(max_length=300)
 
     class Meta:
-        ordering = ["agent", "id"]
+        ordering = ["profile", "id"]
         verbose_name = "out-of-scope question"
         constraints = [
-            models.UniqueConstraint(fields=["agent", "text"], name="bots_out_of_scope_agent_text")
+            models.UniqueConstraint(
+                fields=["profile", "text"], name="bots_out_of_scope_profile_text"
+            )
         ]
 
     def __str__(self) -> str:
@@ -117,11 +119,13 @@ class StoredVector(models.Model):
 class SampleQuestion(models.Model):
     """Questions the bot offers in its greeting to start the conversation."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="sample_questions")
+    profile = models.ForeignKey(
+        BotProfile, on_delete=models.CASCADE, related_name="sample_questions"
+    )
     text = models.CharField(max_length=300)
 
     class Meta:
-        ordering = ["agent", "id"]
+        ordering = ["profile", "id"]
 
     def __str__(self) -> str:
         return self.text
@@ -131,7 +135,9 @@ class UnansweredQuestion(models.Model):
     """A question the bot could not answer, for staff to answer: one row for every way of
     asking it, by its normalised form or, with the semantic stage, by meaning."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="unanswered_questions")
+    profile = models.ForeignKey(
+        BotProfile, on_delete=models.CASCADE, related_name="unanswered_questions"
+    )
     text = models.CharField(max_length=2000, help_text="The question as first asked.")
     # A digest of the normalised question, not the normalised text itself: a unique index
     # on up to 2000 characters (8000 bytes in UTF-8) would exceed PostgreSQL's B-tree limit.
@@ -148,7 +154,7 @@ class UnansweredQuestion(models.Model):
     class Meta:
         ordering = ["-count", "-last_asked"]
         constraints = [
-            models.UniqueConstraint(fields=["agent", "key"], name="bots_unanswered_agent_key")
+            models.UniqueConstraint(fields=["profile", "key"], name="bots_unanswered_profile_key")
         ]
         indexes = [models.Index(fields=["-count", "-last_asked"], name="bots_unanswered_by_count")]
 

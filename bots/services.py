@@ -12,7 +12,7 @@ from . import meaning
 from .base import Bot
 from .importexport import KnowledgeRow, normalize_terms
 from .models import (
-    Agent,
+    BotProfile,
     ExampleQuestion,
     KnowledgeEntry,
     OutOfScopeQuestion,
@@ -21,9 +21,9 @@ from .models import (
 )
 
 
-def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
+def profile_get_or_create(*, bot_class: type[Bot]) -> BotProfile:
     """The stored profile of ``bot_class``, created from the class defaults if missing."""
-    agent, _ = Agent.objects.get_or_create(
+    profile, _ = BotProfile.objects.get_or_create(
         slug=bot_class.slug,
         defaults={
             "name": bot_class.default_name,
@@ -31,12 +31,12 @@ def agent_get_or_create(*, bot_class: type[Bot]) -> Agent:
             "thumbnail_path": bot_class.default_thumbnail_path,
         },
     )
-    return agent
+    return profile
 
 
-def agent_revision_bump(*, agent_id: int) -> None:
-    """Mark the agent's profile as changed; every process rebuilds its bot on next use."""
-    Agent.objects.filter(pk=agent_id).update(revision=F("revision") + 1)
+def profile_revision_bump(*, profile_id: int) -> None:
+    """Mark the bot's profile as changed; every process rebuilds its bot on next use."""
+    BotProfile.objects.filter(pk=profile_id).update(revision=F("revision") + 1)
 
 
 # --------------------------------------------------------------------------- unanswered questions
@@ -45,46 +45,48 @@ _TEXT_MAX = UnansweredQuestion._meta.get_field("text").max_length
 _PAGE_MAX = UnansweredQuestion._meta.get_field("last_page").max_length
 
 
-def _unanswered_question_bump(*, agent_id: int, key: str, page: str) -> bool:
+def _unanswered_question_bump(*, profile_id: int, key: str, page: str) -> bool:
     """Count one more asking of an already recorded question; False if there is none yet."""
     # F() makes the increment happen in the database, so concurrent askings all count.
     return (
-        UnansweredQuestion.objects.filter(agent_id=agent_id, key=key).update(
+        UnansweredQuestion.objects.filter(profile_id=profile_id, key=key).update(
             count=F("count") + 1, last_asked=timezone.now(), last_page=page
         )
         > 0
     )
 
 
-def unanswered_question_record(*, agent_slug: str, text: str, page: str = "") -> None:
-    """Record that the agent could not answer ``text``, asked on the page at path ``page``.
+def unanswered_question_record(*, bot_slug: str, text: str, page: str = "") -> None:
+    """Record that the bot could not answer ``text``, asked on the page at path ``page``.
 
     Questions that differ only in case, spacing or trailing punctuation are counted together.
     Safe against concurrent calls: two processes recording the same new question end with
-    count 2. Does nothing if the agent has no stored profile, or the text is blank or
+    count 2. Does nothing if the bot has no stored profile, or the text is blank or
     only punctuation.
     """
     text = text.strip()[:_TEXT_MAX]
     if not UnansweredQuestion.normalize(text):
         return  # blank, or only punctuation: nothing staff could answer
-    agent_id = Agent.objects.filter(slug=agent_slug).values_list("pk", flat=True).first()
-    if agent_id is None:
+    profile_id = BotProfile.objects.filter(slug=bot_slug).values_list("pk", flat=True).first()
+    if profile_id is None:
         return
     key = UnansweredQuestion.key_for(text)
     page = page[:_PAGE_MAX]
-    if _unanswered_question_bump(agent_id=agent_id, key=key, page=page):
+    if _unanswered_question_bump(profile_id=profile_id, key=key, page=page):
         return
     vector = _unanswered_question_vector(text)
     if vector is not None:
-        same = _unanswered_question_same_meaning(agent_id=agent_id, vector=vector)
-        if same is not None and _unanswered_question_bump(agent_id=agent_id, key=same, page=page):
+        same = _unanswered_question_same_meaning(profile_id=profile_id, vector=vector)
+        if same is not None and _unanswered_question_bump(
+            profile_id=profile_id, key=same, page=page
+        ):
             return
     try:
         # A savepoint, so that losing the race below leaves the caller's transaction usable.
         with transaction.atomic():
             now = timezone.now()
             UnansweredQuestion.objects.create(
-                agent_id=agent_id,
+                profile_id=profile_id,
                 key=key,
                 text=text,
                 first_asked=now,
@@ -94,7 +96,7 @@ def unanswered_question_record(*, agent_slug: str, text: str, page: str = "") ->
             )
     except IntegrityError:
         # Another process recorded it between our update and our insert: count on its row.
-        _unanswered_question_bump(agent_id=agent_id, key=key, page=page)
+        _unanswered_question_bump(profile_id=profile_id, key=key, page=page)
 
 
 #: Questions at least this close in meaning are the same question asked in other words
@@ -112,10 +114,10 @@ def _unanswered_question_vector(text: str) -> np.ndarray | None:
     return found.encode([text])[0].astype(np.float32)
 
 
-def _unanswered_question_same_meaning(*, agent_id: int, vector: np.ndarray) -> str | None:
+def _unanswered_question_same_meaning(*, profile_id: int, vector: np.ndarray) -> str | None:
     """The key of the recorded question nearest ``vector`` in meaning, if near enough."""
     rows = list(
-        UnansweredQuestion.objects.filter(agent_id=agent_id, vector__isnull=False)
+        UnansweredQuestion.objects.filter(profile_id=profile_id, vector__isnull=False)
         .order_by("-count", "-last_asked")
         .values_list("key", "vector")[:_SAME_MEANING_ROWS]
     )
@@ -131,12 +133,12 @@ def _unanswered_question_same_meaning(*, agent_id: int, vector: np.ndarray) -> s
 def unanswered_question_to_entry(
     *, question: UnansweredQuestion, terms: str, answer: str
 ) -> KnowledgeEntry:
-    """Answer ``question`` with a new knowledge entry of its agent; the question is then removed.
+    """Answer ``question`` with a new knowledge entry of its bot; the question is then removed.
 
-    Saving the entry bumps the agent's revision (signals), so the live bot answers it next time.
+    Saving the entry bumps the bot's revision (signals), so the live bot answers it next time.
     """
     entry = KnowledgeEntry.objects.create(
-        agent_id=question.agent_id, terms=terms.strip(), answer=answer.strip()
+        profile_id=question.profile_id, terms=terms.strip(), answer=answer.strip()
     )
     # The question itself is the first way visitors are known to ask it.
     ExampleQuestion.objects.create(entry=entry, text=_one_line(question.text, _EXAMPLE_MAX))
@@ -151,8 +153,8 @@ def unanswered_question_add_terms(
 ) -> KnowledgeEntry:
     """Answer ``question`` with an existing entry by adding the question's words it lacks to its
     terms; the question is then removed."""
-    if entry.agent_id != question.agent_id:
-        raise ValueError("The entry belongs to another agent than the question.")
+    if entry.profile_id != question.profile_id:
+        raise ValueError("The entry belongs to another bot than the question.")
     # Locked, so that a concurrent edit of the terms is not overwritten by a stale copy.
     entry = KnowledgeEntry.objects.select_for_update().get(pk=entry.pk)
     present = set(words_of(entry.terms))
@@ -170,8 +172,8 @@ def unanswered_question_add_example(
 ) -> KnowledgeEntry:
     """Answer ``question`` with an existing entry by keeping it as one of the entry's example
     questions (the semantic stage then matches questions like it); the question is removed."""
-    if entry.agent_id != question.agent_id:
-        raise ValueError("The entry belongs to another agent than the question.")
+    if entry.profile_id != question.profile_id:
+        raise ValueError("The entry belongs to another bot than the question.")
     ExampleQuestion.objects.get_or_create(entry=entry, text=_one_line(question.text, _EXAMPLE_MAX))
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return entry
@@ -179,9 +181,9 @@ def unanswered_question_add_example(
 
 def unanswered_question_to_out_of_scope(*, question: UnansweredQuestion) -> OutOfScopeQuestion:
     """Settle ``question`` as one the bot is right to decline: it is kept as an out-of-scope
-    question of its agent (questions near it in meaning are declined too) and removed."""
+    question of its bot (questions near it in meaning are declined too) and removed."""
     kept, _ = OutOfScopeQuestion.objects.get_or_create(
-        agent_id=question.agent_id, text=_one_line(question.text, _OUT_OF_SCOPE_MAX)
+        profile_id=question.profile_id, text=_one_line(question.text, _OUT_OF_SCOPE_MAX)
     )
     UnansweredQuestion.objects.filter(pk=question.pk).delete()
     return kept
@@ -210,22 +212,23 @@ class ImportResult:
 @transaction.atomic
 def knowledge_import(
     *,
-    agent_slug: str,
+    bot_slug: str,
     rows: Sequence[KnowledgeRow],
     replace: bool = False,
     dry_run: bool = False,
 ) -> ImportResult:
-    """Write validated rows into the agent's knowledge base, all or nothing.
+    """Write validated rows into the bot's knowledge base, all or nothing.
 
     A row whose normalised terms equal an entry's updates that entry; other rows become new
     entries. With ``replace``, entries matching no row are deleted, so that the knowledge base
     is exactly the rows. With ``dry_run`` everything is done and then rolled back, so the counts
-    are exactly what a real import would do. Raises ``Agent.DoesNotExist`` for an unknown agent.
+    are exactly what a real import would do. Raises ``BotProfile.DoesNotExist`` for an unknown
+    bot.
     """
-    # Locking the agent serialises imports of the same knowledge base.
-    agent = Agent.objects.select_for_update().get(slug=agent_slug)
+    # Locking the profile serialises imports of the same knowledge base.
+    profile = BotProfile.objects.select_for_update().get(slug=bot_slug)
     existing: dict[str, KnowledgeEntry] = {}
-    for entry in KnowledgeEntry.objects.filter(agent=agent).order_by("id"):
+    for entry in KnowledgeEntry.objects.filter(profile=profile).order_by("id"):
         existing.setdefault(normalize_terms(entry.terms), entry)
     matched: set[int] = set()
     to_create: list[KnowledgeEntry] = []
@@ -234,7 +237,7 @@ def knowledge_import(
     for row in rows:
         entry = existing.get(normalize_terms(row.terms))
         if entry is None or entry.pk in matched:
-            to_create.append(KnowledgeEntry(agent=agent, terms=row.terms, answer=row.answer))
+            to_create.append(KnowledgeEntry(profile=profile, terms=row.terms, answer=row.answer))
             continue
         matched.add(entry.pk)
         if entry.terms == row.terms and entry.answer == row.answer:
@@ -245,7 +248,7 @@ def knowledge_import(
         to_update.append(entry)
     to_delete = (
         list(
-            KnowledgeEntry.objects.filter(agent=agent)
+            KnowledgeEntry.objects.filter(profile=profile)
             .exclude(pk__in=matched)
             .values_list("pk", flat=True)
         )
@@ -257,7 +260,7 @@ def knowledge_import(
     KnowledgeEntry.objects.bulk_update(to_update, ["terms", "answer", "updated_at"])
     KnowledgeEntry.objects.filter(pk__in=to_delete).delete()
     if to_create or to_update or to_delete:
-        agent_revision_bump(agent_id=agent.pk)
+        profile_revision_bump(profile_id=profile.pk)
     if dry_run:
         transaction.set_rollback(True)
     return ImportResult(

@@ -3,14 +3,14 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Agent, ExampleQuestion, KnowledgeEntry, OutOfScopeQuestion, SampleQuestion
-from .services import agent_revision_bump
+from .models import BotProfile, ExampleQuestion, KnowledgeEntry, OutOfScopeQuestion, SampleQuestion
+from .services import profile_revision_bump
 
 
-@receiver(post_save, sender=Agent, dispatch_uid="bots.agent_saved")
-def agent_saved(sender, instance: Agent, created: bool, raw: bool = False, **kwargs) -> None:
+@receiver(post_save, sender=BotProfile, dispatch_uid="bots.profile_saved")
+def profile_saved(sender, instance: BotProfile, created: bool, raw: bool = False, **kwargs) -> None:
     if not created and not raw:
-        agent_revision_bump(agent_id=instance.pk)
+        profile_revision_bump(profile_id=instance.pk)
 
 
 @receiver(post_save, sender=KnowledgeEntry, dispatch_uid="bots.entry_saved")
@@ -21,7 +21,7 @@ def agent_saved(sender, instance: Agent, created: bool, raw: bool = False, **kwa
 @receiver(post_delete, sender=OutOfScopeQuestion, dispatch_uid="bots.out_of_scope_deleted")
 def knowledge_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if not raw:
-        agent_revision_bump(agent_id=instance.agent_id)
+        profile_revision_bump(profile_id=instance.profile_id)
 
 
 @receiver(post_save, sender=ExampleQuestion, dispatch_uid="bots.example_saved")
@@ -29,10 +29,10 @@ def knowledge_changed(sender, instance, raw: bool = False, **kwargs) -> None:
 def example_changed(sender, instance: ExampleQuestion, raw: bool = False, **kwargs) -> None:
     if raw:
         return
-    agent_id = (
+    profile_id = (
         KnowledgeEntry.objects.filter(pk=instance.entry_id)
-        .values_list("agent_id", flat=True)
+        .values_list("profile_id", flat=True)
         .first()
     )
-    if agent_id is not None:  # None: deleted with its entry, whose deletion bumped already
-        agent_revision_bump(agent_id=agent_id)
+    if profile_id is not None:  # None: deleted with its entry, whose deletion bumped already
+        profile_revision_bump(profile_id=profile_id)

@@ -17,7 +17,7 @@ class ExplainedCandidate:
 
     key: str
     score: float
-    #: The entry, or None when the key names no entry of the agent (e.g. deleted meanwhile).
+    #: The entry, or None when the key names no entry of the bot (e.g. deleted meanwhile).
     entry: KnowledgeEntry | None
     #: The semantic score beside the lexical one (None without the semantic stage).
     semantic: float | None = None
@@ -57,7 +57,7 @@ def bot_explain(
     entries = {
         str(entry.pk): entry
         for entry in KnowledgeEntry.objects.filter(
-            agent__slug=bot.slug, pk__in=[key for key in keys if key.isdigit()]
+            profile__slug=bot.slug, pk__in=[key for key in keys if key.isdigit()]
         )
     }
     candidates = {candidate.key: candidate for candidate in explanation.candidates}

@@ -3,7 +3,7 @@
 A text is encoded once per model: a worker that starts, or rebuilds its bot after an edit,
 reads the vectors of every text it has seen before in one query per thousand texts and
 encodes only the new ones (an edited entry: a few milliseconds). Rows are keyed by the
-model and the text's digest, so they are shared by every agent and every process.
+model and the text's digest, so they are shared by every bot and every process.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from django.utils import timezone
 from bots import products
 from bots.base import PageContext, ProductFacts
 from bots.loading import bot_class, get_bot
-from bots.selectors import agent_online_enabled, thumbnail_url
+from bots.selectors import bot_online_enabled, thumbnail_url
 
 from . import answerers, catalog, conf, protocol
 from .models import (
@@ -55,7 +55,7 @@ def agent_info() -> dict[str, str]:
 
 
 def bot_enabled() -> bool:
-    return agent_online_enabled(slug=bot_class().slug)
+    return bot_online_enabled(slug=bot_class().slug)
 
 
 def user_can_chat(user: AbstractBaseUser) -> bool:

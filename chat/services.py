@@ -427,7 +427,7 @@ def _bot_reply(bot: Bot, question: str, *, page: str, product_id: int | None) ->
 def _bot_missed(*, conversation_id: int, bot: Bot, question: str, page: str) -> None:
     """Record the question for staff to answer; a second miss in a row calls a person."""
     try:
-        unanswered_question_record(agent_slug=bot.slug, text=question, page=page)
+        unanswered_question_record(bot_slug=bot.slug, text=question, page=page)
     except Exception:
         # Staff's list of unanswered questions must never cost the visitor the reply.
         logger.exception("Could not record an unanswered question")

@@ -195,9 +195,9 @@ def measure_edit_propagation(entries: int) -> dict[str, float]:
         import django
 
         django.setup()
-        from bots.models import Agent, KnowledgeEntry
+        from bots.models import BotProfile, KnowledgeEntry
 
-        agent = Agent.objects.get(slug="case")
+        agent = BotProfile.objects.get(slug="case")
         items = knowledge_base(entries)
         KnowledgeEntry.objects.bulk_create(
             KnowledgeEntry(agent=agent, terms=item.terms, answer=item.answer) for item in items

@@ -45,10 +45,10 @@ DELIVERY = "Orders placed before 14:00"
 SETUP = """
 import json
 from bots.loading import bot_class
-from bots.services import agent_get_or_create
+from bots.services import profile_get_or_create
 from botapps import services
 
-case = agent_get_or_create(bot_class=bot_class())
+case = profile_get_or_create(bot_class=bot_class())
 case.is_online_enabled = False
 case.save()
 made = services.bot_app_create(

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from bots import loading
 from bots.base import ReplyKind
-from bots.models import Agent, KnowledgeEntry, OutOfScopeQuestion, UnansweredQuestion
+from bots.models import BotProfile, KnowledgeEntry, OutOfScopeQuestion, UnansweredQuestion
 from bots.services import unanswered_question_record
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def staff(client):
 
 def record(text: str, times: int = 1, page: str = "/") -> UnansweredQuestion:
     for _ in range(times):
-        unanswered_question_record(agent_slug="case", text=text, page=page)
+        unanswered_question_record(bot_slug="case", text=text, page=page)
     return UnansweredQuestion.objects.get(key=UnansweredQuestion.key_for(text))
 
 
@@ -111,7 +111,7 @@ def test_answering_with_a_new_entry(staff):
     assert response["Location"] == CHANGELIST
     entry = KnowledgeEntry.objects.get(terms="gophers juggle pineapples")
     assert entry.answer == "Only on Sundays."
-    assert entry.agent.slug == "case"
+    assert entry.profile.slug == "case"
     assert not UnansweredQuestion.objects.exists()
     message = only_message(response)
     assert NONSENSE in message
@@ -259,9 +259,9 @@ def test_a_wrong_form_is_shown_again_with_its_errors(staff, data, errors):
     assert list(KnowledgeEntry.objects.values_list("terms", "answer")) == entries
 
 
-def test_an_entry_of_another_agent_cannot_be_chosen(staff):
-    other = Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
-    foreign = KnowledgeEntry.objects.create(agent=other, terms="x", answer="y")
+def test_an_entry_of_another_bot_cannot_be_chosen(staff):
+    other = BotProfile.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+    foreign = KnowledgeEntry.objects.create(profile=other, terms="x", answer="y")
     question = record(NONSENSE)
     response = staff.post(change_url(question), {"action": "extend", "entry": foreign.pk})
     assert response.status_code == 200

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from benchmarks.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
-from bots.base import Bot, BotProfile, KnowledgeItem, ReplyKind
+from bots.base import Bot, BotProfileData, KnowledgeItem, ReplyKind
 from bots.baseline import SeedLsiBot
 
 KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
@@ -33,7 +33,7 @@ def test_it_greets_like_the_seed_with_a_sample_question():
 
 
 def test_it_can_be_built_from_a_profile():
-    profile = BotProfile(
+    profile = BotProfileData(
         name="Case", title="t", thumbnail_path="p", knowledge=KNOWLEDGE[:2], sample_questions=()
     )
     bot = SeedLsiBot.from_profile(profile)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bots import loading
-from bots.models import Agent, KnowledgeEntry
+from bots.models import BotProfile, KnowledgeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,14 @@ def run_import(*args: str) -> str:
 
 def entries() -> list[tuple[str, str]]:
     return list(
-        KnowledgeEntry.objects.filter(agent__slug="case")
+        KnowledgeEntry.objects.filter(profile__slug="case")
         .order_by("id")
         .values_list("terms", "answer")
     )
 
 
 def revision() -> int:
-    return Agent.objects.get(slug="case").revision
+    return BotProfile.objects.get(slug="case").revision
 
 
 def refused(*args: str) -> str:
@@ -53,9 +53,9 @@ def refused(*args: str) -> str:
 
 @pytest.fixture
 def tricky_entries():
-    agent = Agent.objects.get(slug="case")
+    profile = BotProfile.objects.get(slug="case")
     for terms, answer in TRICKY:
-        KnowledgeEntry.objects.create(agent=agent, terms=terms, answer=answer)
+        KnowledgeEntry.objects.create(profile=profile, terms=terms, answer=answer)
 
 
 # --------------------------------------------------------------------------- export
@@ -63,7 +63,7 @@ def tricky_entries():
 
 def test_export_json_to_stdout_by_default():
     document = json.loads(export())
-    assert document["agent"] == "case"
+    assert document["bot"] == "case"
     assert [(e["terms"], e["answer"]) for e in document["entries"]] == entries()
 
 
@@ -75,9 +75,9 @@ def test_export_csv_to_a_file_chosen_by_extension(tmp_path):
     assert data.count(b"\r\n") == 10
 
 
-def test_export_of_an_unknown_agent_fails():
-    with pytest.raises(CommandError, match="unknown agent 'nobody'"):
-        export("--agent", "nobody")
+def test_export_of_an_unknown_bot_fails():
+    with pytest.raises(CommandError, match="unknown bot 'nobody'"):
+        export("--bot", "nobody")
 
 
 # --------------------------------------------------------------------------- round trips
@@ -94,17 +94,17 @@ def test_export_then_import_round_trips_exactly(tmp_path, fmt, tricky_entries):
     assert "0 created, 0 updated, 0 deleted, 12 unchanged" in run_import(str(path))
 
     # Into an empty one: the same entries, in the same order, and the same file again.
-    KnowledgeEntry.objects.filter(agent__slug="case").delete()
+    KnowledgeEntry.objects.filter(profile__slug="case").delete()
     assert "12 created, 0 updated, 0 deleted" in run_import(str(path))
     assert entries() == original
     export("--output", str(path))
     assert path.read_bytes() == exported
 
     # Into an edited one, with --replace: exactly the file's entries again.
-    agent = Agent.objects.get(slug="case")
+    profile = BotProfile.objects.get(slug="case")
     KnowledgeEntry.objects.filter(terms="multi line").update(answer="edited")
     KnowledgeEntry.objects.filter(terms__startswith="cogs").delete()
-    KnowledgeEntry.objects.create(agent=agent, terms="extra", answer="gone soon")
+    KnowledgeEntry.objects.create(profile=profile, terms="extra", answer="gone soon")
     output = run_import(str(path), "--replace")
     assert "1 created, 1 updated, 1 deleted, 10 unchanged" in output
     assert sorted(entries()) == sorted(original)
@@ -114,7 +114,7 @@ def test_stdout_export_round_trips_through_a_file(tmp_path, tricky_entries):
     path = tmp_path / "kb.txt"
     path.write_text(export("--format", "csv"), encoding="utf-8", newline="")
     original = entries()
-    KnowledgeEntry.objects.filter(agent__slug="case").delete()
+    KnowledgeEntry.objects.filter(profile__slug="case").delete()
     run_import(str(path), "--format", "csv")
     assert entries() == original
 
@@ -174,15 +174,19 @@ def test_dry_run_writes_nothing(tmp_path):
     assert revision() == rev
 
 
-def test_the_agent_comes_from_the_option_then_the_file(tmp_path):
-    Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+def test_the_bot_comes_from_the_option_then_the_file(tmp_path):
+    BotProfile.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
     path = tmp_path / "kb.json"
     path.write_text(
         json.dumps({"agent": "molly", "entries": [{"terms": "a", "answer": "b"}]}),
         encoding="utf-8",
     )
     run_import(str(path))
-    assert KnowledgeEntry.objects.filter(agent__slug="molly").count() == 1
+    assert KnowledgeEntry.objects.filter(profile__slug="molly").count() == 1
+    run_import(str(path), "--bot", "case")
+    assert ("a", "b") in entries()
+    # --agent, the option's old name, still works.
+    KnowledgeEntry.objects.filter(profile__slug="case", terms="a").delete()
     run_import(str(path), "--agent", "case")
     assert ("a", "b") in entries()
 
@@ -236,7 +240,7 @@ def test_every_problem_is_listed_up_to_twenty(tmp_path):
         (
             b'{"agent": "nobody", "entries": [{"terms": "a", "answer": "b"}]}',
             "kb.json",
-            "unknown agent 'nobody'",
+            "unknown bot 'nobody'",
         ),
     ],
 )
@@ -248,10 +252,10 @@ def test_a_bad_file_is_refused_with_the_reason(tmp_path, content, name, expected
     assert message.splitlines()[1].startswith(f"  {expected}")
 
 
-def test_unknown_agent_option_is_refused(tmp_path):
+def test_unknown_bot_option_is_refused(tmp_path):
     path = tmp_path / "kb.csv"
     path.write_text("terms,answer\na,b\n", encoding="utf-8")
-    assert "unknown agent 'nobody'" in refused(str(path), "--agent", "nobody")
+    assert "unknown bot 'nobody'" in refused(str(path), "--bot", "nobody")
 
 
 def test_unreadable_or_unknown_files_are_refused(tmp_path):

@@ -36,42 +36,49 @@ def csv_file(*lines: str) -> str:
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_dump_then_parse_gives_the_same_rows(fmt):
-    result = parse(dump(ROWS, fmt=fmt, agent="case").encode(), fmt=fmt)
+    result = parse(dump(ROWS, fmt=fmt, bot="case").encode(), fmt=fmt)
     assert result.ok, result.problems
     assert [(row.terms, row.answer) for row in result.rows] == [
         (row.terms, row.answer) for row in ROWS
     ]
 
 
-def test_json_dump_is_readable_utf8_and_names_the_agent():
-    text = dump(ROWS, fmt="json", agent="case")
+def test_json_dump_is_readable_utf8_and_names_the_bot():
+    text = dump(ROWS, fmt="json", bot="case")
     assert "漢字" in text  # not \u escapes
     document = json.loads(text)
-    assert document["agent"] == "case"
+    assert document["bot"] == "case"
     assert document["entries"][0] == {"terms": "isomorphic go", "answer": ROWS[0].answer}
 
 
 def test_csv_dump_has_the_header_and_quotes_what_needs_it():
-    text = dump(ROWS, fmt="csv", agent="case")
+    text = dump(ROWS, fmt="csv", bot="case")
     assert text.startswith("terms,answer\r\n")
     assert '"commas, quotes","He said ""hi"", then left."' in text
 
 
 def test_rows_know_their_line():
-    result = parse(dump(ROWS, fmt="csv", agent="case").encode(), fmt="csv")
+    result = parse(dump(ROWS, fmt="csv", bot="case").encode(), fmt="csv")
     # The multi-line answer (row 3) takes three lines.
     assert [row.line for row in result.rows] == [2, 3, 4, 7]
-    result = parse(dump(ROWS, fmt="json", agent="case").encode(), fmt="json")
+    result = parse(dump(ROWS, fmt="json", bot="case").encode(), fmt="json")
     assert [row.line for row in result.rows] == [4, 8, 12, 16]
 
 
-def test_json_agent_is_read_and_optional():
-    assert (
-        parse(b'{"agent": "case", "entries": [{"terms": "a", "answer": "b"}]}', fmt="json").agent
-        == "case"
-    )
-    result = parse(b'{"entries": [{"terms": "a", "answer": "b"}]}', fmt="json")
-    assert result.ok and result.agent is None
+def test_json_bot_is_read_and_optional():
+    entries = b'"entries": [{"terms": "a", "answer": "b"}]'
+    assert parse(b'{"bot": "case", ' + entries + b"}", fmt="json").bot == "case"
+    # Files written when the field was called "agent" read the same.
+    assert parse(b'{"agent": "case", ' + entries + b"}", fmt="json").bot == "case"
+    result = parse(b"{" + entries + b"}", fmt="json")
+    assert result.ok and result.bot is None
+
+
+def test_json_naming_the_bot_twice_is_a_problem():
+    data = b'{"bot": "case", "agent": "case", "entries": []}'
+    assert [str(p) for p in parse(data, fmt="json").problems] == [
+        "line 1: name the bot once: bot (agent is its old name)"
+    ]
 
 
 def test_csv_columns_may_come_in_any_order_with_a_bom_and_blank_lines():
@@ -224,7 +231,7 @@ def test_json_entries_on_one_line_and_odd_spacing():
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ('["a", "b"]', ['line 1: expected an object {"agent": ..., "entries": [...]}']),
+        ('["a", "b"]', ['line 1: expected an object {"bot": ..., "entries": [...]}']),
         ('{"agent": "case"}', ["line 1: entries is missing"]),
         ('{"entries": {"terms": "a"}}', ["line 1: entries must be a list"]),
         (
@@ -233,7 +240,7 @@ def test_json_entries_on_one_line_and_odd_spacing():
         ),
         (
             '{"entries": [{"terms": "a", "answer": "b"}], "sample": []}',
-            ["line 1: unknown field 'sample' (the fields are agent, entries)"],
+            ["line 1: unknown field 'sample' (the fields are bot, entries)"],
         ),
     ],
 )

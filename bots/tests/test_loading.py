@@ -3,7 +3,7 @@ import pytest
 from bots import loading, vectors
 from bots.agents import AgentCase
 from bots.base import Bot, PageContext, Reply, ReplyKind
-from bots.models import Agent, ExampleQuestion, KnowledgeEntry, SampleQuestion, StoredVector
+from bots.models import BotProfile, ExampleQuestion, KnowledgeEntry, SampleQuestion, StoredVector
 
 pytestmark = pytest.mark.django_db
 
@@ -43,27 +43,27 @@ def test_an_edited_answer_is_used_on_the_next_question():
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda agent: KnowledgeEntry.objects.create(agent=agent, terms="price", answer="Cheap."),
-        lambda agent: KnowledgeEntry.objects.filter(agent=agent).first().delete(),
-        lambda agent: SampleQuestion.objects.create(agent=agent, text="Why?"),
-        lambda agent: SampleQuestion.objects.filter(agent=agent).delete(),
+        lambda agent: KnowledgeEntry.objects.create(profile=agent, terms="price", answer="Cheap."),
+        lambda agent: KnowledgeEntry.objects.filter(profile=agent).first().delete(),
+        lambda agent: SampleQuestion.objects.create(profile=agent, text="Why?"),
+        lambda agent: SampleQuestion.objects.filter(profile=agent).delete(),
         lambda agent: (setattr(agent, "name", "Molly"), agent.save()),
         lambda agent: ExampleQuestion.objects.create(
-            entry=KnowledgeEntry.objects.filter(agent=agent).first(), text="Is it a thing?"
+            entry=KnowledgeEntry.objects.filter(profile=agent).first(), text="Is it a thing?"
         ),
-        lambda agent: ExampleQuestion.objects.filter(entry__agent=agent).first().delete(),
+        lambda agent: ExampleQuestion.objects.filter(entry__profile=agent).first().delete(),
     ],
 )
 def test_every_kind_of_edit_bumps_the_revision(edit):
-    agent = Agent.objects.get(slug="case")
+    agent = BotProfile.objects.get(slug="case")
     edit(agent)
-    assert Agent.objects.get(slug="case").revision > agent.revision
+    assert BotProfile.objects.get(slug="case").revision > agent.revision
 
 
 def test_another_process_editing_is_noticed_through_the_database():
     loading.get_bot()
     # As if another worker process had saved an edit: only the database knows.
-    Agent.objects.filter(slug="case").update(name="Molly", revision=999)
+    BotProfile.objects.filter(slug="case").update(name="Molly", revision=999)
     assert loading.get_bot().name == "Molly"
 
 
@@ -73,7 +73,7 @@ def test_a_second_bot_class_is_one_setting_away(settings):
     assert isinstance(bot, Echo)
     assert bot.reply("ping") == "ping"
     # Its editable profile is created from the class defaults.
-    assert Agent.objects.get(slug="echo").name == "Echo"
+    assert BotProfile.objects.get(slug="echo").name == "Echo"
 
 
 def test_system_checks_report_a_bad_bot_path(settings):

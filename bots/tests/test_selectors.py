@@ -1,21 +1,23 @@
 import pytest
 
-from bots.models import Agent, KnowledgeEntry
-from bots.selectors import agent_exists, knowledge_export_rows
+from bots.models import BotProfile, KnowledgeEntry
+from bots.selectors import knowledge_export_rows, profile_exists
 
 pytestmark = pytest.mark.django_db
 
 
 def test_export_rows_are_in_the_order_entries_were_made():
-    rows = knowledge_export_rows(agent_slug="case")
+    rows = knowledge_export_rows(bot_slug="case")
     assert len(rows) == 9
     assert rows[0].terms == "isomorphic go isomorphic go web applications"
-    KnowledgeEntry.objects.create(agent=Agent.objects.get(slug="case"), terms="a", answer="b")
-    assert knowledge_export_rows(agent_slug="case")[-1].terms == "a"
-    with pytest.raises(Agent.DoesNotExist):
-        knowledge_export_rows(agent_slug="nobody")
+    KnowledgeEntry.objects.create(
+        profile=BotProfile.objects.get(slug="case"), terms="a", answer="b"
+    )
+    assert knowledge_export_rows(bot_slug="case")[-1].terms == "a"
+    with pytest.raises(BotProfile.DoesNotExist):
+        knowledge_export_rows(bot_slug="nobody")
 
 
 def test_agent_exists():
-    assert agent_exists(slug="case")
-    assert not agent_exists(slug="nobody")
+    assert profile_exists(slug="case")
+    assert not profile_exists(slug="nobody")

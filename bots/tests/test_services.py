@@ -8,7 +8,7 @@ from django.utils import timezone
 from bots import loading, services
 from bots.base import ReplyKind
 from bots.importexport import KnowledgeRow
-from bots.models import Agent, ExampleQuestion, KnowledgeEntry, UnansweredQuestion
+from bots.models import BotProfile, ExampleQuestion, KnowledgeEntry, UnansweredQuestion
 from bots.services import (
     ImportResult,
     knowledge_import,
@@ -25,17 +25,17 @@ pytestmark = pytest.mark.django_db
 NONSENSE = "Can gophers juggle flaming pineapples?"
 
 
-def case() -> Agent:
-    return Agent.objects.get(slug="case")
+def case() -> BotProfile:
+    return BotProfile.objects.get(slug="case")
 
 
 # --------------------------------------------------------------------------- recording
 
 
 def test_a_question_is_recorded_with_its_page():
-    unanswered_question_record(agent_slug="case", text="  Can gophers swim?  ", page="/products/1/")
+    unanswered_question_record(bot_slug="case", text="  Can gophers swim?  ", page="/products/1/")
     question = UnansweredQuestion.objects.get()
-    assert question.agent == case()
+    assert question.profile == case()
     assert question.text == "Can gophers swim?"
     assert question.count == 1
     assert question.last_page == "/products/1/"
@@ -43,9 +43,9 @@ def test_a_question_is_recorded_with_its_page():
 
 
 def test_asking_again_counts_and_moves_last_asked_and_page():
-    unanswered_question_record(agent_slug="case", text="Can gophers swim?", page="/a/")
+    unanswered_question_record(bot_slug="case", text="Can gophers swim?", page="/a/")
     first = UnansweredQuestion.objects.get()
-    unanswered_question_record(agent_slug="case", text="Can gophers swim?", page="/b/")
+    unanswered_question_record(bot_slug="case", text="Can gophers swim?", page="/b/")
     question = UnansweredQuestion.objects.get()
     assert question.count == 2
     assert question.last_page == "/b/"
@@ -60,25 +60,25 @@ def test_asking_again_counts_and_moves_last_asked_and_page():
     ["what is x", "What is X?", "  WHAT   is\tx ?!", "what is x...", "What is X？"],
 )
 def test_ways_of_asking_the_same_are_grouped(variant):
-    unanswered_question_record(agent_slug="case", text="What is X?")
-    unanswered_question_record(agent_slug="case", text=variant)
+    unanswered_question_record(bot_slug="case", text="What is X?")
+    unanswered_question_record(bot_slug="case", text=variant)
     assert UnansweredQuestion.objects.get().count == 2
 
 
 @pytest.mark.parametrize("other", ["What is Y?", "what is x y", "what? is x"])
 def test_different_questions_are_not_grouped(other):
-    unanswered_question_record(agent_slug="case", text="What is X?")
-    unanswered_question_record(agent_slug="case", text=other)
+    unanswered_question_record(bot_slug="case", text="What is X?")
+    unanswered_question_record(bot_slug="case", text=other)
     assert UnansweredQuestion.objects.count() == 2
 
 
 def test_questions_asked_in_other_words_are_grouped_by_meaning(semantics):
-    unanswered_question_record(agent_slug="case", text="Can gophers swim?")
-    unanswered_question_record(agent_slug="case", text="can a gopher swim", page="/about/")
-    unanswered_question_record(agent_slug="case", text="Do you ship to Canada?")
-    unanswered_question_record(agent_slug="case", text="Do you ship to Mexico?")
-    unanswered_question_record(agent_slug="case", text="Rarely asked?")
-    unanswered_question_record(agent_slug="case", text="Often asked?")
+    unanswered_question_record(bot_slug="case", text="Can gophers swim?")
+    unanswered_question_record(bot_slug="case", text="can a gopher swim", page="/about/")
+    unanswered_question_record(bot_slug="case", text="Do you ship to Canada?")
+    unanswered_question_record(bot_slug="case", text="Do you ship to Mexico?")
+    unanswered_question_record(bot_slug="case", text="Rarely asked?")
+    unanswered_question_record(bot_slug="case", text="Often asked?")
     grouped = dict(UnansweredQuestion.objects.values_list("text", "count"))
     # One row for the two ways of asking about swimming, kept as first asked, counting both.
     assert grouped == {
@@ -93,8 +93,8 @@ def test_questions_asked_in_other_words_are_grouped_by_meaning(semantics):
 
 def test_without_the_model_only_the_same_words_are_grouped(settings):
     settings.BOT_SEMANTIC = False
-    unanswered_question_record(agent_slug="case", text="Can gophers swim?")
-    unanswered_question_record(agent_slug="case", text="can a gopher swim")
+    unanswered_question_record(bot_slug="case", text="Can gophers swim?")
+    unanswered_question_record(bot_slug="case", text="can a gopher swim")
     assert UnansweredQuestion.objects.count() == 2
     assert UnansweredQuestion.objects.filter(vector__isnull=False).count() == 0
 
@@ -107,23 +107,23 @@ def test_normalize():
 
 
 def test_unknown_agent_or_blank_text_records_nothing():
-    unanswered_question_record(agent_slug="nobody", text="Hello?")
-    unanswered_question_record(agent_slug="case", text="   ")
-    unanswered_question_record(agent_slug="case", text=" ?! ")
+    unanswered_question_record(bot_slug="nobody", text="Hello?")
+    unanswered_question_record(bot_slug="case", text="   ")
+    unanswered_question_record(bot_slug="case", text=" ?! ")
     assert not UnansweredQuestion.objects.exists()
 
 
 def test_long_text_and_page_are_cut_to_fit():
-    unanswered_question_record(agent_slug="case", text="x" * 2500, page="/" + "p" * 400)
+    unanswered_question_record(bot_slug="case", text="x" * 2500, page="/" + "p" * 400)
     question = UnansweredQuestion.objects.get()
     assert len(question.text) == 2000
     assert len(question.last_page) == 300
 
 
 def test_each_agent_has_its_own_questions():
-    Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
-    unanswered_question_record(agent_slug="case", text="Hello?")
-    unanswered_question_record(agent_slug="molly", text="Hello?")
+    BotProfile.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+    unanswered_question_record(bot_slug="case", text="Hello?")
+    unanswered_question_record(bot_slug="molly", text="Hello?")
     assert UnansweredQuestion.objects.filter(count=1).count() == 2
 
 
@@ -138,13 +138,13 @@ def test_losing_the_race_to_create_still_counts(monkeypatch):
         if len(calls) == 1:
             # Our update found nothing; meanwhile, the other process commits its row.
             UnansweredQuestion.objects.create(
-                agent=case(), key=kwargs["key"], text="what is x", last_page="/other/"
+                profile=case(), key=kwargs["key"], text="what is x", last_page="/other/"
             )
             return False
         return real_bump(**kwargs)
 
     monkeypatch.setattr(services, "_unanswered_question_bump", bump_racing_another_process)
-    unanswered_question_record(agent_slug="case", text="What is X?", page="/mine/")
+    unanswered_question_record(bot_slug="case", text="What is X?", page="/mine/")
     question = UnansweredQuestion.objects.get()
     assert question.count == 2
     assert question.last_page == "/mine/"
@@ -152,10 +152,10 @@ def test_losing_the_race_to_create_still_counts(monkeypatch):
 
 
 def test_the_unique_constraint_refuses_a_second_row_for_one_question():
-    unanswered_question_record(agent_slug="case", text="What is X?")
+    unanswered_question_record(bot_slug="case", text="What is X?")
     with pytest.raises(IntegrityError):
         UnansweredQuestion.objects.create(
-            agent=case(), key=UnansweredQuestion.key_for("what is x"), text="what is x"
+            profile=case(), key=UnansweredQuestion.key_for("what is x"), text="what is x"
         )
 
 
@@ -163,7 +163,7 @@ def test_the_unique_constraint_refuses_a_second_row_for_one_question():
 
 
 def recorded(text: str = NONSENSE) -> UnansweredQuestion:
-    unanswered_question_record(agent_slug="case", text=text)
+    unanswered_question_record(bot_slug="case", text=text)
     return UnansweredQuestion.objects.get(key=UnansweredQuestion.key_for(text))
 
 
@@ -179,7 +179,7 @@ def test_a_question_becomes_a_new_entry_the_bot_answers():
     entry = unanswered_question_to_entry(
         question=question, terms="  gophers juggle pineapples ", answer=" Only on Sundays. "
     )
-    assert (entry.agent, entry.terms, entry.answer) == (
+    assert (entry.profile, entry.terms, entry.answer) == (
         case(),
         "gophers juggle pineapples",
         "Only on Sundays.",
@@ -234,8 +234,8 @@ def test_a_question_becomes_an_example_of_an_existing_entry():
 
 
 def test_an_example_for_an_entry_of_another_agent_is_refused():
-    other = Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
-    entry = KnowledgeEntry.objects.create(agent=other, terms="x", answer="y")
+    other = BotProfile.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+    entry = KnowledgeEntry.objects.create(profile=other, terms="x", answer="y")
     with pytest.raises(ValueError):
         unanswered_question_add_example(question=recorded(), entry=entry)
     assert not ExampleQuestion.objects.filter(entry=entry).exists()
@@ -245,7 +245,7 @@ def test_a_question_the_bot_is_right_to_decline_is_kept_as_out_of_scope():
     question = recorded("  do you have a discount\n code?  ")
     revision = case().revision
     kept = unanswered_question_to_out_of_scope(question=question)
-    assert (kept.agent.slug, kept.text) == ("case", "do you have a discount code?")
+    assert (kept.profile.slug, kept.text) == ("case", "do you have a discount code?")
     assert not UnansweredQuestion.objects.exists()
     assert case().revision > revision  # the bot is rebuilt with it
     assert "do you have a discount code?" in loading.get_bot().out_of_scope
@@ -262,8 +262,8 @@ def test_words_already_in_the_terms_are_not_added_twice():
 
 
 def test_an_entry_of_another_agent_is_refused():
-    other = Agent.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
-    entry = KnowledgeEntry.objects.create(agent=other, terms="x", answer="y")
+    other = BotProfile.objects.create(slug="molly", name="Molly", thumbnail_path="x.png")
+    entry = KnowledgeEntry.objects.create(profile=other, terms="x", answer="y")
     with pytest.raises(ValueError):
         unanswered_question_add_terms(question=recorded(), entry=entry)
     assert UnansweredQuestion.objects.count() == 1
@@ -273,7 +273,7 @@ def test_an_entry_of_another_agent_is_refused():
 
 
 def entries() -> list[tuple[str, str]]:
-    return list(KnowledgeEntry.objects.filter(agent__slug="case").values_list("terms", "answer"))
+    return list(KnowledgeEntry.objects.filter(profile__slug="case").values_list("terms", "answer"))
 
 
 def rows(*pairs: tuple[str, str]) -> list[KnowledgeRow]:
@@ -283,7 +283,7 @@ def rows(*pairs: tuple[str, str]) -> list[KnowledgeRow]:
 def test_import_merges_by_normalised_terms():
     before = entries()
     result = knowledge_import(
-        agent_slug="case",
+        bot_slug="case",
         rows=rows(
             ("Starter  CODE starter kit", "Use the new starter kit."),  # updates
             ("cogs reusable components react-like react", before[8][1]),  # as it is
@@ -301,7 +301,7 @@ def test_import_merges_by_normalised_terms():
 
 def test_import_with_replace_leaves_exactly_the_rows():
     result = knowledge_import(
-        agent_slug="case",
+        bot_slug="case",
         rows=rows(("starter code starter kit", "New."), ("gophers juggle", "Sundays.")),
         replace=True,
     )
@@ -311,16 +311,16 @@ def test_import_with_replace_leaves_exactly_the_rows():
 
 def test_import_bumps_the_revision_once_and_only_on_change():
     revision = case().revision
-    knowledge_import(agent_slug="case", rows=rows(*entries()))
+    knowledge_import(bot_slug="case", rows=rows(*entries()))
     assert case().revision == revision
-    knowledge_import(agent_slug="case", rows=rows(("gophers juggle", "Sundays.")))
+    knowledge_import(bot_slug="case", rows=rows(("gophers juggle", "Sundays.")))
     assert case().revision == revision + 1
 
 
 def test_import_dry_run_changes_nothing_but_counts_right():
     revision = case().revision
     result = knowledge_import(
-        agent_slug="case", rows=rows(("gophers juggle", "Sundays.")), replace=True, dry_run=True
+        bot_slug="case", rows=rows(("gophers juggle", "Sundays.")), replace=True, dry_run=True
     )
     assert result == ImportResult(created=1, updated=0, deleted=9, unchanged=0)
     assert len(entries()) == 9
@@ -328,8 +328,8 @@ def test_import_dry_run_changes_nothing_but_counts_right():
 
 
 def test_import_into_an_unknown_agent_fails():
-    with pytest.raises(Agent.DoesNotExist):
-        knowledge_import(agent_slug="nobody", rows=rows(("a", "b")))
+    with pytest.raises(BotProfile.DoesNotExist):
+        knowledge_import(bot_slug="nobody", rows=rows(("a", "b")))
 
 
 def test_a_database_failure_halfway_rolls_everything_back(monkeypatch):
@@ -342,7 +342,7 @@ def test_a_database_failure_halfway_rolls_everything_back(monkeypatch):
     monkeypatch.setattr(QuerySet, "bulk_update", failing_bulk_update)
     with pytest.raises(IntegrityError):
         knowledge_import(
-            agent_slug="case",
+            bot_slug="case",
             # The new entry is written before the update fails.
             rows=rows(("gophers juggle", "Sundays."), ("starter code starter kit", "New.")),
             replace=True,
@@ -354,7 +354,7 @@ def test_a_database_failure_halfway_rolls_everything_back(monkeypatch):
 def test_imported_entries_get_their_timestamps():
     start = timezone.now() - timedelta(seconds=1)
     knowledge_import(
-        agent_slug="case",
+        bot_slug="case",
         rows=rows(("gophers juggle", "Sundays."), ("starter code starter kit", "New.")),
     )
     for terms in ("gophers juggle", "starter code starter kit"):
@@ -368,7 +368,7 @@ def test_concurrent_recordings_of_a_new_question_all_count():
     askers = 6
 
     def ask(n: int) -> None:
-        unanswered_question_record(agent_slug="case", text="What is X?" if n % 2 else "what is x")
+        unanswered_question_record(bot_slug="case", text="What is X?" if n % 2 else "what is x")
 
     assert run_at_once(ask, range(askers)) == []
     assert UnansweredQuestion.objects.get().count == askers

@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.utils import timezone
 
-from bots.models import Agent
+from bots.models import BotProfile
 from chat.models import AgentClient, AgentStatus, ChatSettings
 from chatsite.asgi import application
 
@@ -86,7 +86,7 @@ def staff_communicator(user=None, *, origin: str = "http://localhost"):
 
 
 def set_bot_enabled(enabled: bool) -> None:
-    Agent.objects.filter(slug="case").update(is_online_enabled=enabled)
+    BotProfile.objects.filter(slug="case").update(is_online_enabled=enabled)
 
 
 def set_sidekick_default(active: bool) -> None:

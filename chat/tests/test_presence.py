@@ -118,7 +118,7 @@ def test_daphne_drops_a_console_that_stops_answering_and_keeps_a_live_chat_box()
         server.manage(
             "shell",
             "-c",
-            "from bots.models import Agent; Agent.objects.update(is_online_enabled=False)",
+            "from bots.models import BotProfile as P; P.objects.update(is_online_enabled=False)",
         )
         agent_cookie = server.agent_cookie("anna")
         server.start()

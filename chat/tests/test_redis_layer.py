@@ -170,7 +170,7 @@ def two_servers(request, redis_url, tmp_path):
     first.manage(
         "shell",
         "-c",
-        "from bots.models import Agent; Agent.objects.update(is_online_enabled=False)",
+        "from bots.models import BotProfile; BotProfile.objects.update(is_online_enabled=False)",
     )
     first.start()
     second.start()
@@ -221,7 +221,7 @@ def _talk_across_processes(visitor_server, agent_server):
             )
             assert joined["answering"]["name"] == "anna"
 
-            # Agent to visitor, across processes: typing, then the message.
+            # BotProfile to visitor, across processes: typing, then the message.
             agent_ws.send(
                 json.dumps({"type": "typing", "conversation": conversation, "active": True})
             )

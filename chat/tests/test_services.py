@@ -1045,11 +1045,11 @@ def test_a_heartbeat_sweeps_away_consoles_that_expired_without_closing(events, b
 def test_switching_the_bot_off_in_admin_tells_open_chat_boxes_at_once(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    from bots.models import Agent
+    from bots.models import BotProfile
 
     events = []
     monkeypatch.setattr("chat.realtime._group_send", lambda g, e: events.append((g, e)))
-    agent = Agent.objects.get(slug="case")
+    agent = BotProfile.objects.get(slug="case")
     agent.is_online_enabled = False
     with django_capture_on_commit_callbacks(execute=True):
         agent.save()

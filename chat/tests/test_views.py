@@ -7,7 +7,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
 
-from bots.models import Agent
+from bots.models import BotProfile
 from chat import services, views
 from chat.middleware import BodyLimitMiddleware
 from chat.models import LeftMessage
@@ -37,7 +37,7 @@ def test_agent_info_has_exactly_the_seed_fields(client):
 
 
 def test_agent_info_follows_an_edit_in_admin(client):
-    agent = Agent.objects.get(slug="case")
+    agent = BotProfile.objects.get(slug="case")
     agent.name = "Molly"
     agent.thumbnail_path = "https://cdn.example.com/molly.png"
     agent.save()
@@ -193,14 +193,14 @@ def test_chat_status_is_online_with_the_bot_enabled_by_default(client):
 
 
 def test_chat_status_is_offline_with_the_bot_off_and_no_agent_console(client):
-    Agent.objects.filter(slug="case").update(is_online_enabled=False)
+    BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
     assert client.get(STATUS_URL).json() == {"online": False}
 
 
 def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
     client, django_user_model
 ):
-    Agent.objects.filter(slug="case").update(is_online_enabled=False)
+    BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
     agent = django_user_model.objects.create_user("anna", is_staff=True)
     services.agent_client_renew(user=agent, key="console-1")
     assert client.get(STATUS_URL).json() == {"online": True}

@@ -1,17 +1,20 @@
-"""Write an agent's knowledge base as JSON or CSV, to stdout or a file."""
+"""Write a bot's knowledge base as JSON or CSV, to stdout or a file."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from bots import importexport, loading, selectors
-from bots.models import Agent
+from bots.models import BotProfile
 
 
 class Command(BaseCommand):
-    help = "Export an agent's knowledge entries (terms and answer) as JSON or CSV."
+    help = "Export a bot's knowledge entries (terms and answer) as JSON or CSV."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--agent", help="The agent's slug (default: the configured bot's, CHAT_BOT)."
+            "--bot",
+            "--agent",  # its old name
+            dest="bot",
+            help="The bot's slug (default: the configured bot's, CHAT_BOT).",
         )
         parser.add_argument(
             "--format",
@@ -20,14 +23,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", "-o", help="The file to write (default: stdout).")
 
-    def handle(self, *args, agent: str | None, format: str | None, output: str | None, **options):
-        slug = agent or loading.bot_class().slug
+    def handle(self, *args, bot: str | None, format: str | None, output: str | None, **options):
+        slug = bot or loading.bot_class().slug
         fmt = format or (output and importexport.format_for_path(output)) or "json"
         try:
-            rows = selectors.knowledge_export_rows(agent_slug=slug)
-        except Agent.DoesNotExist:
-            raise CommandError(f"unknown agent {slug!r}") from None
-        text = importexport.dump(rows, fmt=fmt, agent=slug)
+            rows = selectors.knowledge_export_rows(bot_slug=slug)
+        except BotProfile.DoesNotExist:
+            raise CommandError(f"unknown bot {slug!r}") from None
+        text = importexport.dump(rows, fmt=fmt, bot=slug)
         if output is None:
             self.stdout.write(text, ending="")
             return

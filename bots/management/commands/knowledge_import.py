@@ -1,9 +1,9 @@
-"""Read a knowledge base file (JSON or CSV) into an agent's knowledge: all of it, or nothing."""
+"""Read a knowledge base file (JSON or CSV) into a bot's knowledge: all of it, or nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from bots import importexport, loading, selectors, services
-from bots.models import Agent
+from bots.models import BotProfile
 
 #: How many problems of a refused file are listed.
 MAX_LISTED_PROBLEMS = 20
@@ -19,8 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="The JSON or CSV file to import.")
         parser.add_argument(
-            "--agent",
-            help="The agent's slug (default: the file's \"agent\", else the configured bot's).",
+            "--bot",
+            "--agent",  # its old name
+            dest="bot",
+            help="The bot's slug (default: the file's \"bot\", else the configured bot's).",
         )
         parser.add_argument(
             "--format",
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Delete the agent's entries that are not in the file, so it holds exactly them.",
+            help="Delete the bot's entries that are not in the file, so it holds exactly them.",
         )
         parser.add_argument(
             "--dry-run",
@@ -42,7 +44,7 @@ class Command(BaseCommand):
         self,
         *args,
         file: str,
-        agent: str | None,
+        bot: str | None,
         format: str | None,
         replace: bool,
         dry_run: bool,
@@ -58,9 +60,9 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
         parsed = importexport.parse(data, fmt=fmt)
         problems = [str(problem) for problem in parsed.problems]
-        slug = agent or parsed.agent or loading.bot_class().slug
-        if not selectors.agent_exists(slug=slug):
-            problems.insert(0, f"unknown agent {slug!r}")
+        slug = bot or parsed.bot or loading.bot_class().slug
+        if not selectors.profile_exists(slug=slug):
+            problems.insert(0, f"unknown bot {slug!r}")
         if problems:
             listed = problems[:MAX_LISTED_PROBLEMS]
             if len(problems) > len(listed):
@@ -70,10 +72,10 @@ class Command(BaseCommand):
             )
         try:
             result = services.knowledge_import(
-                agent_slug=slug, rows=parsed.rows, replace=replace, dry_run=dry_run
+                bot_slug=slug, rows=parsed.rows, replace=replace, dry_run=dry_run
             )
-        except Agent.DoesNotExist:  # deleted since the check above
-            raise CommandError(f"unknown agent {slug!r}") from None
+        except BotProfile.DoesNotExist:  # deleted since the check above
+            raise CommandError(f"unknown bot {slug!r}") from None
         summary = (
             f"{result.created} created, {result.updated} updated, {result.deleted} deleted, "
             f"{result.unchanged} unchanged"

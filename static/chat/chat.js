@@ -82,10 +82,7 @@
   var els = {};
   var state = {
     open: false,
-    socket: null,
     userClosed: true,
-    attempt: 0,
-    reconnectTimer: null,
     resendTimer: null,     // "rate_limited": the outbox goes again when this fires
     rateNotice: null,      // the notice saying how long to wait
     lastFastReconnect: 0,
@@ -970,7 +967,7 @@
   /* ---------------- typing ---------------- */
 
   function sendJson(frame) {
-    return window.chatCommon.sendJson(state.socket, frame);
+    return socket.send(frame);
   }
 
   // Whether the visitor is typing, told to whoever answers.
@@ -991,17 +988,16 @@
   /* The page tells the socket where the visitor is, so the bot can answer about
    * the product on it ("how much is this?"). */
   function socketUrl() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var query = "?page=" + encodeURIComponent(window.location.pathname);
     var productId = document.body.getAttribute("data-product-id");
     if (productId) {
       query += "&product=" + encodeURIComponent(productId);
     }
-    return scheme + window.location.host + WS_PATH + query;
+    return window.chatCommon.socketUrl(WS_PATH) + query;
   }
 
   function isSocketOpen() {
-    return state.socket && state.socket.readyState === WebSocket.OPEN;
+    return socket.isOpen();
   }
 
   function sendFrame(item) {
@@ -1052,15 +1048,27 @@
     }, window.chatCommon.retryAfterMs(seconds));
   }
 
-  function clearReconnectTimer() {
-    if (state.reconnectTimer !== null) {
-      clearTimeout(state.reconnectTimer);
-      state.reconnectTimer = null;
+  // The chat's socket: it comes back by itself after a drop while the chat is open.
+  var socket = window.chatCommon.reconnectingSocket({
+    url: socketUrl,
+    onConnecting: function (attempt) {
+      if (attempt === 0) {
+        setStatus(TEXT_CONNECTING);
+      }
+    },
+    // Connected means the server's first "status" frame, not the handshake: the server
+    // accepts before it has joined the channel layer, and without Redis it closes again.
+    onFrame: function (data) {
+      socket.live();
+      handleFrame(data);
+    },
+    onClose: onSocketClose,
+    onRetry: function () {
+      setStatus(TEXT_RECONNECTING);
     }
-  }
+  });
 
   function connect() {
-    clearReconnectTimer();
     if (!state.open || state.userClosed) {
       return;
     }
@@ -1068,95 +1076,46 @@
       setStatus(TEXT_NO_SESSION);
       return;
     }
-    if (state.socket && (state.socket.readyState === WebSocket.OPEN ||
-        state.socket.readyState === WebSocket.CONNECTING)) {
-      return;
-    }
-    if (state.attempt === 0) {
-      setStatus(TEXT_CONNECTING);
-    }
-    var ws;
-    try {
-      ws = new WebSocket(socketUrl());
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    state.socket = ws;
-    // Connected means the server's first "status" frame, not the handshake: the server
-    // accepts before it has joined the channel layer, and without Redis it closes again.
-    ws.addEventListener("message", function (event) {
-      if (state.socket !== ws) {
-        return;
-      }
-      // The backoff restarts only once the server really talks to us, so a server that
-      // accepts and drops at once is not hammered every half second.
-      state.attempt = 0;
-      handleFrame(event.data);
-    });
-    ws.addEventListener("close", function (event) {
-      if (state.socket !== ws) {
-        return;
-      }
-      state.socket = null;
-      state.statusFromSocket = false;
-      // A new connection starts with a new allowance and sends the outbox when it opens.
-      cancelResend();
-      stopTyping(false);
-      hideAgentTyping();
-      var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
-      state.reopenAtOnce = false;
-      if (state.fatal) {
-        setStatus(TEXT_NO_SESSION);
-      } else if (state.open && !state.userClosed) {
-        var now = Date.now();
-        if (reopen && now - state.lastFastReconnect >= FAST_RECONNECT_MIN_GAP_MS) {
-          // The conversation was closed, not the connection lost: open the new one at once.
-          state.lastFastReconnect = now;
-          state.attempt = 0;
-          connect();
-        } else {
-          setStatus(TEXT_RECONNECTING);
-          scheduleReconnect();
-        }
-      }
-    });
-    // "error" is always followed by "close"; nothing to do here.
+    socket.connect();
   }
 
-  function scheduleReconnect() {
-    clearReconnectTimer();
-    if (!state.open || state.userClosed) {
-      return;
+  function onSocketClose(event) {
+    state.statusFromSocket = false;
+    // A new connection starts with a new allowance and sends the outbox when it opens.
+    cancelResend();
+    stopTyping(false);
+    hideAgentTyping();
+    var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
+    state.reopenAtOnce = false;
+    if (state.fatal) {
+      setStatus(TEXT_NO_SESSION);
+      return "stop";
     }
-    var delay = window.chatCommon.backoffDelay(state.attempt);
-    state.attempt = Math.min(state.attempt + 1, 20);
-    state.reconnectTimer = setTimeout(connect, delay);
+    if (!state.open || state.userClosed) {
+      return "stop";
+    }
+    var now = Date.now();
+    if (reopen && now - state.lastFastReconnect >= FAST_RECONNECT_MIN_GAP_MS) {
+      // The conversation was closed, not the connection lost: open the new one at once.
+      state.lastFastReconnect = now;
+      return "now";
+    }
+    return "later";
   }
 
   function reconnectSoon() {
     // Network came back or the tab became visible: don't wait out a long backoff.
-    if (state.open && !state.userClosed && !state.socket) {
-      state.attempt = Math.min(state.attempt, 1);
-      connect();
+    if (state.open && !state.userClosed && !state.fatal) {
+      socket.soon();
     }
   }
 
   function disconnect() {
-    clearReconnectTimer();
     cancelResend();
     stopTyping(true);
     hideAgentTyping();
-    var ws = state.socket;
-    state.socket = null;
     state.statusFromSocket = false;
-    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) {
-      try {
-        ws.close(1000, "Chat closed");
-      } catch (e) {
-        /* ignore */
-      }
-    }
+    socket.close(1000, "Chat closed");
   }
 
   /* ---------------- open / close ---------------- */
@@ -1174,7 +1133,7 @@
     if (!state.open) {
       state.open = true;
       state.userClosed = false;
-      state.attempt = 0;
+      socket.live();  // a fresh start: no backoff left from before
       els.box.hidden = false;
       els.launcher.setAttribute("aria-expanded", "true");
       els.launcher.classList.add("chatboxLauncher--open");
@@ -1235,9 +1194,9 @@
     saveOutbox();
     showPending(item);
     // While refused for sending too fast, it waits for the scheduled resend of the outbox.
-    if (state.resendTimer === null && !sendFrame(item) && !state.socket) {
+    if (state.resendTimer === null && !sendFrame(item) && !socket.current()) {
       // Not connected: it stays in the outbox and is sent on (re)connect.
-      if (state.open && !state.userClosed && state.reconnectTimer === null) {
+      if (!socket.waiting()) {
         connect();
       }
     }
@@ -1328,24 +1287,17 @@
     });
     window.addEventListener("pagehide", function () {
       // Leaving the page: close quietly (no reconnect from a page being unloaded).
-      if (state.socket) {
-        var ws = state.socket;
+      if (socket.current()) {
         stopTyping(true);
-        state.socket = null;
         state.statusFromSocket = false;
-        clearReconnectTimer();
         cancelResend();
-        try {
-          ws.close(1000, "Page unloaded");
-        } catch (e) {
-          /* ignore */
-        }
       }
+      socket.close(1000, "Page unloaded");
     });
     window.addEventListener("pageshow", function (event) {
       // Restored from the back/forward cache: reconnect if the chat is open.
       if (event.persisted && state.open && !state.userClosed) {
-        state.attempt = 0;
+        socket.live();
         connect();
       }
     });

@@ -1,7 +1,8 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
- * backoff, the wait a rate-limit refusal asks for, saying "typing", and the page's config.
+ * backoff and the socket that comes back by itself, the wait a rate-limit refusal asks for,
+ * saying "typing", and the page's config.
  * Loaded first, deferred like them, so both find it on window.chatCommon.
  */
 (function () {
@@ -142,6 +143,128 @@
     return Object.freeze({ input: input, stop: stop });
   }
 
+  /* The socket at ``path`` on this site, over TLS when the page is. */
+  function socketUrl(path) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + path;
+  }
+
+  /* One socket to the server that comes back by itself, for the chat box and the console.
+   *
+   * ``connect()`` opens it unless it is open or opening. After a drop, ``onClose(event)``
+   * says what next: "later" (again after the backoff; ``onRetry(delayMs)`` hears how long),
+   * "now" (at once: the server closed the conversation, not the connection), or "stop" (a
+   * refusal that retrying cannot mend, or the page no longer wants it). ``live()`` tells that
+   * the server really talks (its first frame, not the handshake): only then does the backoff
+   * start afresh, so a server that accepts and drops at once is not hammered. ``soon()``,
+   * for the network coming back or the tab showing again, skips a long wait. ``close()``
+   * ends it quietly, with no reconnect. ``timers`` and ``WebSocketClass`` are for tests. */
+  function reconnectingSocket(options) {
+    var clock = options.timers || {
+      set: function (fn, ms) { return setTimeout(fn, ms); },
+      clear: function (id) { clearTimeout(id); }
+    };
+    var Socket = options.WebSocketClass || WebSocket;
+    var socket = null;
+    var attempt = 0;
+    var timer = null;
+
+    function clearTimer() {
+      if (timer !== null) {
+        clock.clear(timer);
+        timer = null;
+      }
+    }
+
+    function isOpen() {
+      return socket !== null && socket.readyState === Socket.OPEN;
+    }
+
+    function connect() {
+      clearTimer();
+      if (socket !== null && (socket.readyState === Socket.OPEN ||
+          socket.readyState === Socket.CONNECTING)) {
+        return;
+      }
+      if (options.onConnecting) {
+        options.onConnecting(attempt);
+      }
+      var ws;
+      try {
+        ws = new Socket(options.url());
+      } catch (e) {
+        later();
+        return;
+      }
+      socket = ws;
+      ws.addEventListener("message", function (event) {
+        if (socket === ws) {
+          options.onFrame(event.data);
+        }
+      });
+      ws.addEventListener("close", function (event) {
+        if (socket !== ws) {
+          return;  // closed on purpose, or replaced
+        }
+        socket = null;
+        var next = options.onClose(event);
+        if (next === "now") {
+          attempt = 0;
+          connect();
+        } else if (next === "later") {
+          later();
+        }
+      });
+      // "error" is always followed by "close".
+    }
+
+    function later() {
+      clearTimer();
+      var delay = backoffDelay(attempt);
+      attempt = Math.min(attempt + 1, 20);
+      if (options.onRetry) {
+        options.onRetry(delay);
+      }
+      timer = clock.set(function () {
+        timer = null;
+        connect();
+      }, delay);
+    }
+
+    function soon() {
+      if (socket === null) {
+        attempt = Math.min(attempt, 1);
+        connect();
+      }
+    }
+
+    function close(code, reason) {
+      clearTimer();
+      var ws = socket;
+      socket = null;
+      if (ws !== null) {
+        try {
+          ws.close(code || 1000, reason || "");
+        } catch (e) {
+          /* already closing */
+        }
+      }
+    }
+
+    return Object.freeze({
+      connect: connect,
+      soon: soon,
+      close: close,
+      live: function () { attempt = 0; },
+      again: function () { attempt = 0; connect(); },
+      send: function (frame) { return sendJson(socket, frame); },
+      isOpen: isOpen,
+      waiting: function () { return timer !== null; },
+      attempt: function () { return attempt; },
+      current: function () { return socket; }
+    });
+  }
+
   window.chatCommon = Object.freeze({
     makeClientId: makeClientId,
     str: str,
@@ -150,6 +273,8 @@
     backoffDelay: backoffDelay,
     retryAfterMs: retryAfterMs,
     typingNotifier: typingNotifier,
+    reconnectingSocket: reconnectingSocket,
+    socketUrl: socketUrl,
     config: config
   });
 })();

@@ -60,9 +60,6 @@
 
   var els = {};
   var state = {
-    socket: null,
-    attempt: 0,
-    reconnectTimer: null,
     heartbeatTimer: null,
     fatal: false,            // the server refused us: retrying cannot help
     ready: false,            // hello received on the current socket
@@ -170,29 +167,17 @@
 
   /* ---------------- socket ---------------- */
 
-  function socketUrl() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + WS_PATH;
-  }
-
   function isConnected() {
-    return state.ready && !!state.socket && state.socket.readyState === WebSocket.OPEN;
+    return state.ready && socket.isOpen();
   }
 
   function send(frame) {
-    return window.chatCommon.sendJson(state.socket, frame);
+    return socket.send(frame);
   }
 
   function setConnection(kind, text) {
     els.connection.setAttribute("data-state", kind);
     els.connection.textContent = text;
-  }
-
-  function clearReconnectTimer() {
-    if (state.reconnectTimer !== null) {
-      clearTimeout(state.reconnectTimer);
-      state.reconnectTimer = null;
-    }
   }
 
   function stopHeartbeat() {
@@ -202,35 +187,17 @@
     }
   }
 
-  function connect() {
-    clearReconnectTimer();
-    if (state.fatal) {
-      return;
-    }
-    if (state.socket && (state.socket.readyState === WebSocket.OPEN ||
-        state.socket.readyState === WebSocket.CONNECTING)) {
-      return;
-    }
-    setConnection(state.attempt === 0 ? "connecting" : "reconnecting",
-      state.attempt === 0 ? "Connecting\u2026" : "Reconnecting\u2026");
-    var ws;
-    try {
-      ws = new WebSocket(socketUrl());
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    state.socket = ws;
-    ws.addEventListener("message", function (event) {
-      if (state.socket === ws) {
-        handleRaw(event.data);
-      }
-    });
-    ws.addEventListener("close", function (event) {
-      if (state.socket !== ws) {
-        return;
-      }
-      state.socket = null;
+  // The console's socket: it comes back by itself after a drop, unless refused.
+  var socket = window.chatCommon.reconnectingSocket({
+    url: function () {
+      return window.chatCommon.socketUrl(WS_PATH);
+    },
+    onConnecting: function (attempt) {
+      setConnection(attempt === 0 ? "connecting" : "reconnecting",
+        attempt === 0 ? "Connecting\u2026" : "Reconnecting\u2026");
+    },
+    onFrame: handleRaw,
+    onClose: function (event) {
       state.ready = false;
       stopHeartbeat();
       stopTyping(false);
@@ -240,30 +207,26 @@
       updateControls();
       if (state.fatal) {
         setConnection("forbidden", "Not connected: log in again as an agent.");
-      } else {
-        scheduleReconnect();
+        return "stop";
       }
-    });
-    // "error" is always followed by "close".
-  }
-
-  function scheduleReconnect() {
-    clearReconnectTimer();
-    if (state.fatal) {
-      return;
+      return "later";
+    },
+    onRetry: function (delay) {
+      setConnection("reconnecting", "Connection lost. Reconnecting in " +
+        Math.max(1, Math.round(delay / 1000)) + " s\u2026");
     }
-    var delay = window.chatCommon.backoffDelay(state.attempt);
-    state.attempt = Math.min(state.attempt + 1, 20);
-    setConnection("reconnecting", "Connection lost. Reconnecting in " +
-      Math.max(1, Math.round(delay / 1000)) + " s\u2026");
-    state.reconnectTimer = setTimeout(connect, delay);
+  });
+
+  function connect() {
+    if (!state.fatal) {
+      socket.connect();
+    }
   }
 
   function reconnectSoon() {
     // Network back or tab visible again: no need to sit out a long backoff.
-    if (!state.socket && !state.fatal) {
-      state.attempt = Math.min(state.attempt, 1);
-      connect();
+    if (!state.fatal) {
+      socket.soon();
     }
   }
 
@@ -306,7 +269,7 @@
     state.me = { id: frame.me.id, name: str(frame.me.name), title: str(frame.me.title) };
     state.ready = true;
     // The server really talks to us: the next drop starts the backoff afresh.
-    state.attempt = 0;
+    socket.live();
     els.accepting.checked = frame.accepting !== false;
     setConnection("open", "Connected as " + (state.me.name || "agent") +
       (state.me.title ? " (" + state.me.title + ")" : ""));
@@ -996,7 +959,7 @@
       frame.suggestion = item.suggestion;
     }
     if (isConnected() && send(frame)) {
-      item.sentOn = state.socket;
+      item.sentOn = socket.current();
     }
   }
 
@@ -1014,7 +977,7 @@
       if (item.suggestion) {
         hideSuggestion(item.suggestion);
       }
-      if (item.sentOn !== state.socket) {
+      if (item.sentOn !== socket.current()) {
         sendPending(item);
       }
     });
@@ -1436,21 +1399,12 @@
     });
     window.addEventListener("pagehide", function () {
       // Leaving: close cleanly so that presence ends now rather than when it expires.
-      var ws = state.socket;
-      state.socket = null;
-      clearReconnectTimer();
       stopHeartbeat();
-      if (ws) {
-        try {
-          ws.close(1000, "Console closed");
-        } catch (e) {
-          /* ignore */
-        }
-      }
+      socket.close(1000, "Console closed");
     });
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) {
-        state.attempt = 0;
+        socket.live();
         connect();
       }
     });

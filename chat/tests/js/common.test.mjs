@@ -171,3 +171,132 @@ test("a frame that did not go out is tried again on the next key, and stop can s
   clock.advance(5000);
   assert.deepEqual(sent, [[true, "v"]], "no stop frame, and the idle timer is gone");
 });
+
+// --- the socket that comes back by itself --------------------------------------------------
+
+class FakeSocket {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static made = [];
+
+  constructor(url) {
+    this.url = url;
+    this.readyState = FakeSocket.CONNECTING;
+    this.listeners = {};
+    this.sent = [];
+    this.closedWith = null;
+    FakeSocket.made.push(this);
+  }
+
+  addEventListener(type, fn) {
+    this.listeners[type] = fn;
+  }
+
+  send(data) {
+    this.sent.push(JSON.parse(data));
+  }
+
+  close(code) {
+    this.closedWith = code;
+  }
+
+  open() {
+    this.readyState = FakeSocket.OPEN;
+  }
+
+  frame(data) {
+    this.listeners.message({ data });
+  }
+
+  drop(code = 1006) {
+    this.readyState = 3;
+    this.listeners.close({ code });
+  }
+}
+
+function reconnecting({ onClose = () => "later", ...more } = {}) {
+  FakeSocket.made = [];
+  const clock = fakeClock();
+  const seen = { frames: [], retries: [], connecting: [] };
+  const common = load();
+  const socket = common.reconnectingSocket({
+    url: () => "ws://shop.test/ws/chat/",
+    onFrame: (data) => seen.frames.push(data),
+    onClose,
+    onRetry: (ms) => seen.retries.push(ms),
+    onConnecting: (attempt) => seen.connecting.push(attempt),
+    timers: clock,
+    WebSocketClass: FakeSocket,
+    ...more,
+  });
+  return { socket, clock, seen };
+}
+
+test("a dropped socket comes back after a growing wait, and afresh once the server talks", () => {
+  const { socket, clock, seen } = reconnecting();
+  socket.connect();
+  socket.connect(); // already opening: still one socket
+  assert.equal(FakeSocket.made.length, 1);
+  FakeSocket.made[0].drop();
+  assert.ok(socket.waiting());
+  clock.advance(10_000);
+  assert.equal(FakeSocket.made.length, 2);
+  FakeSocket.made[1].drop();
+  clock.advance(10_000);
+  FakeSocket.made[2].drop();
+  assert.deepEqual(seen.connecting, [0, 1, 2]);
+  const [first, second, third] = seen.retries;
+  assert.ok(first >= 500 && first <= 625, `first wait ${first}`);
+  assert.ok(second >= 750 && second <= 1250, `second wait ${second}`);
+  assert.ok(third >= 1500 && third <= 2500, `third wait ${third}`);
+  clock.advance(10_000);
+  const fourth = FakeSocket.made[3];
+  fourth.open();
+  fourth.frame('{"type":"status"}');
+  socket.live(); // the page's word that the server really talks
+  assert.deepEqual(seen.frames, ['{"type":"status"}']);
+  fourth.drop();
+  assert.ok(seen.retries.at(-1) <= 625, "the backoff started afresh");
+});
+
+test("a close the page calls fatal, or its own close(), never reconnects", () => {
+  const { socket, clock } = reconnecting({ onClose: (event) => (event.code === 4003 ? "stop" : "later") });
+  socket.connect();
+  FakeSocket.made[0].drop(4003);
+  clock.advance(60_000);
+  assert.equal(FakeSocket.made.length, 1);
+  socket.connect();
+  FakeSocket.made[1].open();
+  socket.close(1000, "Chat closed");
+  assert.equal(FakeSocket.made[1].closedWith, 1000);
+  assert.equal(socket.current(), null);
+  clock.advance(60_000);
+  assert.equal(FakeSocket.made.length, 2, "closing on purpose is no drop");
+});
+
+test("'now' reopens at once, and soon() skips a long wait", () => {
+  const { socket, clock } = reconnecting({ onClose: (event) => (event.code === 4002 ? "now" : "later") });
+  socket.connect();
+  FakeSocket.made[0].drop(4002);
+  assert.equal(FakeSocket.made.length, 2, "reopened without waiting");
+  for (let n = 0; n < 6; n++) {
+    FakeSocket.made.at(-1).drop();
+    clock.advance(60_000);
+  }
+  FakeSocket.made.at(-1).drop();
+  const before = FakeSocket.made.length;
+  socket.soon(); // the network is back
+  assert.equal(FakeSocket.made.length, before + 1);
+  assert.ok(!socket.waiting(), "the long wait is dropped");
+});
+
+test("frames go out only on an open socket", () => {
+  const { socket } = reconnecting();
+  assert.equal(socket.send({ type: "typing" }), false);
+  socket.connect();
+  assert.equal(socket.send({ type: "typing" }), false, "still connecting");
+  FakeSocket.made[0].open();
+  assert.equal(socket.send({ type: "typing", active: true }), true);
+  assert.deepEqual(FakeSocket.made[0].sent, [{ type: "typing", active: true }]);
+  assert.ok(socket.isOpen());
+});

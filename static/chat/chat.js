@@ -36,1285 +36,1276 @@
  *   buttons open only http(s) addresses, in a new tab without access to this page.
  * - Everything from the server or the visitor is rendered with textContent, never as markup.
  */
-(function () {
-  "use strict";
+import {
+  config,
+  httpUrl,
+  makeClientId,
+  reconnectingSocket,
+  retryAfterMs,
+  siteSocketUrl,
+  str,
+  typingNotifier,
+} from "./common.js";
 
-  var makeClientId = window.chatCommon.makeClientId;
-  var str = window.chatCommon.str;
+var STORAGE_OPEN = "chatbox:open";
+var STORAGE_OUTBOX = "chatbox:outbox";
+var STORAGE_LEAVE = "chatbox:leave";
+var AGENT_INFO_URL = config.agent_info_url;
+var STATUS_URL = config.status_url;
+var LEAVE_URL = config.leave_message_url;
+var WS_PATH = config.socket_path;
+var CSRF_COOKIE = "csrftoken";
+var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
+var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
+var STATUS_POLL_MS = config.status_poll_ms;
+var AGENT_TYPING_SHOW_MS = 6000;
+var MAX_TEXT_LENGTH = config.max_text_length;
+var MAX_VALUE_LENGTH = config.max_value_length;   // a quick reply's value
+var MAX_ATTACHMENTS = config.max_attachments;
+var MAX_ACTIONS = config.max_actions;
+var CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+var LONE_SURROGATE = /(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/;
+var TEXT_CONNECTING = "Connecting\u2026";
+var TEXT_RECONNECTING = "Connection lost. Reconnecting\u2026";
+var TEXT_NO_SESSION = "Chat unavailable. Reload the page to continue.";
+var TEXT_CLOSED = "This chat was closed.";
+var TEXT_WAITING = "Waiting for someone from the team\u2026";
+var TEXT_AWAY = "Nobody can chat right now.";
+var TEXT_LAUNCHER_ONLINE = "Chat with us";
+var TEXT_LAUNCHER_OFFLINE = "Leave us a message";
+var TEXT_LEAVE_SENDING = "Sending\u2026";
+var TEXT_LEAVE_THANKS = "Thanks! We'll get back to you by email.";
+var TEXT_LEAVE_INVALID = "Please check the fields marked above.";
+var TEXT_LEAVE_NETWORK = "Your message could not be sent: check your connection and try again.";
+var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
+var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
+var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
+var TEXT_NEW_TAB = " (opens in a new tab)";
+var LEAVE_FIELDS = ["name", "email", "text"];
 
-  var STORAGE_OPEN = "chatbox:open";
-  var STORAGE_OUTBOX = "chatbox:outbox";
-  var STORAGE_LEAVE = "chatbox:leave";
-  var config = window.chatCommon.config;
-  var AGENT_INFO_URL = config.agent_info_url;
-  var STATUS_URL = config.status_url;
-  var LEAVE_URL = config.leave_message_url;
-  var WS_PATH = config.socket_path;
-  var CSRF_COOKIE = "csrftoken";
-  var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
-  var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
-  var STATUS_POLL_MS = config.status_poll_ms;
-  var AGENT_TYPING_SHOW_MS = 6000;
-  var MAX_TEXT_LENGTH = config.max_text_length;
-  var MAX_VALUE_LENGTH = config.max_value_length;   // a quick reply's value
-  var MAX_ATTACHMENTS = config.max_attachments;
-  var MAX_ACTIONS = config.max_actions;
-  var CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-  var LONE_SURROGATE = /(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/;
-  var TEXT_CONNECTING = "Connecting\u2026";
-  var TEXT_RECONNECTING = "Connection lost. Reconnecting\u2026";
-  var TEXT_NO_SESSION = "Chat unavailable. Reload the page to continue.";
-  var TEXT_CLOSED = "This chat was closed.";
-  var TEXT_WAITING = "Waiting for someone from the team\u2026";
-  var TEXT_AWAY = "Nobody can chat right now.";
-  var TEXT_LAUNCHER_ONLINE = "Chat with us";
-  var TEXT_LAUNCHER_OFFLINE = "Leave us a message";
-  var TEXT_LEAVE_SENDING = "Sending\u2026";
-  var TEXT_LEAVE_THANKS = "Thanks! We'll get back to you by email.";
-  var TEXT_LEAVE_INVALID = "Please check the fields marked above.";
-  var TEXT_LEAVE_NETWORK = "Your message could not be sent: check your connection and try again.";
-  var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
-  var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
-  var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
-  var TEXT_NEW_TAB = " (opens in a new tab)";
-  var LEAVE_FIELDS = ["name", "email", "text"];
+var els = {};
+var state = {
+  open: false,
+  userClosed: true,
+  resendTimer: null,     // "rate_limited": the outbox goes again when this fires
+  rateNotice: null,      // the notice saying how long to wait
+  lastFastReconnect: 0,
+  reopenAtOnce: false,   // "conversation_closed" received: the next close is no failure
+  agentInfoLoaded: false,
+  agentInfoPromise: null,
+  botInfo: null,         // {name, title, thumb} from /restapi/get-agent-info
+  fatal: false,          // the server said retrying cannot help (e.g. no session cookie)
+  shownIds: new Map(),   // server id -> element
+  pending: new Map(),    // client_id -> element
+  outbox: [],            // [{client_id, text, value?}]
+  openQuickReplies: [],  // message elements whose quick replies can still be pressed
+  attachmentCount: 0,    // for the ids that label each attachment's buttons
+  visitorName: "You",    // the server's name for the visitor, once it has sent one
+  online: null,          // null until known
+  statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
+  conversationState: null,  // "bot" | "waiting" | "agent" | "closed"
+  answering: null,       // {role, name, title} | null
+  leaveRequested: false, // the server offered the "leave a message" form
+  leaveSending: false,
+  connectionText: null,  // status line: the connection (wins)
+  conversationText: null, // status line: the conversation
+  agentTypingTimer: null
+};
 
-  var els = {};
-  var state = {
-    open: false,
-    userClosed: true,
-    resendTimer: null,     // "rate_limited": the outbox goes again when this fires
-    rateNotice: null,      // the notice saying how long to wait
-    lastFastReconnect: 0,
-    reopenAtOnce: false,   // "conversation_closed" received: the next close is no failure
-    agentInfoLoaded: false,
-    agentInfoPromise: null,
-    botInfo: null,         // {name, title, thumb} from /restapi/get-agent-info
-    fatal: false,          // the server said retrying cannot help (e.g. no session cookie)
-    shownIds: new Map(),   // server id -> element
-    pending: new Map(),    // client_id -> element
-    outbox: [],            // [{client_id, text, value?}]
-    openQuickReplies: [],  // message elements whose quick replies can still be pressed
-    attachmentCount: 0,    // for the ids that label each attachment's buttons
-    visitorName: "You",    // the server's name for the visitor, once it has sent one
-    online: null,          // null until known
-    statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
-    conversationState: null,  // "bot" | "waiting" | "agent" | "closed"
-    answering: null,       // {role, name, title} | null
-    leaveRequested: false, // the server offered the "leave a message" form
-    leaveSending: false,
-    connectionText: null,  // status line: the connection (wins)
-    conversationText: null, // status line: the conversation
-    agentTypingTimer: null
-  };
+/* ---------------- storage helpers ---------------- */
 
-  /* ---------------- storage helpers ---------------- */
-
-  function storageGet(key) {
-    try {
-      return window.sessionStorage.getItem(key);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function storageSet(key, value) {
-    try {
-      if (value === null) {
-        window.sessionStorage.removeItem(key);
-      } else {
-        window.sessionStorage.setItem(key, value);
-      }
-    } catch (e) {
-      /* storage may be unavailable (privacy mode, quota); the chat still works */
-    }
-  }
-
-  function loadOutbox() {
-    var raw = storageGet(STORAGE_OUTBOX);
-    if (!raw) {
-      return [];
-    }
-    try {
-      var parsed = JSON.parse(raw);
-      if (!Array.isArray(parsed)) {
-        return [];
-      }
-      return parsed.filter(function (item) {
-        return item && typeof item.client_id === "string" && isValidClientId(item.client_id) &&
-          typeof item.text === "string" && item.text.trim() !== "";
-      }).map(function (item) {
-        var kept = { client_id: item.client_id, text: item.text };
-        if (isValidValue(item.value)) {
-          kept.value = item.value;
-        }
-        return kept;
-      });
-    } catch (e) {
-      return [];
-    }
-  }
-
-  function saveOutbox() {
-    storageSet(STORAGE_OUTBOX, state.outbox.length ? JSON.stringify(state.outbox) : null);
-  }
-
-  function removeFromOutbox(clientId) {
-    var before = state.outbox.length;
-    state.outbox = state.outbox.filter(function (item) {
-      return item.client_id !== clientId;
-    });
-    if (state.outbox.length !== before) {
-      saveOutbox();
-    }
-  }
-
-  /* ---------------- ids ---------------- */
-
-  function isValidClientId(id) {
-    return /^[A-Za-z0-9_-]{1,64}$/.test(id);
-  }
-
-  /* What the server accepts as a quick reply's value (1 to 200 characters, as Python counts
-   * them, no control characters); a button with any other would only be refused. */
-  function isValidValue(value) {
-    if (typeof value !== "string") {
-      return false;
-    }
-    var length = Array.from(value).length;
-    return length > 0 && length <= MAX_VALUE_LENGTH && !CONTROL_CHARACTERS.test(value) &&
-      !LONE_SURROGATE.test(value);
-  }
-
-  /* ---------------- rendering ---------------- */
-
-  function scrollToBottom() {
-    var c = els.conversation;
-    c.scrollTop = c.scrollHeight;
-  }
-
-  function createMessageElement(role, name, text, title) {
-    var node;
-    if (els.template && els.template.content && els.template.content.firstElementChild) {
-      node = els.template.content.firstElementChild.cloneNode(true);
-    } else {
-      node = document.createElement("div");
-      node.className = "chatboxMessage";
-      var n = document.createElement("div");
-      n.className = "chatSenderName";
-      var m = document.createElement("div");
-      m.className = "chatSenderMsg";
-      node.appendChild(n);
-      node.appendChild(m);
-    }
-    setMessageContent(node, role, name, text, title);
-    return node;
-  }
-
-  function setMessageContent(node, role, name, text, title) {
-    var safeRole = (role === "bot" || role === "agent" || role === "visitor" || role === "system") ?
-      role : "other";
-    node.classList.remove("chatboxMessage--bot", "chatboxMessage--agent", "chatboxMessage--visitor",
-      "chatboxMessage--system", "chatboxMessage--other");
-    node.classList.add("chatboxMessage--" + safeRole);
-    // A notice from the chat itself ("Anna joined"), never anybody's bubble.
-    node.classList.toggle("chatboxSystem", safeRole === "system");
-    node.setAttribute("data-role", safeRole);
-    // Always text, never markup.
-    var nameNode = node.querySelector(".chatSenderName");
-    nameNode.textContent = safeRole === "system" ? "" : (name || "");
-    nameNode.hidden = safeRole === "system";
-    if (safeRole === "agent" && title) {
-      // A person answers: say who they are, as the header does.
-      nameNode.appendChild(document.createTextNode(" \u00b7 "));
-      var titleNode = document.createElement("span");
-      titleNode.className = "chatSenderTitle";
-      titleNode.textContent = title;
-      nameNode.appendChild(titleNode);
-    }
-    node.querySelector(".chatSenderMsg").textContent = text == null ? "" : String(text);
-  }
-
-  /* Confirmed messages go before the first pending bubble, so the visitor's unacknowledged
-   * messages always stay at the bottom of the conversation (in the order they were typed). */
-  function insertConfirmed(node) {
-    var firstPending = els.conversation.querySelector(".chatboxMessage--pending");
-    if (firstPending) {
-      els.conversation.insertBefore(node, firstPending);
-    } else {
-      els.conversation.appendChild(node);
-    }
-  }
-
-  function showPending(item) {
-    if (state.pending.has(item.client_id)) {
-      return state.pending.get(item.client_id);
-    }
-    var node = createMessageElement("visitor", state.visitorName, item.text);
-    node.classList.add("chatboxMessage--pending");
-    node.setAttribute("data-client-id", item.client_id);
-    node.setAttribute("aria-busy", "true");
-    if (typeof item.value === "string") {
-      node.setAttribute("data-response-value", item.value);
-    }
-    node.title = "Sending\u2026";
-    els.conversation.appendChild(node);
-    state.pending.set(item.client_id, node);
-    retireAnsweredQuickReplies();
-    scrollToBottom();
-    return node;
-  }
-
-  /* ---------------- attachments (a bot app's text and buttons) ---------------- */
-
-  function renderAttachments(node, attachments) {
-    if (!Array.isArray(attachments)) {
-      return;
-    }
-    var quickReplies = false;
-    attachments.slice(0, MAX_ATTACHMENTS).forEach(function (attachment) {
-      if (!attachment || typeof attachment !== "object") {
-        return;
-      }
-      var block = document.createElement("div");
-      block.className = "chatboxAttachment";
-      var text = str(attachment.text);
-      var textNode = null;
-      if (text.trim()) {
-        textNode = document.createElement("div");
-        textNode.className = "chatboxAttachmentText";
-        textNode.id = "chatboxAttachment" + (++state.attachmentCount);
-        textNode.textContent = text;
-        block.appendChild(textNode);
-      }
-      var group = document.createElement("div");
-      group.className = "chatboxActions";
-      var actions = Array.isArray(attachment.actions) ? attachment.actions : [];
-      actions.slice(0, MAX_ACTIONS).forEach(function (action) {
-        var control = createAction(node, action);
-        if (control) {
-          group.appendChild(control);
-          quickReplies = quickReplies || control.tagName === "BUTTON";
-        }
-      });
-      if (group.childElementCount) {
-        // Screen readers announce the buttons as the answers to the text above them.
-        group.setAttribute("role", "group");
-        if (textNode) {
-          group.setAttribute("aria-labelledby", textNode.id);
-        }
-        block.appendChild(group);
-      }
-      if (block.childElementCount) {
-        node.appendChild(block);
-      }
-    });
-    if (quickReplies) {
-      state.openQuickReplies.push(node);
-    }
-  }
-
-  /* A <button> for a quick reply, an <a> for a link; null for what cannot be shown safely. */
-  function createAction(messageNode, action) {
-    if (!action || typeof action !== "object") {
-      return null;
-    }
-    var label = str(action.text).trim().slice(0, MAX_TEXT_LENGTH);
-    if (action.type === "button") {
-      var value = action.value;
-      // The label becomes the visitor's message, so a button without one cannot be answered.
-      if (!label || !isValidValue(value)) {
-        return null;
-      }
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "chatboxAction chatboxQuickReply";
-      button.setAttribute("data-value", value);
-      button.textContent = label;
-      button.addEventListener("click", function () {
-        if (button.disabled) {
-          return;
-        }
-        retireQuickReplies(messageNode, value);
-        queueMessage(label, value);
-        // The pressed button is gone from the tab order: the visitor goes on from the input.
-        if (els.form && !els.form.hidden) {
-          els.input.focus();
-        } else {
-          els.conversation.focus();
-        }
-      });
-      return button;
-    }
-    if (action.type === "link") {
-      var href = window.chatCommon.httpUrl(action.link);
-      if (!href) {
-        return null;
-      }
-      var link = document.createElement("a");
-      link.className = "chatboxAction chatboxLinkAction";
-      link.href = href;
-      link.target = "_blank";
-      // The opened page gets neither this window (window.opener) nor the conversation's URL.
-      link.rel = "noopener noreferrer";
-      link.textContent = label || href;
-      var hint = document.createElement("span");
-      hint.className = "chatboxVisuallyHidden";
-      hint.textContent = TEXT_NEW_TAB;
-      link.appendChild(hint);
-      return link;
-    }
+function storageGet(key) {
+  try {
+    return window.sessionStorage.getItem(key);
+  } catch (e) {
     return null;
   }
+}
 
-  /* Disables a message's quick replies for good; the one whose value was sent stays marked. */
-  function retireQuickReplies(node, chosenValue) {
-    var buttons = node.querySelectorAll(".chatboxQuickReply");
-    for (var i = 0; i < buttons.length; i++) {
-      if (chosenValue !== null && buttons[i].getAttribute("data-value") === chosenValue) {
-        buttons[i].classList.add("chatboxQuickReply--chosen");
-      }
-      buttons[i].disabled = true;
-    }
-    state.openQuickReplies = state.openQuickReplies.filter(function (open) {
-      return open !== node;
-    });
-  }
-
-  /* Quick replies answer the moment they are shown in: once the visitor has said anything
-   * after that message (a click, a typed message, another tab's), they are out of date. */
-  function retireAnsweredQuickReplies() {
-    state.openQuickReplies.slice().forEach(function (node) {
-      for (var next = node.nextElementSibling; next; next = next.nextElementSibling) {
-        if (next.getAttribute("data-role") === "visitor") {
-          retireQuickReplies(node, next.getAttribute("data-response-value"));
-          return;
-        }
-      }
-    });
-  }
-
-  function showNotice(text, kind) {
-    var node = document.createElement("div");
-    node.className = "chatboxNotice" + (kind ? " chatboxNotice--" + kind : "");
-    node.textContent = text;
-    els.conversation.appendChild(node);
-    scrollToBottom();
-    return node;
-  }
-
-  function handleMessageFrame(frame) {
-    if (frame.id === undefined || frame.id === null || frame.id === "") {
-      return;
-    }
-    var id = String(frame.id);
-    var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
-    var role = typeof sender.role === "string" ? sender.role : "other";
-    var title = str(sender.title);
-    var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
-    if (role === "visitor" && typeof sender.name === "string" && sender.name) {
-      state.visitorName = sender.name;
-    }
-    if (role === "agent") {
-      // The message the agent was typing has arrived.
-      hideAgentTyping();
-    }
-
-    if (state.shownIds.has(id)) {
-      // Replay / duplicate: already shown.  Still clear any stale pending copy.
-      if (clientId) {
-        dropPending(clientId);
-        removeFromOutbox(clientId);
-      }
-      return;
-    }
-
-    var node = null;
-    if (clientId && state.pending.has(clientId)) {
-      // Acknowledgement of one of our pending messages: confirm the bubble in place.
-      node = state.pending.get(clientId);
-      state.pending.delete(clientId);
-      node.classList.remove("chatboxMessage--pending", "chatboxMessage--failed");
-      node.removeAttribute("aria-busy");
-      node.removeAttribute("title");
-      var failedNote = node.querySelector(".chatboxMessageFailedNote");
-      if (failedNote) {
-        failedNote.remove();
-      }
-      setMessageContent(node, role, sender.name, frame.text, title);
+function storageSet(key, value) {
+  try {
+    if (value === null) {
+      window.sessionStorage.removeItem(key);
     } else {
-      node = createMessageElement(role, sender.name, frame.text, title);
-      if (clientId) {
-        node.setAttribute("data-client-id", clientId);
-      }
-      insertConfirmed(node);
+      window.sessionStorage.setItem(key, value);
     }
+  } catch (e) {
+    /* storage may be unavailable (privacy mode, quota); the chat still works */
+  }
+}
+
+function loadOutbox() {
+  var raw = storageGet(STORAGE_OUTBOX);
+  if (!raw) {
+    return [];
+  }
+  try {
+    var parsed = JSON.parse(raw);
+    if (!Array.isArray(parsed)) {
+      return [];
+    }
+    return parsed.filter(function (item) {
+      return item && typeof item.client_id === "string" && isValidClientId(item.client_id) &&
+        typeof item.text === "string" && item.text.trim() !== "";
+    }).map(function (item) {
+      var kept = { client_id: item.client_id, text: item.text };
+      if (isValidValue(item.value)) {
+        kept.value = item.value;
+      }
+      return kept;
+    });
+  } catch (e) {
+    return [];
+  }
+}
+
+function saveOutbox() {
+  storageSet(STORAGE_OUTBOX, state.outbox.length ? JSON.stringify(state.outbox) : null);
+}
+
+function removeFromOutbox(clientId) {
+  var before = state.outbox.length;
+  state.outbox = state.outbox.filter(function (item) {
+    return item.client_id !== clientId;
+  });
+  if (state.outbox.length !== before) {
+    saveOutbox();
+  }
+}
+
+/* ---------------- ids ---------------- */
+
+function isValidClientId(id) {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}
+
+/* What the server accepts as a quick reply's value (1 to 200 characters, as Python counts
+ * them, no control characters); a button with any other would only be refused. */
+function isValidValue(value) {
+  if (typeof value !== "string") {
+    return false;
+  }
+  var length = Array.from(value).length;
+  return length > 0 && length <= MAX_VALUE_LENGTH && !CONTROL_CHARACTERS.test(value) &&
+    !LONE_SURROGATE.test(value);
+}
+
+/* ---------------- rendering ---------------- */
+
+function scrollToBottom() {
+  var c = els.conversation;
+  c.scrollTop = c.scrollHeight;
+}
+
+function createMessageElement(role, name, text, title) {
+  var node;
+  if (els.template && els.template.content && els.template.content.firstElementChild) {
+    node = els.template.content.firstElementChild.cloneNode(true);
+  } else {
+    node = document.createElement("div");
+    node.className = "chatboxMessage";
+    var n = document.createElement("div");
+    n.className = "chatSenderName";
+    var m = document.createElement("div");
+    m.className = "chatSenderMsg";
+    node.appendChild(n);
+    node.appendChild(m);
+  }
+  setMessageContent(node, role, name, text, title);
+  return node;
+}
+
+function setMessageContent(node, role, name, text, title) {
+  var safeRole = (role === "bot" || role === "agent" || role === "visitor" || role === "system") ?
+    role : "other";
+  node.classList.remove("chatboxMessage--bot", "chatboxMessage--agent", "chatboxMessage--visitor",
+    "chatboxMessage--system", "chatboxMessage--other");
+  node.classList.add("chatboxMessage--" + safeRole);
+  // A notice from the chat itself ("Anna joined"), never anybody's bubble.
+  node.classList.toggle("chatboxSystem", safeRole === "system");
+  node.setAttribute("data-role", safeRole);
+  // Always text, never markup.
+  var nameNode = node.querySelector(".chatSenderName");
+  nameNode.textContent = safeRole === "system" ? "" : (name || "");
+  nameNode.hidden = safeRole === "system";
+  if (safeRole === "agent" && title) {
+    // A person answers: say who they are, as the header does.
+    nameNode.appendChild(document.createTextNode(" \u00b7 "));
+    var titleNode = document.createElement("span");
+    titleNode.className = "chatSenderTitle";
+    titleNode.textContent = title;
+    nameNode.appendChild(titleNode);
+  }
+  node.querySelector(".chatSenderMsg").textContent = text == null ? "" : String(text);
+}
+
+/* Confirmed messages go before the first pending bubble, so the visitor's unacknowledged
+ * messages always stay at the bottom of the conversation (in the order they were typed). */
+function insertConfirmed(node) {
+  var firstPending = els.conversation.querySelector(".chatboxMessage--pending");
+  if (firstPending) {
+    els.conversation.insertBefore(node, firstPending);
+  } else {
+    els.conversation.appendChild(node);
+  }
+}
+
+function showPending(item) {
+  if (state.pending.has(item.client_id)) {
+    return state.pending.get(item.client_id);
+  }
+  var node = createMessageElement("visitor", state.visitorName, item.text);
+  node.classList.add("chatboxMessage--pending");
+  node.setAttribute("data-client-id", item.client_id);
+  node.setAttribute("aria-busy", "true");
+  if (typeof item.value === "string") {
+    node.setAttribute("data-response-value", item.value);
+  }
+  node.title = "Sending\u2026";
+  els.conversation.appendChild(node);
+  state.pending.set(item.client_id, node);
+  retireAnsweredQuickReplies();
+  scrollToBottom();
+  return node;
+}
+
+/* ---------------- attachments (a bot app's text and buttons) ---------------- */
+
+function renderAttachments(node, attachments) {
+  if (!Array.isArray(attachments)) {
+    return;
+  }
+  var quickReplies = false;
+  attachments.slice(0, MAX_ATTACHMENTS).forEach(function (attachment) {
+    if (!attachment || typeof attachment !== "object") {
+      return;
+    }
+    var block = document.createElement("div");
+    block.className = "chatboxAttachment";
+    var text = str(attachment.text);
+    var textNode = null;
+    if (text.trim()) {
+      textNode = document.createElement("div");
+      textNode.className = "chatboxAttachmentText";
+      textNode.id = "chatboxAttachment" + (++state.attachmentCount);
+      textNode.textContent = text;
+      block.appendChild(textNode);
+    }
+    var group = document.createElement("div");
+    group.className = "chatboxActions";
+    var actions = Array.isArray(attachment.actions) ? attachment.actions : [];
+    actions.slice(0, MAX_ACTIONS).forEach(function (action) {
+      var control = createAction(node, action);
+      if (control) {
+        group.appendChild(control);
+        quickReplies = quickReplies || control.tagName === "BUTTON";
+      }
+    });
+    if (group.childElementCount) {
+      // Screen readers announce the buttons as the answers to the text above them.
+      group.setAttribute("role", "group");
+      if (textNode) {
+        group.setAttribute("aria-labelledby", textNode.id);
+      }
+      block.appendChild(group);
+    }
+    if (block.childElementCount) {
+      node.appendChild(block);
+    }
+  });
+  if (quickReplies) {
+    state.openQuickReplies.push(node);
+  }
+}
+
+/* A <button> for a quick reply, an <a> for a link; null for what cannot be shown safely. */
+function createAction(messageNode, action) {
+  if (!action || typeof action !== "object") {
+    return null;
+  }
+  var label = str(action.text).trim().slice(0, MAX_TEXT_LENGTH);
+  if (action.type === "button") {
+    var value = action.value;
+    // The label becomes the visitor's message, so a button without one cannot be answered.
+    if (!label || !isValidValue(value)) {
+      return null;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "chatboxAction chatboxQuickReply";
+    button.setAttribute("data-value", value);
+    button.textContent = label;
+    button.addEventListener("click", function () {
+      if (button.disabled) {
+        return;
+      }
+      retireQuickReplies(messageNode, value);
+      queueMessage(label, value);
+      // The pressed button is gone from the tab order: the visitor goes on from the input.
+      if (els.form && !els.form.hidden) {
+        els.input.focus();
+      } else {
+        els.conversation.focus();
+      }
+    });
+    return button;
+  }
+  if (action.type === "link") {
+    var href = httpUrl(action.link);
+    if (!href) {
+      return null;
+    }
+    var link = document.createElement("a");
+    link.className = "chatboxAction chatboxLinkAction";
+    link.href = href;
+    link.target = "_blank";
+    // The opened page gets neither this window (window.opener) nor the conversation's URL.
+    link.rel = "noopener noreferrer";
+    link.textContent = label || href;
+    var hint = document.createElement("span");
+    hint.className = "chatboxVisuallyHidden";
+    hint.textContent = TEXT_NEW_TAB;
+    link.appendChild(hint);
+    return link;
+  }
+  return null;
+}
+
+/* Disables a message's quick replies for good; the one whose value was sent stays marked. */
+function retireQuickReplies(node, chosenValue) {
+  var buttons = node.querySelectorAll(".chatboxQuickReply");
+  for (var i = 0; i < buttons.length; i++) {
+    if (chosenValue !== null && buttons[i].getAttribute("data-value") === chosenValue) {
+      buttons[i].classList.add("chatboxQuickReply--chosen");
+    }
+    buttons[i].disabled = true;
+  }
+  state.openQuickReplies = state.openQuickReplies.filter(function (open) {
+    return open !== node;
+  });
+}
+
+/* Quick replies answer the moment they are shown in: once the visitor has said anything
+ * after that message (a click, a typed message, another tab's), they are out of date. */
+function retireAnsweredQuickReplies() {
+  state.openQuickReplies.slice().forEach(function (node) {
+    for (var next = node.nextElementSibling; next; next = next.nextElementSibling) {
+      if (next.getAttribute("data-role") === "visitor") {
+        retireQuickReplies(node, next.getAttribute("data-response-value"));
+        return;
+      }
+    }
+  });
+}
+
+function showNotice(text, kind) {
+  var node = document.createElement("div");
+  node.className = "chatboxNotice" + (kind ? " chatboxNotice--" + kind : "");
+  node.textContent = text;
+  els.conversation.appendChild(node);
+  scrollToBottom();
+  return node;
+}
+
+function handleMessageFrame(frame) {
+  if (frame.id === undefined || frame.id === null || frame.id === "") {
+    return;
+  }
+  var id = String(frame.id);
+  var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
+  var role = typeof sender.role === "string" ? sender.role : "other";
+  var title = str(sender.title);
+  var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+  if (role === "visitor" && typeof sender.name === "string" && sender.name) {
+    state.visitorName = sender.name;
+  }
+  if (role === "agent") {
+    // The message the agent was typing has arrived.
+    hideAgentTyping();
+  }
+
+  if (state.shownIds.has(id)) {
+    // Replay / duplicate: already shown.  Still clear any stale pending copy.
     if (clientId) {
+      dropPending(clientId);
       removeFromOutbox(clientId);
     }
-    node.setAttribute("data-message-id", id);
-    if (typeof frame.sent_at === "string" && frame.sent_at) {
-      var when = new Date(frame.sent_at);
-      if (!isNaN(when.getTime())) {
-        node.title = when.toLocaleString();
-      }
-    }
-    if (title) {
-      node.setAttribute("data-sender-title", title);
-    }
-    if (typeof frame.response_value === "string" && frame.response_value) {
-      node.setAttribute("data-response-value", frame.response_value);
-    }
-    renderAttachments(node, frame.attachments);
-    state.shownIds.set(id, node);
-    retireAnsweredQuickReplies();
-    scrollToBottom();
+    return;
   }
 
-  function dropPending(clientId) {
+  var node = null;
+  if (clientId && state.pending.has(clientId)) {
+    // Acknowledgement of one of our pending messages: confirm the bubble in place.
+    node = state.pending.get(clientId);
+    state.pending.delete(clientId);
+    node.classList.remove("chatboxMessage--pending", "chatboxMessage--failed");
+    node.removeAttribute("aria-busy");
+    node.removeAttribute("title");
+    var failedNote = node.querySelector(".chatboxMessageFailedNote");
+    if (failedNote) {
+      failedNote.remove();
+    }
+    setMessageContent(node, role, sender.name, frame.text, title);
+  } else {
+    node = createMessageElement(role, sender.name, frame.text, title);
+    if (clientId) {
+      node.setAttribute("data-client-id", clientId);
+    }
+    insertConfirmed(node);
+  }
+  if (clientId) {
+    removeFromOutbox(clientId);
+  }
+  node.setAttribute("data-message-id", id);
+  if (typeof frame.sent_at === "string" && frame.sent_at) {
+    var when = new Date(frame.sent_at);
+    if (!isNaN(when.getTime())) {
+      node.title = when.toLocaleString();
+    }
+  }
+  if (title) {
+    node.setAttribute("data-sender-title", title);
+  }
+  if (typeof frame.response_value === "string" && frame.response_value) {
+    node.setAttribute("data-response-value", frame.response_value);
+  }
+  renderAttachments(node, frame.attachments);
+  state.shownIds.set(id, node);
+  retireAnsweredQuickReplies();
+  scrollToBottom();
+}
+
+function dropPending(clientId) {
+  var node = state.pending.get(clientId);
+  if (node) {
+    state.pending.delete(clientId);
+    node.remove();
+  }
+}
+
+function handleErrorFrame(frame) {
+  var detail = typeof frame.detail === "string" && frame.detail ? frame.detail :
+    "Something went wrong.";
+  var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+  if (frame.code === "no_session") {
+    // Reconnecting with the same (missing) session cookie cannot succeed.
+    state.fatal = true;
+  }
+  if (frame.code === "conversation_closed") {
+    // Nothing was stored: the message stays pending in the outbox and goes to the new
+    // conversation the (immediate) reconnect opens.
+    state.reopenAtOnce = true;
+    showNotice(detail);
+    return;
+  }
+  if (frame.code === "rate_limited") {
+    // Nothing was stored either: the message stays pending and goes again once allowed.
+    // A refused typing frame alone leaves the visitor nothing to wait for.
+    if (clientId || state.outbox.length) {
+      hideRateNotice();
+      state.rateNotice = showNotice(detail);
+      scheduleResend(frame.retry_after);
+    }
+    return;
+  }
+  if (clientId) {
+    removeFromOutbox(clientId);
     var node = state.pending.get(clientId);
     if (node) {
       state.pending.delete(clientId);
-      node.remove();
+      node.classList.remove("chatboxMessage--pending");
+      node.classList.add("chatboxMessage--failed");
+      node.removeAttribute("aria-busy");
+      node.title = "Not sent";
+      var note = document.createElement("div");
+      note.className = "chatboxMessageFailedNote";
+      note.textContent = "Not sent";
+      node.appendChild(note);
     }
   }
+  showNotice(detail, "error");
+}
 
-  function handleErrorFrame(frame) {
-    var detail = typeof frame.detail === "string" && frame.detail ? frame.detail :
-      "Something went wrong.";
-    var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
-    if (frame.code === "no_session") {
-      // Reconnecting with the same (missing) session cookie cannot succeed.
-      state.fatal = true;
-    }
-    if (frame.code === "conversation_closed") {
-      // Nothing was stored: the message stays pending in the outbox and goes to the new
-      // conversation the (immediate) reconnect opens.
-      state.reopenAtOnce = true;
-      showNotice(detail);
-      return;
-    }
-    if (frame.code === "rate_limited") {
-      // Nothing was stored either: the message stays pending and goes again once allowed.
-      // A refused typing frame alone leaves the visitor nothing to wait for.
-      if (clientId || state.outbox.length) {
-        hideRateNotice();
-        state.rateNotice = showNotice(detail);
-        scheduleResend(frame.retry_after);
-      }
-      return;
-    }
-    if (clientId) {
-      removeFromOutbox(clientId);
-      var node = state.pending.get(clientId);
-      if (node) {
-        state.pending.delete(clientId);
-        node.classList.remove("chatboxMessage--pending");
-        node.classList.add("chatboxMessage--failed");
-        node.removeAttribute("aria-busy");
-        node.title = "Not sent";
-        var note = document.createElement("div");
-        note.className = "chatboxMessageFailedNote";
-        note.textContent = "Not sent";
-        node.appendChild(note);
-      }
-    }
-    showNotice(detail, "error");
+function handleStatusFrame(frame) {
+  if (frame.leave_message === true) {
+    setLeaveRequested(true);
+    return;
   }
+  state.statusFromSocket = true;
+  if (typeof frame.online === "boolean") {
+    state.online = frame.online;
+  }
+  if (typeof frame.state === "string") {
+    state.conversationState = frame.state;
+  }
+  var a = frame.answering;
+  if (a && typeof a === "object" && (a.role === "agent" || a.role === "bot")) {
+    state.answering = { role: a.role, name: str(a.name), title: str(a.title) };
+  } else {
+    state.answering = null;
+  }
+  if (state.conversationState === "agent" || state.conversationState === "waiting") {
+    // A person answers, or will: no need to leave a message any more.
+    setLeaveRequested(false);
+  }
+  state.conversationText = state.conversationState === "closed" ? TEXT_CLOSED : null;
+  renderStatus();
+  renderOnline();
+}
 
-  function handleStatusFrame(frame) {
-    if (frame.leave_message === true) {
-      setLeaveRequested(true);
-      return;
+function handleTypingFrame(frame) {
+  if (!els.typing) {
+    return;
+  }
+  if (frame.active !== true) {
+    hideAgentTyping();
+    return;
+  }
+  var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
+  var name = str(sender.name) || "Someone";
+  els.typing.textContent = name + " is typing\u2026";
+  els.typing.hidden = false;
+  if (state.agentTypingTimer !== null) {
+    clearTimeout(state.agentTypingTimer);
+  }
+  state.agentTypingTimer = setTimeout(hideAgentTyping, AGENT_TYPING_SHOW_MS);
+}
+
+function hideAgentTyping() {
+  if (state.agentTypingTimer !== null) {
+    clearTimeout(state.agentTypingTimer);
+    state.agentTypingTimer = null;
+  }
+  if (els.typing) {
+    els.typing.hidden = true;
+    els.typing.textContent = "";
+  }
+}
+
+function handleFrame(frame) {
+  if (frame.type === "message") {
+    handleMessageFrame(frame);
+  } else if (frame.type === "error") {
+    handleErrorFrame(frame);
+  } else if (frame.type === "status") {
+    if (!state.statusFromSocket) {
+      // The first status of this socket: it is really connected.
+      setStatus(null);
+      flushOutbox();
     }
-    state.statusFromSocket = true;
+    handleStatusFrame(frame);
+  } else if (frame.type === "online") {
     if (typeof frame.online === "boolean") {
-      state.online = frame.online;
+      setOnline(frame.online);
     }
-    if (typeof frame.state === "string") {
-      state.conversationState = frame.state;
-    }
-    var a = frame.answering;
-    if (a && typeof a === "object" && (a.role === "agent" || a.role === "bot")) {
-      state.answering = { role: a.role, name: str(a.name), title: str(a.title) };
-    } else {
-      state.answering = null;
-    }
-    if (state.conversationState === "agent" || state.conversationState === "waiting") {
-      // A person answers, or will: no need to leave a message any more.
-      setLeaveRequested(false);
-    }
-    state.conversationText = state.conversationState === "closed" ? TEXT_CLOSED : null;
-    renderStatus();
-    renderOnline();
+  } else if (frame.type === "typing") {
+    handleTypingFrame(frame);
   }
+  // Unknown frame types are ignored.
+}
 
-  function handleTypingFrame(frame) {
-    if (!els.typing) {
-      return;
-    }
-    if (frame.active !== true) {
-      hideAgentTyping();
-      return;
-    }
-    var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
-    var name = str(sender.name) || "Someone";
-    els.typing.textContent = name + " is typing\u2026";
-    els.typing.hidden = false;
-    if (state.agentTypingTimer !== null) {
-      clearTimeout(state.agentTypingTimer);
-    }
-    state.agentTypingTimer = setTimeout(hideAgentTyping, AGENT_TYPING_SHOW_MS);
+/* ---------------- status line ---------------- */
+
+// The connection's trouble matters more than the conversation's state, so it wins.
+function renderStatus() {
+  if (!els.status) {
+    return;
   }
+  var text = state.connectionText || state.conversationText;
+  if (text) {
+    els.status.textContent = text;
+    els.status.hidden = false;
+  } else {
+    els.status.textContent = "";
+    els.status.hidden = true;
+  }
+}
 
-  function hideAgentTyping() {
-    if (state.agentTypingTimer !== null) {
-      clearTimeout(state.agentTypingTimer);
-      state.agentTypingTimer = null;
-    }
-    if (els.typing) {
-      els.typing.hidden = true;
-      els.typing.textContent = "";
+function setStatus(text) {
+  state.connectionText = text || null;
+  renderStatus();
+}
+
+/* ---------------- online / who answers ---------------- */
+
+function setOnline(online) {
+  state.online = online;
+  renderOnline();
+}
+
+// Nobody at all can answer this visitor now (no bot, no person accepting chats, and no
+// agent already in this conversation).
+function nobodyAnswers() {
+  return state.online === false && !(state.answering && state.answering.role === "agent");
+}
+
+function renderOnline() {
+  if (state.online !== null) {
+    var value = state.online ? "true" : "false";
+    els.launcher.setAttribute("data-online", value);
+    els.box.setAttribute("data-online", value);
+    if (els.launcherLabel) {
+      els.launcherLabel.textContent = state.online ? TEXT_LAUNCHER_ONLINE : TEXT_LAUNCHER_OFFLINE;
     }
   }
+  renderLeave();
+  renderHeader();
+}
 
-  function handleFrame(raw) {
-    if (typeof raw !== "string") {
-      return;
-    }
-    var frame;
-    try {
-      frame = JSON.parse(raw);
-    } catch (e) {
-      return;
-    }
-    if (!frame || typeof frame !== "object") {
-      return;
-    }
-    if (frame.type === "message") {
-      handleMessageFrame(frame);
-    } else if (frame.type === "error") {
-      handleErrorFrame(frame);
-    } else if (frame.type === "status") {
-      if (!state.statusFromSocket) {
-        // The first status of this socket: it is really connected.
-        setStatus(null);
-        flushOutbox();
+function renderHeader() {
+  var a = state.answering;
+  var bot = state.botInfo;
+  var name = "";
+  var title = "";
+  var thumb = "";
+  var initial = "";
+  if (a && a.role === "agent") {
+    name = a.name;
+    title = a.title;
+    initial = name ? name.charAt(0).toUpperCase() : "";
+  } else {
+    // The bot answers (or nobody yet): its profile is the one /restapi/get-agent-info gives.
+    name = bot ? bot.name : (a ? a.name : "");
+    title = bot ? bot.title : (a ? a.title : "");
+    thumb = bot ? bot.thumb : "";
+  }
+  var heading = name ? "Chat with " + name : "";
+  if (state.conversationState === "waiting") {
+    title = TEXT_WAITING;
+  } else if (nobodyAnswers()) {
+    // Not the bot's face pretending to listen: say that only a message can be left.
+    title = TEXT_AWAY;
+    heading = TEXT_LAUNCHER_OFFLINE;
+  }
+  if (heading) {
+    els.title.textContent = "";
+    var span = document.createElement("span");
+    span.textContent = heading;
+    els.title.appendChild(span);
+  }
+  els.agentName.textContent = name;
+  els.agentTitle.textContent = title;
+  if (els.agentThumb) {
+    if (thumb) {
+      els.agentThumb.src = thumb;
+      els.agentThumb.alt = name ? name + " avatar" : "Agent avatar";
+      els.agentThumb.hidden = false;
+      if (els.agentInitial) {
+        els.agentInitial.hidden = true;
       }
-      handleStatusFrame(frame);
-    } else if (frame.type === "online") {
-      if (typeof frame.online === "boolean") {
-        setOnline(frame.online);
-      }
-    } else if (frame.type === "typing") {
-      handleTypingFrame(frame);
-    }
-    // Unknown frame types are ignored.
-  }
-
-  /* ---------------- status line ---------------- */
-
-  // The connection's trouble matters more than the conversation's state, so it wins.
-  function renderStatus() {
-    if (!els.status) {
-      return;
-    }
-    var text = state.connectionText || state.conversationText;
-    if (text) {
-      els.status.textContent = text;
-      els.status.hidden = false;
-    } else {
-      els.status.textContent = "";
-      els.status.hidden = true;
+    } else if (initial && els.agentInitial) {
+      // A person has no picture here: their initial, not the bot's face.
+      els.agentInitial.textContent = initial;
+      els.agentInitial.hidden = false;
+      els.agentThumb.hidden = true;
     }
   }
+}
 
-  function setStatus(text) {
-    state.connectionText = text || null;
-    renderStatus();
-  }
-
-  /* ---------------- online / who answers ---------------- */
-
-  function setOnline(online) {
-    state.online = online;
-    renderOnline();
-  }
-
-  // Nobody at all can answer this visitor now (no bot, no person accepting chats, and no
-  // agent already in this conversation).
-  function nobodyAnswers() {
-    return state.online === false && !(state.answering && state.answering.role === "agent");
-  }
-
-  function renderOnline() {
-    if (state.online !== null) {
-      var value = state.online ? "true" : "false";
-      els.launcher.setAttribute("data-online", value);
-      els.box.setAttribute("data-online", value);
-      if (els.launcherLabel) {
-        els.launcherLabel.textContent = state.online ? TEXT_LAUNCHER_ONLINE : TEXT_LAUNCHER_OFFLINE;
-      }
+function fetchChatStatus() {
+  return fetch(STATUS_URL, {
+    headers: { "Accept": "application/json" },
+    credentials: "same-origin",
+    cache: "no-store"
+  }).then(function (resp) {
+    if (!resp.ok) {
+      throw new Error("HTTP " + resp.status);
     }
-    renderLeave();
-    renderHeader();
+    return resp.json();
+  }).then(function (data) {
+    // An open socket's status is fresher than an HTTP answer that may have crossed it.
+    if (data && typeof data.online === "boolean" && !(isSocketOpen() && state.statusFromSocket)) {
+      setOnline(data.online);
+    }
+  }).catch(function () {
+    /* unknown stays unknown; the next poll or the socket tells */
+  });
+}
+
+function pollChatStatus() {
+  if (!state.open && document.visibilityState !== "hidden") {
+    fetchChatStatus();
   }
+}
 
-  function renderHeader() {
-    var a = state.answering;
-    var bot = state.botInfo;
-    var name = "";
-    var title = "";
-    var thumb = "";
-    var initial = "";
-    if (a && a.role === "agent") {
-      name = a.name;
-      title = a.title;
-      initial = name ? name.charAt(0).toUpperCase() : "";
-    } else {
-      // The bot answers (or nobody yet): its profile is the one /restapi/get-agent-info gives.
-      name = bot ? bot.name : (a ? a.name : "");
-      title = bot ? bot.title : (a ? a.title : "");
-      thumb = bot ? bot.thumb : "";
-    }
-    var heading = name ? "Chat with " + name : "";
-    if (state.conversationState === "waiting") {
-      title = TEXT_WAITING;
-    } else if (nobodyAnswers()) {
-      // Not the bot's face pretending to listen: say that only a message can be left.
-      title = TEXT_AWAY;
-      heading = TEXT_LAUNCHER_OFFLINE;
-    }
-    if (heading) {
-      els.title.textContent = "";
-      var span = document.createElement("span");
-      span.textContent = heading;
-      els.title.appendChild(span);
-    }
-    els.agentName.textContent = name;
-    els.agentTitle.textContent = title;
-    if (els.agentThumb) {
-      if (thumb) {
-        els.agentThumb.src = thumb;
-        els.agentThumb.alt = name ? name + " avatar" : "Agent avatar";
-        els.agentThumb.hidden = false;
-        if (els.agentInitial) {
-          els.agentInitial.hidden = true;
-        }
-      } else if (initial && els.agentInitial) {
-        // A person has no picture here: their initial, not the bot's face.
-        els.agentInitial.textContent = initial;
-        els.agentInitial.hidden = false;
-        els.agentThumb.hidden = true;
-      }
-    }
+/* ---------------- agent info ---------------- */
+
+function applyAgentInfo(info) {
+  state.botInfo = {
+    name: str(info.AgentName),
+    title: str(info.AgentTitle),
+    thumb: str(info.AgentThumbImagePath)
+  };
+  renderHeader();
+}
+
+function loadAgentInfo() {
+  if (state.agentInfoLoaded) {
+    return Promise.resolve();
   }
-
-  function fetchChatStatus() {
-    return fetch(STATUS_URL, {
-      headers: { "Accept": "application/json" },
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (resp) {
-      if (!resp.ok) {
-        throw new Error("HTTP " + resp.status);
-      }
-      return resp.json();
-    }).then(function (data) {
-      // An open socket's status is fresher than an HTTP answer that may have crossed it.
-      if (data && typeof data.online === "boolean" && !(isSocketOpen() && state.statusFromSocket)) {
-        setOnline(data.online);
-      }
-    }).catch(function () {
-      /* unknown stays unknown; the next poll or the socket tells */
-    });
-  }
-
-  function pollChatStatus() {
-    if (!state.open && document.visibilityState !== "hidden") {
-      fetchChatStatus();
-    }
-  }
-
-  /* ---------------- agent info ---------------- */
-
-  function applyAgentInfo(info) {
-    state.botInfo = {
-      name: str(info.AgentName),
-      title: str(info.AgentTitle),
-      thumb: str(info.AgentThumbImagePath)
-    };
-    renderHeader();
-  }
-
-  function loadAgentInfo() {
-    if (state.agentInfoLoaded) {
-      return Promise.resolve();
-    }
-    if (state.agentInfoPromise) {
-      return state.agentInfoPromise;
-    }
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, 8000) : null;
-    state.agentInfoPromise = fetch(AGENT_INFO_URL, {
-      headers: { "Accept": "application/json" },
-      credentials: "same-origin",
-      signal: controller ? controller.signal : undefined
-    }).then(function (resp) {
-      if (!resp.ok) {
-        throw new Error("HTTP " + resp.status);
-      }
-      return resp.json();
-    }).then(function (info) {
-      if (info && typeof info === "object") {
-        applyAgentInfo(info);
-        state.agentInfoLoaded = true;
-      }
-    }).catch(function () {
-      /* keep the defaults; retried on next open */
-    }).then(function () {
-      if (timer) {
-        clearTimeout(timer);
-      }
-      state.agentInfoPromise = null;
-    });
+  if (state.agentInfoPromise) {
     return state.agentInfoPromise;
   }
-
-  /* ---------------- leave a message ---------------- */
-
-  function setLeaveRequested(requested) {
-    state.leaveRequested = requested;
-    storageSet(STORAGE_LEAVE, requested ? "1" : null);
-    renderLeave();
-  }
-
-  function renderLeave() {
-    if (!els.leave) {
-      return;
+  var controller = typeof AbortController === "function" ? new AbortController() : null;
+  var timer = controller ? setTimeout(function () { controller.abort(); }, 8000) : null;
+  state.agentInfoPromise = fetch(AGENT_INFO_URL, {
+    headers: { "Accept": "application/json" },
+    credentials: "same-origin",
+    signal: controller ? controller.signal : undefined
+  }).then(function (resp) {
+    if (!resp.ok) {
+      throw new Error("HTTP " + resp.status);
     }
-    var nobody = nobodyAnswers();
-    var wasHidden = els.leave.hidden;
-    els.leave.hidden = !(nobody || state.leaveRequested);
-    // The box grows while the form is shown below a conversation, so both have some room.
-    els.box.classList.toggle("chatbox--leave",
-      !els.leave.hidden && els.conversation.childElementCount > 0);
-    // Nobody would read a chat message now: the form replaces the chat's input.  When only
-    // the person asked for is missing, the bot still answers, so both stay.
-    if (els.form) {
-      var inputHadFocus = document.activeElement === els.input;
-      els.form.hidden = nobody;
-      if (nobody && inputHadFocus && els.leaveName) {
-        els.leaveName.focus();
-      }
+    return resp.json();
+  }).then(function (info) {
+    if (info && typeof info === "object") {
+      applyAgentInfo(info);
+      state.agentInfoLoaded = true;
     }
-    if (wasHidden && !els.leave.hidden) {
-      // The conversation just got shorter: keep its latest message in view.
-      scrollToBottom();
+  }).catch(function () {
+    /* keep the defaults; retried on next open */
+  }).then(function () {
+    if (timer) {
+      clearTimeout(timer);
     }
-  }
-
-  function readCookie(name) {
-    var parts = document.cookie ? document.cookie.split(";") : [];
-    for (var i = 0; i < parts.length; i++) {
-      var part = parts[i].trim();
-      if (part.indexOf(name + "=") === 0) {
-        try {
-          return decodeURIComponent(part.slice(name.length + 1));
-        } catch (e) {
-          return part.slice(name.length + 1);
-        }
-      }
-    }
-    return "";
-  }
-
-  function csrfToken() {
-    var token = readCookie(CSRF_COOKIE);
-    if (!token && els.leave) {
-      // The form's own token works too (e.g. if the cookie is HttpOnly).
-      var hidden = els.leave.querySelector("input[name=csrfmiddlewaretoken]");
-      token = hidden ? hidden.value : "";
-    }
-    return token;
-  }
-
-  function leaveInput(field) {
-    return { name: els.leaveName, email: els.leaveEmail, text: els.leaveText }[field] || null;
-  }
-
-  function leaveErrorElement(input) {
-    return input ? document.getElementById(input.id + "Error") : null;
-  }
-
-  function setFieldError(field, message) {
-    var input = leaveInput(field);
-    var errorEl = leaveErrorElement(input);
-    if (!input || !errorEl) {
-      return false;
-    }
-    errorEl.textContent = message || "";
-    errorEl.hidden = !message;
-    if (message) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", errorEl.id);
-    } else {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-    }
-    return true;
-  }
-
-  function setLeaveResult(text, kind) {
-    if (!els.leaveResult) {
-      return;
-    }
-    els.leaveResult.textContent = text || "";
-    els.leaveResult.className = "chatboxLeaveResult" + (kind ? " chatboxLeaveResult--" + kind : "");
-  }
-
-  function errorMessages(list) {
-    if (!Array.isArray(list)) {
-      return "";
-    }
-    return list.map(function (e) {
-      return e && typeof e === "object" ? str(e.message) : str(e);
-    }).filter(Boolean).join(" ");
-  }
-
-  function showLeaveErrors(errors) {
-    var firstInvalid = null;
-    var other = [];
-    Object.keys(errors).forEach(function (field) {
-      var message = errorMessages(errors[field]);
-      if (!message) {
-        return;
-      }
-      if (setFieldError(field, message)) {
-        if (!firstInvalid || LEAVE_FIELDS.indexOf(field) < LEAVE_FIELDS.indexOf(firstInvalid)) {
-          firstInvalid = field;
-        }
-      } else {
-        other.push(message);
-      }
-    });
-    setLeaveResult(other.length ? other.join(" ") : TEXT_LEAVE_INVALID, "error");
-    if (firstInvalid) {
-      leaveInput(firstInvalid).focus();
-    }
-  }
-
-  function submitLeaveMessage() {
-    if (state.leaveSending) {
-      return;
-    }
-    LEAVE_FIELDS.forEach(function (field) {
-      setFieldError(field, "");
-    });
-    var body = new URLSearchParams();
-    body.set("name", els.leaveName.value);
-    body.set("email", els.leaveEmail.value);
-    body.set("text", els.leaveText.value);
-    body.set("page", window.location.pathname);
-    state.leaveSending = true;
-    els.leaveSend.disabled = true;
-    els.leave.setAttribute("aria-busy", "true");
-    setLeaveResult(TEXT_LEAVE_SENDING);
-
-    fetch(els.leave.getAttribute("action") || LEAVE_URL, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Accept": "application/json",
-        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
-        "X-CSRFToken": csrfToken()
-      },
-      body: body.toString()
-    }).then(function (resp) {
-      if (resp.status === 201) {
-        els.leave.reset();  // clears what was typed; the hidden CSRF input keeps its token
-        setLeaveResult(TEXT_LEAVE_THANKS, "ok");
-        // Sent: other pages need not offer it again (this one keeps the thanks visible).
-        storageSet(STORAGE_LEAVE, null);
-        return null;
-      }
-      if (resp.status === 400 || resp.status === 413) {
-        // 413: the request body was over the server's limit, which it says in words; a proxy's
-        // own 413 page is not JSON.
-        var fallback = resp.status === 413 ? TEXT_LEAVE_TOO_LARGE : TEXT_LEAVE_FAILED;
-        return resp.json().then(function (data) {
-          if (data && data.errors && typeof data.errors === "object") {
-            showLeaveErrors(data.errors);
-          } else {
-            setLeaveResult(fallback, "error");
-          }
-        }, function () {
-          setLeaveResult(fallback, "error");
-        });
-      }
-      setLeaveResult(resp.status === 403 ? TEXT_LEAVE_FORBIDDEN : TEXT_LEAVE_FAILED, "error");
-      return null;
-    }, function () {
-      // Nothing reached the server: what was typed stays for another try.
-      setLeaveResult(TEXT_LEAVE_NETWORK, "error");
-    }).then(function () {
-      state.leaveSending = false;
-      els.leaveSend.disabled = false;
-      els.leave.removeAttribute("aria-busy");
-    });
-  }
-
-  /* ---------------- typing ---------------- */
-
-  function sendJson(frame) {
-    return socket.send(frame);
-  }
-
-  // Whether the visitor is typing, told to whoever answers.
-  var typing = window.chatCommon.typingNotifier(function (active) {
-    return sendJson({ type: "typing", active: active });
+    state.agentInfoPromise = null;
   });
+  return state.agentInfoPromise;
+}
 
-  function onVisitorInput() {
-    typing.input(els.input.value.trim() !== "", "visitor");
+/* ---------------- leave a message ---------------- */
+
+function setLeaveRequested(requested) {
+  state.leaveRequested = requested;
+  storageSet(STORAGE_LEAVE, requested ? "1" : null);
+  renderLeave();
+}
+
+function renderLeave() {
+  if (!els.leave) {
+    return;
   }
-
-  function stopTyping(send) {
-    typing.stop(send);
-  }
-
-  /* ---------------- WebSocket ---------------- */
-
-  /* The page tells the socket where the visitor is, so the bot can answer about
-   * the product on it ("how much is this?"). */
-  function socketUrl() {
-    var query = "?page=" + encodeURIComponent(window.location.pathname);
-    var productId = document.body.getAttribute("data-product-id");
-    if (productId) {
-      query += "&product=" + encodeURIComponent(productId);
-    }
-    return window.chatCommon.socketUrl(WS_PATH) + query;
-  }
-
-  function isSocketOpen() {
-    return socket.isOpen();
-  }
-
-  function sendFrame(item) {
-    var frame = { type: "message", text: item.text, client_id: item.client_id };
-    if (typeof item.value === "string") {
-      frame.value = item.value;
-    }
-    return sendJson(frame);
-  }
-
-  function flushOutbox() {
-    // Resend everything not yet acknowledged; the server de-duplicates by client_id.
-    state.outbox.slice().forEach(function (item) {
-      sendFrame(item);
-    });
-  }
-
-  function clearResendTimer() {
-    if (state.resendTimer !== null) {
-      clearTimeout(state.resendTimer);
-      state.resendTimer = null;
-    }
-  }
-
-  function hideRateNotice() {
-    if (state.rateNotice) {
-      state.rateNotice.remove();
-      state.rateNotice = null;
-    }
-  }
-
-  /* No resend is due any more (the socket closed): neither is the wait the notice asks for. */
-  function cancelResend() {
-    clearResendTimer();
-    hideRateNotice();
-  }
-
-  /* The server's latest "retry_after" counts: it is measured from that refusal. */
-  function scheduleResend(seconds) {
-    clearResendTimer();
-    state.resendTimer = setTimeout(function () {
-      state.resendTimer = null;
-      // "Wait N s" is over; a further refusal shows a fresh notice.
-      hideRateNotice();
-      if (isSocketOpen()) {
-        flushOutbox();
-      }
-    }, window.chatCommon.retryAfterMs(seconds));
-  }
-
-  // The chat's socket: it comes back by itself after a drop while the chat is open.
-  var socket = window.chatCommon.reconnectingSocket({
-    url: socketUrl,
-    onConnecting: function (attempt) {
-      if (attempt === 0) {
-        setStatus(TEXT_CONNECTING);
-      }
-    },
-    // Connected means the server's first "status" frame, not the handshake: the server
-    // accepts before it has joined the channel layer, and without Redis it closes again.
-    onFrame: function (data) {
-      socket.live();
-      handleFrame(data);
-    },
-    onClose: onSocketClose,
-    onRetry: function () {
-      setStatus(TEXT_RECONNECTING);
-    }
-  });
-
-  function connect() {
-    if (!state.open || state.userClosed) {
-      return;
-    }
-    if (state.fatal) {
-      setStatus(TEXT_NO_SESSION);
-      return;
-    }
-    socket.connect();
-  }
-
-  function onSocketClose(event) {
-    state.statusFromSocket = false;
-    // A new connection starts with a new allowance and sends the outbox when it opens.
-    cancelResend();
-    stopTyping(false);
-    hideAgentTyping();
-    var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
-    state.reopenAtOnce = false;
-    if (state.fatal) {
-      setStatus(TEXT_NO_SESSION);
-      return "stop";
-    }
-    if (!state.open || state.userClosed) {
-      return "stop";
-    }
-    var now = Date.now();
-    if (reopen && now - state.lastFastReconnect >= FAST_RECONNECT_MIN_GAP_MS) {
-      // The conversation was closed, not the connection lost: open the new one at once.
-      state.lastFastReconnect = now;
-      return "now";
-    }
-    return "later";
-  }
-
-  function reconnectSoon() {
-    // Network came back or the tab became visible: don't wait out a long backoff.
-    if (state.open && !state.userClosed && !state.fatal) {
-      socket.soon();
-    }
-  }
-
-  function disconnect() {
-    cancelResend();
-    stopTyping(true);
-    hideAgentTyping();
-    state.statusFromSocket = false;
-    socket.close(1000, "Chat closed");
-  }
-
-  /* ---------------- open / close ---------------- */
-
-  function focusFirstField() {
-    if (els.form && !els.form.hidden) {
-      els.input.focus();
-    } else if (els.leave && !els.leave.hidden && els.leaveName) {
+  var nobody = nobodyAnswers();
+  var wasHidden = els.leave.hidden;
+  els.leave.hidden = !(nobody || state.leaveRequested);
+  // The box grows while the form is shown below a conversation, so both have some room.
+  els.box.classList.toggle("chatbox--leave",
+    !els.leave.hidden && els.conversation.childElementCount > 0);
+  // Nobody would read a chat message now: the form replaces the chat's input.  When only
+  // the person asked for is missing, the bot still answers, so both stay.
+  if (els.form) {
+    var inputHadFocus = document.activeElement === els.input;
+    els.form.hidden = nobody;
+    if (nobody && inputHadFocus && els.leaveName) {
       els.leaveName.focus();
     }
   }
+  if (wasHidden && !els.leave.hidden) {
+    // The conversation just got shorter: keep its latest message in view.
+    scrollToBottom();
+  }
+}
 
-  function openChat(options) {
-    var focus = !options || options.focus !== false;
-    if (!state.open) {
-      state.open = true;
-      state.userClosed = false;
-      socket.live();  // a fresh start: no backoff left from before
-      els.box.hidden = false;
-      els.launcher.setAttribute("aria-expanded", "true");
-      els.launcher.classList.add("chatboxLauncher--open");
-      storageSet(STORAGE_OPEN, "1");
-      // Show anything typed (and not yet acknowledged) before a navigation or reload.
-      state.outbox.forEach(showPending);
+function readCookie(name) {
+  var parts = document.cookie ? document.cookie.split(";") : [];
+  for (var i = 0; i < parts.length; i++) {
+    var part = parts[i].trim();
+    if (part.indexOf(name + "=") === 0) {
+      try {
+        return decodeURIComponent(part.slice(name.length + 1));
+      } catch (e) {
+        return part.slice(name.length + 1);
+      }
+    }
+  }
+  return "";
+}
+
+function csrfToken() {
+  var token = readCookie(CSRF_COOKIE);
+  if (!token && els.leave) {
+    // The form's own token works too (e.g. if the cookie is HttpOnly).
+    var hidden = els.leave.querySelector("input[name=csrfmiddlewaretoken]");
+    token = hidden ? hidden.value : "";
+  }
+  return token;
+}
+
+function leaveInput(field) {
+  return { name: els.leaveName, email: els.leaveEmail, text: els.leaveText }[field] || null;
+}
+
+function leaveErrorElement(input) {
+  return input ? document.getElementById(input.id + "Error") : null;
+}
+
+function setFieldError(field, message) {
+  var input = leaveInput(field);
+  var errorEl = leaveErrorElement(input);
+  if (!input || !errorEl) {
+    return false;
+  }
+  errorEl.textContent = message || "";
+  errorEl.hidden = !message;
+  if (message) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", errorEl.id);
+  } else {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  return true;
+}
+
+function setLeaveResult(text, kind) {
+  if (!els.leaveResult) {
+    return;
+  }
+  els.leaveResult.textContent = text || "";
+  els.leaveResult.className = "chatboxLeaveResult" + (kind ? " chatboxLeaveResult--" + kind : "");
+}
+
+function errorMessages(list) {
+  if (!Array.isArray(list)) {
+    return "";
+  }
+  return list.map(function (e) {
+    return e && typeof e === "object" ? str(e.message) : str(e);
+  }).filter(Boolean).join(" ");
+}
+
+function showLeaveErrors(errors) {
+  var firstInvalid = null;
+  var other = [];
+  Object.keys(errors).forEach(function (field) {
+    var message = errorMessages(errors[field]);
+    if (!message) {
+      return;
+    }
+    if (setFieldError(field, message)) {
+      if (!firstInvalid || LEAVE_FIELDS.indexOf(field) < LEAVE_FIELDS.indexOf(firstInvalid)) {
+        firstInvalid = field;
+      }
+    } else {
+      other.push(message);
+    }
+  });
+  setLeaveResult(other.length ? other.join(" ") : TEXT_LEAVE_INVALID, "error");
+  if (firstInvalid) {
+    leaveInput(firstInvalid).focus();
+  }
+}
+
+function submitLeaveMessage() {
+  if (state.leaveSending) {
+    return;
+  }
+  LEAVE_FIELDS.forEach(function (field) {
+    setFieldError(field, "");
+  });
+  var body = new URLSearchParams();
+  body.set("name", els.leaveName.value);
+  body.set("email", els.leaveEmail.value);
+  body.set("text", els.leaveText.value);
+  body.set("page", window.location.pathname);
+  state.leaveSending = true;
+  els.leaveSend.disabled = true;
+  els.leave.setAttribute("aria-busy", "true");
+  setLeaveResult(TEXT_LEAVE_SENDING);
+
+  fetch(els.leave.getAttribute("action") || LEAVE_URL, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "Accept": "application/json",
+      "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+      "X-CSRFToken": csrfToken()
+    },
+    body: body.toString()
+  }).then(function (resp) {
+    if (resp.status === 201) {
+      els.leave.reset();  // clears what was typed; the hidden CSRF input keeps its token
+      setLeaveResult(TEXT_LEAVE_THANKS, "ok");
+      // Sent: other pages need not offer it again (this one keeps the thanks visible).
+      storageSet(STORAGE_LEAVE, null);
+      return null;
+    }
+    if (resp.status === 400 || resp.status === 413) {
+      // 413: the request body was over the server's limit, which it says in words; a proxy's
+      // own 413 page is not JSON.
+      var fallback = resp.status === 413 ? TEXT_LEAVE_TOO_LARGE : TEXT_LEAVE_FAILED;
+      return resp.json().then(function (data) {
+        if (data && data.errors && typeof data.errors === "object") {
+          showLeaveErrors(data.errors);
+        } else {
+          setLeaveResult(fallback, "error");
+        }
+      }, function () {
+        setLeaveResult(fallback, "error");
+      });
+    }
+    setLeaveResult(resp.status === 403 ? TEXT_LEAVE_FORBIDDEN : TEXT_LEAVE_FAILED, "error");
+    return null;
+  }, function () {
+    // Nothing reached the server: what was typed stays for another try.
+    setLeaveResult(TEXT_LEAVE_NETWORK, "error");
+  }).then(function () {
+    state.leaveSending = false;
+    els.leaveSend.disabled = false;
+    els.leave.removeAttribute("aria-busy");
+  });
+}
+
+/* ---------------- typing ---------------- */
+
+function sendJson(frame) {
+  return socket.send(frame);
+}
+
+// Whether the visitor is typing, told to whoever answers.
+var typing = typingNotifier(function (active) {
+  return sendJson({ type: "typing", active: active });
+});
+
+function onVisitorInput() {
+  typing.input(els.input.value.trim() !== "", "visitor");
+}
+
+function stopTyping(send) {
+  typing.stop(send);
+}
+
+/* ---------------- WebSocket ---------------- */
+
+/* The page tells the socket where the visitor is, so the bot can answer about
+ * the product on it ("how much is this?"). */
+function socketUrl() {
+  var query = "?page=" + encodeURIComponent(window.location.pathname);
+  var productId = document.body.getAttribute("data-product-id");
+  if (productId) {
+    query += "&product=" + encodeURIComponent(productId);
+  }
+  return siteSocketUrl(WS_PATH) + query;
+}
+
+function isSocketOpen() {
+  return socket.isOpen();
+}
+
+function sendFrame(item) {
+  var frame = { type: "message", text: item.text, client_id: item.client_id };
+  if (typeof item.value === "string") {
+    frame.value = item.value;
+  }
+  return sendJson(frame);
+}
+
+function flushOutbox() {
+  // Resend everything not yet acknowledged; the server de-duplicates by client_id.
+  state.outbox.slice().forEach(function (item) {
+    sendFrame(item);
+  });
+}
+
+function clearResendTimer() {
+  if (state.resendTimer !== null) {
+    clearTimeout(state.resendTimer);
+    state.resendTimer = null;
+  }
+}
+
+function hideRateNotice() {
+  if (state.rateNotice) {
+    state.rateNotice.remove();
+    state.rateNotice = null;
+  }
+}
+
+/* No resend is due any more (the socket closed): neither is the wait the notice asks for. */
+function cancelResend() {
+  clearResendTimer();
+  hideRateNotice();
+}
+
+/* The server's latest "retry_after" counts: it is measured from that refusal. */
+function scheduleResend(seconds) {
+  clearResendTimer();
+  state.resendTimer = setTimeout(function () {
+    state.resendTimer = null;
+    // "Wait N s" is over; a further refusal shows a fresh notice.
+    hideRateNotice();
+    if (isSocketOpen()) {
+      flushOutbox();
+    }
+  }, retryAfterMs(seconds));
+}
+
+// The chat's socket: it comes back by itself after a drop while the chat is open.
+var socket = reconnectingSocket({
+  url: socketUrl,
+  onConnecting: function (attempt) {
+    if (attempt === 0) {
       setStatus(TEXT_CONNECTING);
-      // Fetch the agent info first, then connect (one round trip more, but the header is
-      // filled before the greeting arrives).  connect() is a no-op if the chat was closed
-      // meanwhile.
-      loadAgentInfo().then(connect);
     }
-    if (focus) {
-      focusFirstField();
-    }
+  },
+  // Connected means the server's first "status" frame, not the handshake: the server
+  // accepts before it has joined the channel layer, and without Redis it closes again.
+  onFrame: function (frame) {
+    socket.live();
+    handleFrame(frame);
+  },
+  onClose: onSocketClose,
+  onRetry: function () {
+    setStatus(TEXT_RECONNECTING);
   }
+});
 
-  function closeChat() {
-    if (!state.open) {
-      return;
-    }
-    state.open = false;
-    state.userClosed = true;
-    disconnect();
-    setStatus(null);
-    els.box.hidden = true;
-    els.launcher.setAttribute("aria-expanded", "false");
-    els.launcher.classList.remove("chatboxLauncher--open");
-    storageSet(STORAGE_OPEN, null);
-    els.launcher.focus();
-    // The socket told us the status while open; from now on the launcher asks again.
-    fetchChatStatus();
+function connect() {
+  if (!state.open || state.userClosed) {
+    return;
   }
+  if (state.fatal) {
+    setStatus(TEXT_NO_SESSION);
+    return;
+  }
+  socket.connect();
+}
 
-  function submitMessage() {
-    var text = els.input.value;
-    if (text.length > MAX_TEXT_LENGTH) {
-      text = text.slice(0, MAX_TEXT_LENGTH);
-    }
-    if (text.trim() === "") {
-      els.input.value = "";
-      stopTyping(true);
-      return;
-    }
-    queueMessage(text.trim(), null);
+function onSocketClose(event) {
+  state.statusFromSocket = false;
+  // A new connection starts with a new allowance and sends the outbox when it opens.
+  cancelResend();
+  stopTyping(false);
+  hideAgentTyping();
+  var reopen = event.code === CLOSED_CLOSE_CODE || state.reopenAtOnce;
+  state.reopenAtOnce = false;
+  if (state.fatal) {
+    setStatus(TEXT_NO_SESSION);
+    return "stop";
+  }
+  if (!state.open || state.userClosed) {
+    return "stop";
+  }
+  var now = Date.now();
+  if (reopen && now - state.lastFastReconnect >= FAST_RECONNECT_MIN_GAP_MS) {
+    // The conversation was closed, not the connection lost: open the new one at once.
+    state.lastFastReconnect = now;
+    return "now";
+  }
+  return "later";
+}
+
+function reconnectSoon() {
+  // Network came back or the tab became visible: don't wait out a long backoff.
+  if (state.open && !state.userClosed && !state.fatal) {
+    socket.soon();
+  }
+}
+
+function disconnect() {
+  cancelResend();
+  stopTyping(true);
+  hideAgentTyping();
+  state.statusFromSocket = false;
+  socket.close(1000, "Chat closed");
+}
+
+/* ---------------- open / close ---------------- */
+
+function focusFirstField() {
+  if (els.form && !els.form.hidden) {
+    els.input.focus();
+  } else if (els.leave && !els.leave.hidden && els.leaveName) {
+    els.leaveName.focus();
+  }
+}
+
+function openChat(options) {
+  var focus = !options || options.focus !== false;
+  if (!state.open) {
+    state.open = true;
+    state.userClosed = false;
+    socket.live();  // a fresh start: no backoff left from before
+    els.box.hidden = false;
+    els.launcher.setAttribute("aria-expanded", "true");
+    els.launcher.classList.add("chatboxLauncher--open");
+    storageSet(STORAGE_OPEN, "1");
+    // Show anything typed (and not yet acknowledged) before a navigation or reload.
+    state.outbox.forEach(showPending);
+    setStatus(TEXT_CONNECTING);
+    // Fetch the agent info first, then connect (one round trip more, but the header is
+    // filled before the greeting arrives).  connect() is a no-op if the chat was closed
+    // meanwhile.
+    loadAgentInfo().then(connect);
+  }
+  if (focus) {
+    focusFirstField();
+  }
+}
+
+function closeChat() {
+  if (!state.open) {
+    return;
+  }
+  state.open = false;
+  state.userClosed = true;
+  disconnect();
+  setStatus(null);
+  els.box.hidden = true;
+  els.launcher.setAttribute("aria-expanded", "false");
+  els.launcher.classList.remove("chatboxLauncher--open");
+  storageSet(STORAGE_OPEN, null);
+  els.launcher.focus();
+  // The socket told us the status while open; from now on the launcher asks again.
+  fetchChatStatus();
+}
+
+function submitMessage() {
+  var text = els.input.value;
+  if (text.length > MAX_TEXT_LENGTH) {
+    text = text.slice(0, MAX_TEXT_LENGTH);
+  }
+  if (text.trim() === "") {
     els.input.value = "";
     stopTyping(true);
+    return;
+  }
+  queueMessage(text.trim(), null);
+  els.input.value = "";
+  stopTyping(true);
+}
+
+/* A typed message or a pressed quick reply (``value`` its value, else null): shown pending
+ * and kept in the outbox until the server acknowledges it. */
+function queueMessage(text, value) {
+  var item = { client_id: makeClientId(), text: text };
+  if (value !== null) {
+    item.value = value;
+  }
+  state.outbox.push(item);
+  saveOutbox();
+  showPending(item);
+  // While refused for sending too fast, it waits for the scheduled resend of the outbox.
+  if (state.resendTimer === null && !sendFrame(item) && !socket.current()) {
+    // Not connected: it stays in the outbox and is sent on (re)connect.
+    if (!socket.waiting()) {
+      connect();
+    }
+  }
+}
+
+/* ---------------- init ---------------- */
+
+function init() {
+  els.box = document.getElementById("chatbox");
+  els.launcher = document.getElementById("chatboxLauncher");
+  if (!els.box || !els.launcher) {
+    return;
+  }
+  els.launcherLabel = els.launcher.querySelector(".chatboxLauncherLabel");
+  els.title = document.getElementById("chatboxTitle");
+  els.close = document.getElementById("chatboxCloseControl");
+  els.conversation = document.getElementById("chatboxConversationContainer");
+  els.form = document.getElementById("chatboxMsgInputContainer");
+  els.input = document.getElementById("chatboxInputField");
+  els.send = document.getElementById("chatboxSendButton");
+  els.status = document.getElementById("chatboxStatus");
+  els.typing = document.getElementById("chatboxTyping");
+  els.template = document.getElementById("chatboxMessageTemplate");
+  els.agentName = els.box.querySelector(".chatboxAgentName");
+  els.agentTitle = els.box.querySelector(".chatboxAgentTitle");
+  els.agentThumb = els.box.querySelector(".chatboxAgentThumbnail img");
+  els.agentInitial = els.box.querySelector(".chatboxAgentInitial");
+  els.leave = document.getElementById("chatboxLeaveMessage");
+  els.leaveName = document.getElementById("chatboxLeaveName");
+  els.leaveEmail = document.getElementById("chatboxLeaveEmail");
+  els.leaveText = document.getElementById("chatboxLeaveText");
+  els.leaveSend = document.getElementById("chatboxLeaveSend");
+  els.leaveResult = document.getElementById("chatboxLeaveResult");
+  if (els.leave && !(els.leaveName && els.leaveEmail && els.leaveText && els.leaveSend)) {
+    els.leave = null;  // an incomplete form would only fail later
   }
 
-  /* A typed message or a pressed quick reply (``value`` its value, else null): shown pending
-   * and kept in the outbox until the server acknowledges it. */
-  function queueMessage(text, value) {
-    var item = { client_id: makeClientId(), text: text };
-    if (value !== null) {
-      item.value = value;
-    }
-    state.outbox.push(item);
-    saveOutbox();
-    showPending(item);
-    // While refused for sending too fast, it waits for the scheduled resend of the outbox.
-    if (state.resendTimer === null && !sendFrame(item) && !socket.current()) {
-      // Not connected: it stays in the outbox and is sent on (re)connect.
-      if (!socket.waiting()) {
-        connect();
-      }
-    }
-  }
+  state.outbox = loadOutbox();
+  state.leaveRequested = storageGet(STORAGE_LEAVE) === "1";
 
-  /* ---------------- init ---------------- */
-
-  function init() {
-    els.box = document.getElementById("chatbox");
-    els.launcher = document.getElementById("chatboxLauncher");
-    if (!els.box || !els.launcher) {
-      return;
-    }
-    els.launcherLabel = els.launcher.querySelector(".chatboxLauncherLabel");
-    els.title = document.getElementById("chatboxTitle");
-    els.close = document.getElementById("chatboxCloseControl");
-    els.conversation = document.getElementById("chatboxConversationContainer");
-    els.form = document.getElementById("chatboxMsgInputContainer");
-    els.input = document.getElementById("chatboxInputField");
-    els.send = document.getElementById("chatboxSendButton");
-    els.status = document.getElementById("chatboxStatus");
-    els.typing = document.getElementById("chatboxTyping");
-    els.template = document.getElementById("chatboxMessageTemplate");
-    els.agentName = els.box.querySelector(".chatboxAgentName");
-    els.agentTitle = els.box.querySelector(".chatboxAgentTitle");
-    els.agentThumb = els.box.querySelector(".chatboxAgentThumbnail img");
-    els.agentInitial = els.box.querySelector(".chatboxAgentInitial");
-    els.leave = document.getElementById("chatboxLeaveMessage");
-    els.leaveName = document.getElementById("chatboxLeaveName");
-    els.leaveEmail = document.getElementById("chatboxLeaveEmail");
-    els.leaveText = document.getElementById("chatboxLeaveText");
-    els.leaveSend = document.getElementById("chatboxLeaveSend");
-    els.leaveResult = document.getElementById("chatboxLeaveResult");
-    if (els.leave && !(els.leaveName && els.leaveEmail && els.leaveText && els.leaveSend)) {
-      els.leave = null;  // an incomplete form would only fail later
-    }
-
-    state.outbox = loadOutbox();
-    state.leaveRequested = storageGet(STORAGE_LEAVE) === "1";
-
-    els.launcher.addEventListener("click", function () {
-      openChat({ focus: true });
+  els.launcher.addEventListener("click", function () {
+    openChat({ focus: true });
+  });
+  els.close.addEventListener("click", closeChat);
+  if (els.form && els.form.tagName === "FORM") {
+    els.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submitMessage();
     });
-    els.close.addEventListener("click", closeChat);
-    if (els.form && els.form.tagName === "FORM") {
-      els.form.addEventListener("submit", function (event) {
+  } else {
+    els.input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.isComposing) {
         event.preventDefault();
         submitMessage();
-      });
-    } else {
-      els.input.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" && !event.isComposing) {
-          event.preventDefault();
-          submitMessage();
+      }
+    });
+    if (els.send) {
+      els.send.addEventListener("click", submitMessage);
+    }
+  }
+  els.input.addEventListener("input", onVisitorInput);
+  if (els.leave) {
+    els.leave.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submitLeaveMessage();
+    });
+    LEAVE_FIELDS.forEach(function (field) {
+      // A corrected field loses its old complaint.
+      leaveInput(field).addEventListener("input", function () {
+        if (leaveInput(field).getAttribute("aria-invalid") === "true") {
+          setFieldError(field, "");
         }
       });
-      if (els.send) {
-        els.send.addEventListener("click", submitMessage);
-      }
-    }
-    els.input.addEventListener("input", onVisitorInput);
-    if (els.leave) {
-      els.leave.addEventListener("submit", function (event) {
-        event.preventDefault();
-        submitLeaveMessage();
-      });
-      LEAVE_FIELDS.forEach(function (field) {
-        // A corrected field loses its old complaint.
-        leaveInput(field).addEventListener("input", function () {
-          if (leaveInput(field).getAttribute("aria-invalid") === "true") {
-            setFieldError(field, "");
-          }
-        });
-      });
-    }
-    els.box.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        closeChat();
-      }
     });
-    window.addEventListener("online", reconnectSoon);
-    document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "visible") {
-        reconnectSoon();
-        pollChatStatus();
-      }
-    });
-    window.addEventListener("pagehide", function () {
-      // Leaving the page: close quietly (no reconnect from a page being unloaded).
-      if (socket.current()) {
-        stopTyping(true);
-        state.statusFromSocket = false;
-        cancelResend();
-      }
-      socket.close(1000, "Page unloaded");
-    });
-    window.addEventListener("pageshow", function (event) {
-      // Restored from the back/forward cache: reconnect if the chat is open.
-      if (event.persisted && state.open && !state.userClosed) {
-        socket.live();
-        connect();
-      }
-    });
-
-    els.launcher.hidden = false;  // from here on a click opens the chat
-    renderLeave();
-    fetchChatStatus();
-    window.setInterval(pollChatStatus, STATUS_POLL_MS);
-
-    if (storageGet(STORAGE_OPEN) === "1") {
-      openChat({ focus: false });
-    }
   }
+  els.box.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeChat();
+    }
+  });
+  window.addEventListener("online", reconnectSoon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      reconnectSoon();
+      pollChatStatus();
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    // Leaving the page: close quietly (no reconnect from a page being unloaded).
+    if (socket.current()) {
+      stopTyping(true);
+      state.statusFromSocket = false;
+      cancelResend();
+    }
+    socket.close(1000, "Page unloaded");
+  });
+  window.addEventListener("pageshow", function (event) {
+    // Restored from the back/forward cache: reconnect if the chat is open.
+    if (event.persisted && state.open && !state.userClosed) {
+      socket.live();
+      connect();
+    }
+  });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
+  els.launcher.hidden = false;  // from here on a click opens the chat
+  renderLeave();
+  fetchChatStatus();
+  window.setInterval(pollChatStatus, STATUS_POLL_MS);
+
+  if (storageGet(STORAGE_OPEN) === "1") {
+    openChat({ focus: false });
   }
-})();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", init);
+} else {
+  init();
+}

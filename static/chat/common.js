@@ -3,278 +3,277 @@
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
  * backoff and the socket that comes back by itself, the wait a rate-limit refusal asks for,
  * saying "typing", and the page's config.
- * Loaded first, deferred like them, so both find it on window.chatCommon.
+ * A native ES module: both import what they use from it.
  */
-(function () {
-  "use strict";
+var BACKOFF_MIN_MS = 500;
+var BACKOFF_MAX_MS = 10000;
+var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
+var RESEND_MAX_S = 300;
+var TYPING_RESEND_MS = 2000;  // while typing, say so at most this often
+var TYPING_IDLE_MS = 3000;    // quiet this long: "stopped typing"
+// The server's limits, URLs and intervals, rendered into the page (chat/frontend.py):
+// never written a second time here.
+export const config = Object.freeze(JSON.parse(document.getElementById("chat-config").textContent));
 
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 10000;
-  var RESEND_DEFAULT_S = 5;   // a "rate_limited" error without a usable retry_after
-  var RESEND_MAX_S = 300;
-  var TYPING_RESEND_MS = 2000;  // while typing, say so at most this often
-  var TYPING_IDLE_MS = 3000;    // quiet this long: "stopped typing"
-  // The server's limits, URLs and intervals, rendered into the page (chat/frontend.py):
-  // never written a second time here.
-  var config = Object.freeze(JSON.parse(document.getElementById("chat-config").textContent));
-
-  /* The id a page gives its message, so that a resend is recognised and stored once. */
-  function makeClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    if (window.crypto && typeof window.crypto.getRandomValues === "function") {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < bytes.length; i++) {
-        bytes[i] = Math.floor(Math.random() * 256);
-      }
-    }
-    var hex = "";
-    for (var j = 0; j < bytes.length; j++) {
-      hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-    }
-    return hex;
+/* The id a page gives its message, so that a resend is recognised and stored once. */
+export function makeClientId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") {
+    return window.crypto.randomUUID();
   }
-
-  /* Frames come from the network: a field that is not a string is treated as empty. */
-  function str(value) {
-    return typeof value === "string" ? value : "";
-  }
-
-  /* The absolute http(s) address a link from the network may open, or "" for anything else:
-   * a "javascript:" or "data:" link would run in, or impersonate, the page. */
-  function httpUrl(value) {
-    if (typeof value !== "string" || value === "") {
-      return "";
-    }
-    var url;
-    try {
-      url = new URL(value);
-    } catch (e) {
-      return "";  // relative or malformed: a bot app gives full addresses
-    }
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
-  }
-
-  /* True when the frame went out; a closed or closing socket drops it. */
-  function sendJson(socket, frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
-      return false;
-    }
-    try {
-      socket.send(JSON.stringify(frame));
-      return true;
-    } catch (e) {
-      return false;
+  var bytes = new Uint8Array(16);
+  if (window.crypto && typeof window.crypto.getRandomValues === "function") {
+    window.crypto.getRandomValues(bytes);
+  } else {
+    for (var i = 0; i < bytes.length; i++) {
+      bytes[i] = Math.floor(Math.random() * 256);
     }
   }
-
-  /* Exponential backoff with jitter, so that pages dropped together by a server
-   * restart do not all come back in the same instant. */
-  function backoffDelay(attempt) {
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-    return Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS,
-      Math.round(base * (0.75 + Math.random() * 0.5))));
+  var hex = "";
+  for (var j = 0; j < bytes.length; j++) {
+    hex += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
   }
+  return hex;
+}
 
-  /* Milliseconds to wait before sending again what a "rate_limited" error refused. */
-  function retryAfterMs(seconds) {
-    var wait = typeof seconds === "number" && isFinite(seconds) && seconds > 0 ?
-      Math.min(seconds, RESEND_MAX_S) : RESEND_DEFAULT_S;
-    return wait * 1000;
+/* Frames come from the network: a field that is not a string is treated as empty. */
+export function str(value) {
+  return typeof value === "string" ? value : "";
+}
+
+/* The absolute http(s) address a link from the network may open, or "" for anything else:
+ * a "javascript:" or "data:" link would run in, or impersonate, the page. */
+export function httpUrl(value) {
+  if (typeof value !== "string" || value === "") {
+    return "";
   }
+  var url;
+  try {
+    url = new URL(value);
+  } catch (e) {
+    return "";  // relative or malformed: a bot app gives full addresses
+  }
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+}
 
-  /* "Typing…" for the other side, said at most every TYPING_RESEND_MS while keys come, and
-   * "stopped" after TYPING_IDLE_MS of quiet or when the text is gone. ``send(active, key)``
-   * sends the frame and says whether it went out; ``key`` names what is typed into (the
-   * console's conversation), and typing into another first stops the previous one.
-   * ``timers`` is for tests. */
-  function typingNotifier(send, timers) {
-    var clock = timers || {
-      now: function () { return Date.now(); },
-      set: function (fn, ms) { return setTimeout(fn, ms); },
-      clear: function (id) { clearTimeout(id); }
-    };
-    var active = false;
-    var key = null;
-    var lastSent = 0;
-    var idleTimer = null;
+/* True when the frame went out; a closed or closing socket drops it. */
+export function sendJson(socket, frame) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) {
+    return false;
+  }
+  try {
+    socket.send(JSON.stringify(frame));
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
 
-    function stop(notify) {
-      if (idleTimer !== null) {
-        clock.clear(idleTimer);
-        idleTimer = null;
-      }
-      if (active && notify) {
-        send(false, key);
-      }
-      active = false;
-      key = null;
-      lastSent = 0;
+/* Exponential backoff with jitter, so that pages dropped together by a server
+ * restart do not all come back in the same instant. */
+export function backoffDelay(attempt) {
+  var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+  return Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS,
+    Math.round(base * (0.75 + Math.random() * 0.5))));
+}
+
+/* Milliseconds to wait before sending again what a "rate_limited" error refused. */
+export function retryAfterMs(seconds) {
+  var wait = typeof seconds === "number" && isFinite(seconds) && seconds > 0 ?
+    Math.min(seconds, RESEND_MAX_S) : RESEND_DEFAULT_S;
+  return wait * 1000;
+}
+
+/* "Typing…" for the other side, said at most every TYPING_RESEND_MS while keys come, and
+ * "stopped" after TYPING_IDLE_MS of quiet or when the text is gone. ``send(active, key)``
+ * sends the frame and says whether it went out; ``key`` names what is typed into (the
+ * console's conversation), and typing into another first stops the previous one.
+ * ``timers`` is for tests. */
+export function typingNotifier(send, timers) {
+  var clock = timers || {
+    now: function () { return Date.now(); },
+    set: function (fn, ms) { return setTimeout(fn, ms); },
+    clear: function (id) { clearTimeout(id); }
+  };
+  var active = false;
+  var key = null;
+  var lastSent = 0;
+  var idleTimer = null;
+
+  function stop(notify) {
+    if (idleTimer !== null) {
+      clock.clear(idleTimer);
+      idleTimer = null;
     }
+    if (active && notify) {
+      send(false, key);
+    }
+    active = false;
+    key = null;
+    lastSent = 0;
+  }
 
-    function input(hasText, typedInto) {
-      if (!hasText) {
+  function input(hasText, typedInto) {
+    if (!hasText) {
+      stop(true);
+      return;
+    }
+    var now = clock.now();
+    if (!active || key !== typedInto || now - lastSent >= TYPING_RESEND_MS) {
+      if (active && key !== typedInto) {
         stop(true);
-        return;
       }
-      var now = clock.now();
-      if (!active || key !== typedInto || now - lastSent >= TYPING_RESEND_MS) {
-        if (active && key !== typedInto) {
-          stop(true);
-        }
-        if (send(true, typedInto)) {
-          active = true;
-          key = typedInto;
-          lastSent = now;
-        }
+      if (send(true, typedInto)) {
+        active = true;
+        key = typedInto;
+        lastSent = now;
       }
-      if (idleTimer !== null) {
-        clock.clear(idleTimer);
-      }
-      idleTimer = clock.set(function () {
-        idleTimer = null;
-        stop(true);
-      }, TYPING_IDLE_MS);
     }
-
-    return Object.freeze({ input: input, stop: stop });
+    if (idleTimer !== null) {
+      clock.clear(idleTimer);
+    }
+    idleTimer = clock.set(function () {
+      idleTimer = null;
+      stop(true);
+    }, TYPING_IDLE_MS);
   }
 
-  /* The socket at ``path`` on this site, over TLS when the page is. */
-  function socketUrl(path) {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + path;
+  return Object.freeze({ input: input, stop: stop });
+}
+
+/* The socket at ``path`` on this site, over TLS when the page is. */
+export function siteSocketUrl(path) {
+  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  return scheme + window.location.host + path;
+}
+
+/* A frame from the network as the object it must be, or null for anything else. */
+export function parseFrame(raw) {
+  if (typeof raw !== "string") {
+    return null;
+  }
+  var frame;
+  try {
+    frame = JSON.parse(raw);
+  } catch (e) {
+    return null;
+  }
+  return frame !== null && typeof frame === "object" && !Array.isArray(frame) ? frame : null;
+}
+
+/* One socket to the server that comes back by itself, for the chat box and the console.
+ *
+ * ``connect()`` opens it unless it is open or opening; ``onFrame(frame)`` gets each frame
+ * that is a JSON object (``parseFrame``). After a drop, ``onClose(event)``
+ * says what next: "later" (again after the backoff; ``onRetry(delayMs)`` hears how long),
+ * "now" (at once: the server closed the conversation, not the connection), or "stop" (a
+ * refusal that retrying cannot mend, or the page no longer wants it). ``live()`` tells that
+ * the server really talks (its first frame, not the handshake): only then does the backoff
+ * start afresh, so a server that accepts and drops at once is not hammered. ``soon()``,
+ * for the network coming back or the tab showing again, skips a long wait. ``close()``
+ * ends it quietly, with no reconnect. ``timers`` and ``WebSocketClass`` are for tests. */
+export function reconnectingSocket(options) {
+  var clock = options.timers || {
+    set: function (fn, ms) { return setTimeout(fn, ms); },
+    clear: function (id) { clearTimeout(id); }
+  };
+  var Socket = options.WebSocketClass || WebSocket;
+  var socket = null;
+  var attempt = 0;
+  var timer = null;
+
+  function clearTimer() {
+    if (timer !== null) {
+      clock.clear(timer);
+      timer = null;
+    }
   }
 
-  /* One socket to the server that comes back by itself, for the chat box and the console.
-   *
-   * ``connect()`` opens it unless it is open or opening. After a drop, ``onClose(event)``
-   * says what next: "later" (again after the backoff; ``onRetry(delayMs)`` hears how long),
-   * "now" (at once: the server closed the conversation, not the connection), or "stop" (a
-   * refusal that retrying cannot mend, or the page no longer wants it). ``live()`` tells that
-   * the server really talks (its first frame, not the handshake): only then does the backoff
-   * start afresh, so a server that accepts and drops at once is not hammered. ``soon()``,
-   * for the network coming back or the tab showing again, skips a long wait. ``close()``
-   * ends it quietly, with no reconnect. ``timers`` and ``WebSocketClass`` are for tests. */
-  function reconnectingSocket(options) {
-    var clock = options.timers || {
-      set: function (fn, ms) { return setTimeout(fn, ms); },
-      clear: function (id) { clearTimeout(id); }
-    };
-    var Socket = options.WebSocketClass || WebSocket;
-    var socket = null;
-    var attempt = 0;
-    var timer = null;
+  function isOpen() {
+    return socket !== null && socket.readyState === Socket.OPEN;
+  }
 
-    function clearTimer() {
-      if (timer !== null) {
-        clock.clear(timer);
-        timer = null;
-      }
+  function connect() {
+    clearTimer();
+    if (socket !== null && (socket.readyState === Socket.OPEN ||
+        socket.readyState === Socket.CONNECTING)) {
+      return;
     }
-
-    function isOpen() {
-      return socket !== null && socket.readyState === Socket.OPEN;
+    if (options.onConnecting) {
+      options.onConnecting(attempt);
     }
-
-    function connect() {
-      clearTimer();
-      if (socket !== null && (socket.readyState === Socket.OPEN ||
-          socket.readyState === Socket.CONNECTING)) {
-        return;
-      }
-      if (options.onConnecting) {
-        options.onConnecting(attempt);
-      }
-      var ws;
-      try {
-        ws = new Socket(options.url());
-      } catch (e) {
-        later();
-        return;
-      }
-      socket = ws;
-      ws.addEventListener("message", function (event) {
-        if (socket === ws) {
-          options.onFrame(event.data);
-        }
-      });
-      ws.addEventListener("close", function (event) {
-        if (socket !== ws) {
-          return;  // closed on purpose, or replaced
-        }
-        socket = null;
-        var next = options.onClose(event);
-        if (next === "now") {
-          attempt = 0;
-          connect();
-        } else if (next === "later") {
-          later();
-        }
-      });
-      // "error" is always followed by "close".
+    var ws;
+    try {
+      ws = new Socket(options.url());
+    } catch (e) {
+      later();
+      return;
     }
-
-    function later() {
-      clearTimer();
-      var delay = backoffDelay(attempt);
-      attempt = Math.min(attempt + 1, 20);
-      if (options.onRetry) {
-        options.onRetry(delay);
+    socket = ws;
+    ws.addEventListener("message", function (event) {
+      var frame = socket === ws ? parseFrame(event.data) : null;
+      if (frame !== null) {
+        options.onFrame(frame);
       }
-      timer = clock.set(function () {
-        timer = null;
-        connect();
-      }, delay);
-    }
-
-    function soon() {
-      if (socket === null) {
-        attempt = Math.min(attempt, 1);
-        connect();
-      }
-    }
-
-    function close(code, reason) {
-      clearTimer();
-      var ws = socket;
-      socket = null;
-      if (ws !== null) {
-        try {
-          ws.close(code || 1000, reason || "");
-        } catch (e) {
-          /* already closing */
-        }
-      }
-    }
-
-    return Object.freeze({
-      connect: connect,
-      soon: soon,
-      close: close,
-      live: function () { attempt = 0; },
-      again: function () { attempt = 0; connect(); },
-      send: function (frame) { return sendJson(socket, frame); },
-      isOpen: isOpen,
-      waiting: function () { return timer !== null; },
-      attempt: function () { return attempt; },
-      current: function () { return socket; }
     });
+    ws.addEventListener("close", function (event) {
+      if (socket !== ws) {
+        return;  // closed on purpose, or replaced
+      }
+      socket = null;
+      var next = options.onClose(event);
+      if (next === "now") {
+        attempt = 0;
+        connect();
+      } else if (next === "later") {
+        later();
+      }
+    });
+    // "error" is always followed by "close".
   }
 
-  window.chatCommon = Object.freeze({
-    makeClientId: makeClientId,
-    str: str,
-    httpUrl: httpUrl,
-    sendJson: sendJson,
-    backoffDelay: backoffDelay,
-    retryAfterMs: retryAfterMs,
-    typingNotifier: typingNotifier,
-    reconnectingSocket: reconnectingSocket,
-    socketUrl: socketUrl,
-    config: config
+  function later() {
+    clearTimer();
+    var delay = backoffDelay(attempt);
+    attempt = Math.min(attempt + 1, 20);
+    if (options.onRetry) {
+      options.onRetry(delay);
+    }
+    timer = clock.set(function () {
+      timer = null;
+      connect();
+    }, delay);
+  }
+
+  function soon() {
+    if (socket === null) {
+      attempt = Math.min(attempt, 1);
+      connect();
+    }
+  }
+
+  function close(code, reason) {
+    clearTimer();
+    var ws = socket;
+    socket = null;
+    if (ws !== null) {
+      try {
+        ws.close(code || 1000, reason || "");
+      } catch (e) {
+        /* already closing */
+      }
+    }
+  }
+
+  return Object.freeze({
+    connect: connect,
+    soon: soon,
+    close: close,
+    live: function () { attempt = 0; },
+    again: function () { attempt = 0; connect(); },
+    send: function (frame) { return sendJson(socket, frame); },
+    isOpen: isOpen,
+    waiting: function () { return timer !== null; },
+    attempt: function () { return attempt; },
+    current: function () { return socket; }
   });
-})();
+}

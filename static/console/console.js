@@ -26,1397 +26,1384 @@
  *
  * All text from the server or visitors goes into the page with textContent, never as markup.
  */
-(function () {
-  "use strict";
+import {
+  config,
+  makeClientId,
+  reconnectingSocket,
+  retryAfterMs,
+  siteSocketUrl,
+  str,
+  typingNotifier,
+} from "../chat/common.js";
 
-  var makeClientId = window.chatCommon.makeClientId;
-  var str = window.chatCommon.str;
+var WS_PATH = config.socket_path;
+var FORBIDDEN_CLOSE_CODE = 4003;
+var VISITOR_TYPING_TTL_MS = 6000;  // the visitor's indicator dies without news
+var TIMES_REFRESH_MS = 30000;
+var NOTICE_INFO_MS = 6000;
+var NOTICE_ERROR_MS = 20000;
+var MAX_TEXT_LENGTH = config.max_text_length;
+var NEAR_BOTTOM_PX = 80;
 
-  var config = window.chatCommon.config;
-  var WS_PATH = config.socket_path;
-  var FORBIDDEN_CLOSE_CODE = 4003;
-  var VISITOR_TYPING_TTL_MS = 6000;  // the visitor's indicator dies without news
-  var TIMES_REFRESH_MS = 30000;
-  var NOTICE_INFO_MS = 6000;
-  var NOTICE_ERROR_MS = 20000;
-  var MAX_TEXT_LENGTH = config.max_text_length;
-  var NEAR_BOTTOM_PX = 80;
+var GROUPS = ["waiting", "agent", "bot", "closed"];
+var STATE_LABELS = {
+  waiting: "Waiting for a person",
+  agent: "With an agent",
+  bot: "With the bot",
+  closed: "Closed"
+};
+var ROLE_LABELS = { visitor: "Visitor", bot: "Bot", agent: "Agent", system: "Notice" };
+var ERROR_TEXTS = {
+  taken: "Someone else joined this conversation first.",
+  not_yours: "This conversation is not yours: take it first.",
+  not_found: "There is no such conversation.",
+  agent_unavailable: "That agent is not available any more.",
+  forbidden: "You are not allowed to chat with visitors. Log in again as an agent."
+};
 
-  var GROUPS = ["waiting", "agent", "bot", "closed"];
-  var STATE_LABELS = {
-    waiting: "Waiting for a person",
-    agent: "With an agent",
-    bot: "With the bot",
-    closed: "Closed"
-  };
-  var ROLE_LABELS = { visitor: "Visitor", bot: "Bot", agent: "Agent", system: "Notice" };
-  var ERROR_TEXTS = {
-    taken: "Someone else joined this conversation first.",
-    not_yours: "This conversation is not yours: take it first.",
-    not_found: "There is no such conversation.",
-    agent_unavailable: "That agent is not available any more.",
-    forbidden: "You are not allowed to chat with visitors. Log in again as an agent."
-  };
+var els = {};
+var state = {
+  heartbeatTimer: null,
+  fatal: false,            // the server refused us: retrying cannot help
+  ready: false,            // hello received on the current socket
+  me: null,                // {id, name, title} from hello; kept while reconnecting
+  agents: [],              // present agents, from presence
+  summaries: new Map(),    // conversation id -> summary
+  rows: new Map(),         // conversation id -> <li> holding the row button
+  fresh: new Set(),        // newly waiting, not yet opened: highlighted
+  listLoaded: false,
+  alertTarget: null,
+  alertDismissed: false,
+  requestedId: null,       // the conversation we want open (survives reconnects)
+  openId: null,            // the conversation the panel shows
+  shown: new Map(),        // message id -> row element, for the open conversation
+  pending: new Map(),      // client_id -> {conversation, text, suggestion, node, sentOn}
+  suggestions: new Map(),  // suggestion id -> {element, text, sending}
+  editing: null,           // {id, conversation}: the suggestion being edited in the composer
+  drafts: new Map(),       // conversation id -> unsent text, kept when switching
+  tookId: null,            // focus the composer once this conversation becomes mine
+  visitorTypingTimer: null,
+  stickToBottom: true,     // the agent reads the newest messages: keep them in view
+  noticeTimer: null,
+  baseTitle: ""
+};
 
-  var els = {};
-  var state = {
-    heartbeatTimer: null,
-    fatal: false,            // the server refused us: retrying cannot help
-    ready: false,            // hello received on the current socket
-    me: null,                // {id, name, title} from hello; kept while reconnecting
-    agents: [],              // present agents, from presence
-    summaries: new Map(),    // conversation id -> summary
-    rows: new Map(),         // conversation id -> <li> holding the row button
-    fresh: new Set(),        // newly waiting, not yet opened: highlighted
-    listLoaded: false,
-    alertTarget: null,
-    alertDismissed: false,
-    requestedId: null,       // the conversation we want open (survives reconnects)
-    openId: null,            // the conversation the panel shows
-    shown: new Map(),        // message id -> row element, for the open conversation
-    pending: new Map(),      // client_id -> {conversation, text, suggestion, node, sentOn}
-    suggestions: new Map(),  // suggestion id -> {element, text, sending}
-    editing: null,           // {id, conversation}: the suggestion being edited in the composer
-    drafts: new Map(),       // conversation id -> unsent text, kept when switching
-    tookId: null,            // focus the composer once this conversation becomes mine
-    visitorTypingTimer: null,
-    stickToBottom: true,     // the agent reads the newest messages: keep them in view
-    noticeTimer: null,
-    baseTitle: ""
-  };
-
-  // Whether this agent is typing, told to the visitor of the conversation typed into; once
-  // the conversation is no longer theirs, the server would refuse the frame.
-  var typing = window.chatCommon.typingNotifier(function (active, conversation) {
-    if (active) {
-      return isConnected() && send({ type: "typing", conversation: conversation, active: true });
-    }
-    return isMine(state.summaries.get(conversation)) &&
-      send({ type: "typing", conversation: conversation, active: false });
-  });
-
-  /* ---------------- small helpers ---------------- */
-
-  function isObject(value) {
-    return value !== null && typeof value === "object";
+// Whether this agent is typing, told to the visitor of the conversation typed into; once
+// the conversation is no longer theirs, the server would refuse the frame.
+var typing = typingNotifier(function (active, conversation) {
+  if (active) {
+    return isConnected() && send({ type: "typing", conversation: conversation, active: true });
   }
+  return isMine(state.summaries.get(conversation)) &&
+    send({ type: "typing", conversation: conversation, active: false });
+});
 
-  function isId(value) {
-    return typeof value === "number" && value > 0 && Math.floor(value) === value;
+/* ---------------- small helpers ---------------- */
+
+function isObject(value) {
+  return value !== null && typeof value === "object";
+}
+
+function isId(value) {
+  return typeof value === "number" && value > 0 && Math.floor(value) === value;
+}
+
+/* Only site-relative paths become links: a page value must never send staff elsewhere. */
+function safePath(value) {
+  return typeof value === "string" && /^\/(?!\/)[\x21-\x7e]*$/.test(value) ? value : "";
+}
+
+function parseDate(value) {
+  var date = new Date(str(value));
+  return isNaN(date.getTime()) ? null : date;
+}
+
+function clockTime(date) {
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function shortTime(date, now) {
+  var seconds = (now.getTime() - date.getTime()) / 1000;
+  if (seconds < 45) {
+    return "just now";
   }
-
-  /* Only site-relative paths become links: a page value must never send staff elsewhere. */
-  function safePath(value) {
-    return typeof value === "string" && /^\/(?!\/)[\x21-\x7e]*$/.test(value) ? value : "";
+  if (seconds < 3600) {
+    return Math.max(1, Math.round(seconds / 60)) + " min ago";
   }
-
-  function parseDate(value) {
-    var date = new Date(str(value));
-    return isNaN(date.getTime()) ? null : date;
+  if (date.toDateString() === now.toDateString()) {
+    return clockTime(date);
   }
+  return date.toLocaleDateString([], { day: "numeric", month: "short" }) + ", " + clockTime(date);
+}
 
-  function clockTime(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+function setTime(node, value) {
+  var date = parseDate(value);
+  if (!date) {
+    node.textContent = "";
+    node.removeAttribute("datetime");
+    node.removeAttribute("title");
+    return;
   }
+  node.setAttribute("datetime", date.toISOString());
+  node.title = date.toLocaleString();
+  node.textContent = shortTime(date, new Date());
+}
 
-  function shortTime(date, now) {
-    var seconds = (now.getTime() - date.getTime()) / 1000;
-    if (seconds < 45) {
-      return "just now";
-    }
-    if (seconds < 3600) {
-      return Math.max(1, Math.round(seconds / 60)) + " min ago";
-    }
-    if (date.toDateString() === now.toDateString()) {
-      return clockTime(date);
-    }
-    return date.toLocaleDateString([], { day: "numeric", month: "short" }) + ", " + clockTime(date);
+function el(tag, className, text) {
+  var node = document.createElement(tag);
+  if (className) {
+    node.className = className;
   }
-
-  function setTime(node, value) {
-    var date = parseDate(value);
-    if (!date) {
-      node.textContent = "";
-      node.removeAttribute("datetime");
-      node.removeAttribute("title");
-      return;
-    }
-    node.setAttribute("datetime", date.toISOString());
-    node.title = date.toLocaleString();
-    node.textContent = shortTime(date, new Date());
+  if (text !== undefined && text !== null) {
+    node.textContent = text;
   }
+  return node;
+}
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = text;
-    }
-    return node;
+function link(text, href) {
+  var a = el("a", null, text);
+  a.href = href;
+  a.target = "_blank";
+  a.rel = "noopener";
+  return a;
+}
+
+/* ---------------- socket ---------------- */
+
+function isConnected() {
+  return state.ready && socket.isOpen();
+}
+
+function send(frame) {
+  return socket.send(frame);
+}
+
+function setConnection(kind, text) {
+  els.connection.setAttribute("data-state", kind);
+  els.connection.textContent = text;
+}
+
+function stopHeartbeat() {
+  if (state.heartbeatTimer !== null) {
+    clearInterval(state.heartbeatTimer);
+    state.heartbeatTimer = null;
   }
+}
 
-  function link(text, href) {
-    var a = el("a", null, text);
-    a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener";
-    return a;
-  }
-
-  /* ---------------- socket ---------------- */
-
-  function isConnected() {
-    return state.ready && socket.isOpen();
-  }
-
-  function send(frame) {
-    return socket.send(frame);
-  }
-
-  function setConnection(kind, text) {
-    els.connection.setAttribute("data-state", kind);
-    els.connection.textContent = text;
-  }
-
-  function stopHeartbeat() {
-    if (state.heartbeatTimer !== null) {
-      clearInterval(state.heartbeatTimer);
-      state.heartbeatTimer = null;
-    }
-  }
-
-  // The console's socket: it comes back by itself after a drop, unless refused.
-  var socket = window.chatCommon.reconnectingSocket({
-    url: function () {
-      return window.chatCommon.socketUrl(WS_PATH);
-    },
-    onConnecting: function (attempt) {
-      setConnection(attempt === 0 ? "connecting" : "reconnecting",
-        attempt === 0 ? "Connecting\u2026" : "Reconnecting\u2026");
-    },
-    onFrame: handleRaw,
-    onClose: function (event) {
-      state.ready = false;
-      stopHeartbeat();
-      stopTyping(false);
-      if (event.code === FORBIDDEN_CLOSE_CODE) {
-        state.fatal = true;
-      }
-      updateControls();
-      if (state.fatal) {
-        setConnection("forbidden", "Not connected: log in again as an agent.");
-        return "stop";
-      }
-      return "later";
-    },
-    onRetry: function (delay) {
-      setConnection("reconnecting", "Connection lost. Reconnecting in " +
-        Math.max(1, Math.round(delay / 1000)) + " s\u2026");
-    }
-  });
-
-  function connect() {
-    if (!state.fatal) {
-      socket.connect();
-    }
-  }
-
-  function reconnectSoon() {
-    // Network back or tab visible again: no need to sit out a long backoff.
-    if (!state.fatal) {
-      socket.soon();
-    }
-  }
-
-  function handleRaw(raw) {
-    if (typeof raw !== "string") {
-      return;
-    }
-    var frame;
-    try {
-      frame = JSON.parse(raw);
-    } catch (e) {
-      return;
-    }
-    if (isObject(frame)) {
-      handleFrame(frame);
-    }
-  }
-
-  function handleFrame(frame) {
-    switch (frame.type) {
-      case "hello": handleHello(frame); break;
-      case "presence": handlePresence(frame); break;
-      case "conversations": handleConversations(frame); break;
-      case "conversation": handleConversation(frame); break;
-      case "opened": handleOpened(frame); break;
-      case "message": handleMessage(frame); break;
-      case "suggestion": handleSuggestion(frame); break;
-      case "typing": handleTyping(frame); break;
-      case "error": handleError(frame); break;
-      default: break;  // unknown frames are ignored: a newer server may say more
-    }
-  }
-
-  /* ---------------- hello, presence, accepting ---------------- */
-
-  function handleHello(frame) {
-    if (!isObject(frame.me) || !isId(frame.me.id)) {
-      return;
-    }
-    state.me = { id: frame.me.id, name: str(frame.me.name), title: str(frame.me.title) };
-    state.ready = true;
-    // The server really talks to us: the next drop starts the backoff afresh.
-    socket.live();
-    els.accepting.checked = frame.accepting !== false;
-    setConnection("open", "Connected as " + (state.me.name || "agent") +
-      (state.me.title ? " (" + state.me.title + ")" : ""));
-
+// The console's socket: it comes back by itself after a drop, unless refused.
+var socket = reconnectingSocket({
+  url: function () {
+    return siteSocketUrl(WS_PATH);
+  },
+  onConnecting: function (attempt) {
+    setConnection(attempt === 0 ? "connecting" : "reconnecting",
+      attempt === 0 ? "Connecting\u2026" : "Reconnecting\u2026");
+  },
+  onFrame: handleFrame,
+  onClose: function (event) {
+    state.ready = false;
     stopHeartbeat();
-    var seconds = typeof frame.heartbeat_seconds === "number" ? frame.heartbeat_seconds : 20;
-    state.heartbeatTimer = setInterval(function () {
-      send({ type: "heartbeat" });
-    }, Math.max(1, seconds) * 1000);
-
-    // Back after a drop: the server forgot what we had open.
-    var target = state.requestedId !== null ? state.requestedId : state.openId;
-    if (target !== null) {
-      state.requestedId = target;
-      send({ type: "open", conversation: target });
+    stopTyping(false);
+    if (event.code === FORBIDDEN_CLOSE_CODE) {
+      state.fatal = true;
     }
     updateControls();
-    renderPresence();
-    refreshRows();
+    if (state.fatal) {
+      setConnection("forbidden", "Not connected: log in again as an agent.");
+      return "stop";
+    }
+    return "later";
+  },
+  onRetry: function (delay) {
+    setConnection("reconnecting", "Connection lost. Reconnecting in " +
+      Math.max(1, Math.round(delay / 1000)) + " s\u2026");
   }
+});
 
-  function handlePresence(frame) {
-    if (!Array.isArray(frame.agents)) {
+function connect() {
+  if (!state.fatal) {
+    socket.connect();
+  }
+}
+
+function reconnectSoon() {
+  // Network back or tab visible again: no need to sit out a long backoff.
+  if (!state.fatal) {
+    socket.soon();
+  }
+}
+
+function handleFrame(frame) {
+  switch (frame.type) {
+    case "hello": handleHello(frame); break;
+    case "presence": handlePresence(frame); break;
+    case "conversations": handleConversations(frame); break;
+    case "conversation": handleConversation(frame); break;
+    case "opened": handleOpened(frame); break;
+    case "message": handleMessage(frame); break;
+    case "suggestion": handleSuggestion(frame); break;
+    case "typing": handleTyping(frame); break;
+    case "error": handleError(frame); break;
+    default: break;  // unknown frames are ignored: a newer server may say more
+  }
+}
+
+/* ---------------- hello, presence, accepting ---------------- */
+
+function handleHello(frame) {
+  if (!isObject(frame.me) || !isId(frame.me.id)) {
+    return;
+  }
+  state.me = { id: frame.me.id, name: str(frame.me.name), title: str(frame.me.title) };
+  state.ready = true;
+  // The server really talks to us: the next drop starts the backoff afresh.
+  socket.live();
+  els.accepting.checked = frame.accepting !== false;
+  setConnection("open", "Connected as " + (state.me.name || "agent") +
+    (state.me.title ? " (" + state.me.title + ")" : ""));
+
+  stopHeartbeat();
+  var seconds = typeof frame.heartbeat_seconds === "number" ? frame.heartbeat_seconds : 20;
+  state.heartbeatTimer = setInterval(function () {
+    send({ type: "heartbeat" });
+  }, Math.max(1, seconds) * 1000);
+
+  // Back after a drop: the server forgot what we had open.
+  var target = state.requestedId !== null ? state.requestedId : state.openId;
+  if (target !== null) {
+    state.requestedId = target;
+    send({ type: "open", conversation: target });
+  }
+  updateControls();
+  renderPresence();
+  refreshRows();
+}
+
+function handlePresence(frame) {
+  if (!Array.isArray(frame.agents)) {
+    return;
+  }
+  state.agents = frame.agents.filter(function (agent) {
+    return isObject(agent) && isId(agent.id);
+  });
+  var mine = null;
+  state.agents.forEach(function (agent) {
+    if (state.me && agent.id === state.me.id) {
+      mine = agent;
+    }
+  });
+  if (mine && typeof mine.accepting === "boolean") {
+    // Another console of mine may have switched it.
+    els.accepting.checked = mine.accepting;
+  }
+  renderPresence();
+  updateControls();
+}
+
+function renderPresence() {
+  var list = els.presence;
+  list.textContent = "";
+  if (!state.agents.length) {
+    list.appendChild(el("li", "consoleEmpty", "Nobody yet."));
+  }
+  state.agents.forEach(function (agent) {
+    var item = el("li", "consolePresenceAgent");
+    item.setAttribute("data-agent-id", String(agent.id));
+    item.setAttribute("data-accepting", agent.accepting ? "true" : "false");
+    var isMe = state.me && agent.id === state.me.id;
+    item.appendChild(el("span", "consolePresenceName", str(agent.name) + (isMe ? " (you)" : "")));
+    if (str(agent.title)) {
+      item.appendChild(el("span", "consolePresenceTitle", str(agent.title)));
+    }
+    item.appendChild(el("span", "consolePresenceStatus",
+      agent.accepting ? "accepting chats" : "not accepting chats"));
+    list.appendChild(item);
+  });
+
+  // Transfer targets: present agents other than me; keep the choice if still possible.
+  var select = els.transferSelect;
+  var chosen = select.value;
+  while (select.options.length > 1) {
+    select.remove(1);
+  }
+  state.agents.forEach(function (agent) {
+    if (state.me && agent.id === state.me.id) {
       return;
     }
-    state.agents = frame.agents.filter(function (agent) {
-      return isObject(agent) && isId(agent.id);
-    });
-    var mine = null;
-    state.agents.forEach(function (agent) {
-      if (state.me && agent.id === state.me.id) {
-        mine = agent;
-      }
-    });
-    if (mine && typeof mine.accepting === "boolean") {
-      // Another console of mine may have switched it.
-      els.accepting.checked = mine.accepting;
-    }
-    renderPresence();
-    updateControls();
+    var label = str(agent.name) + (str(agent.title) ? " (" + str(agent.title) + ")" : "") +
+      (agent.accepting ? "" : ", not accepting chats");
+    var option = new Option(label, String(agent.id));
+    select.appendChild(option);
+  });
+  select.value = chosen;
+  if (select.value !== chosen) {
+    select.value = "";
   }
+}
 
-  function renderPresence() {
-    var list = els.presence;
-    list.textContent = "";
-    if (!state.agents.length) {
-      list.appendChild(el("li", "consoleEmpty", "Nobody yet."));
-    }
-    state.agents.forEach(function (agent) {
-      var item = el("li", "consolePresenceAgent");
-      item.setAttribute("data-agent-id", String(agent.id));
-      item.setAttribute("data-accepting", agent.accepting ? "true" : "false");
-      var isMe = state.me && agent.id === state.me.id;
-      item.appendChild(el("span", "consolePresenceName", str(agent.name) + (isMe ? " (you)" : "")));
-      if (str(agent.title)) {
-        item.appendChild(el("span", "consolePresenceTitle", str(agent.title)));
-      }
-      item.appendChild(el("span", "consolePresenceStatus",
-        agent.accepting ? "accepting chats" : "not accepting chats"));
-      list.appendChild(item);
-    });
+/* ---------------- the conversation list ---------------- */
 
-    // Transfer targets: present agents other than me; keep the choice if still possible.
-    var select = els.transferSelect;
-    var chosen = select.value;
-    while (select.options.length > 1) {
-      select.remove(1);
-    }
-    state.agents.forEach(function (agent) {
-      if (state.me && agent.id === state.me.id) {
-        return;
-      }
-      var label = str(agent.name) + (str(agent.title) ? " (" + str(agent.title) + ")" : "") +
-        (agent.accepting ? "" : ", not accepting chats");
-      var option = new Option(label, String(agent.id));
-      select.appendChild(option);
-    });
-    select.value = chosen;
-    if (select.value !== chosen) {
-      select.value = "";
-    }
+function validSummary(summary) {
+  return isObject(summary) && isId(summary.id) && typeof summary.state === "string";
+}
+
+function groupOf(summary) {
+  return GROUPS.indexOf(summary.state) >= 0 ? summary.state : "closed";
+}
+
+function isMine(summary) {
+  return !!(summary && state.me && summary.state === "agent" && isObject(summary.agent) &&
+    summary.agent.id === state.me.id);
+}
+
+/* Store a summary; returns true when it has just started waiting for a person. */
+function upsert(summary) {
+  var before = state.summaries.get(summary.id);
+  state.summaries.set(summary.id, summary);
+  var becameWaiting = summary.state === "waiting" && (!before || before.state !== "waiting");
+  if (summary.state !== "waiting") {
+    state.fresh.delete(summary.id);
   }
-
-  /* ---------------- the conversation list ---------------- */
-
-  function validSummary(summary) {
-    return isObject(summary) && isId(summary.id) && typeof summary.state === "string";
+  var item = state.rows.get(summary.id);
+  if (!item) {
+    item = createRow(summary.id);
+    state.rows.set(summary.id, item);
   }
+  updateRow(item, summary);
+  return becameWaiting;
+}
 
-  function groupOf(summary) {
-    return GROUPS.indexOf(summary.state) >= 0 ? summary.state : "closed";
+function createRow(id) {
+  var item = el("li", "consoleRowItem");
+  var button = el("button", "consoleRow");
+  button.type = "button";
+  button.setAttribute("data-conversation-id", String(id));
+  var top = el("span", "consoleRowTop");
+  top.appendChild(el("span", "consoleRowId", "#" + id));
+  top.appendChild(el("span", "consoleRowAgent"));
+  top.appendChild(el("time", "consoleRowTime"));
+  button.appendChild(top);
+  button.appendChild(el("span", "consoleRowText"));
+  button.appendChild(el("span", "consoleRowPlace"));
+  item.appendChild(button);
+  return item;
+}
+
+function updateRow(item, summary) {
+  var button = item.firstChild;
+  button.setAttribute("data-state", summary.state);
+  button.classList.toggle("consoleRow--fresh", state.fresh.has(summary.id));
+  button.classList.toggle("consoleRow--mine", isMine(summary));
+  if (summary.id === state.openId) {
+    button.setAttribute("aria-current", "true");
+  } else {
+    button.removeAttribute("aria-current");
   }
-
-  function isMine(summary) {
-    return !!(summary && state.me && summary.state === "agent" && isObject(summary.agent) &&
-      summary.agent.id === state.me.id);
+  var agent = button.querySelector(".consoleRowAgent");
+  if (isObject(summary.agent)) {
+    agent.textContent = str(summary.agent.name) +
+      (state.me && summary.agent.id === state.me.id ? " (you)" : "");
+    agent.hidden = false;
+  } else {
+    agent.textContent = "";
+    agent.hidden = true;
   }
-
-  /* Store a summary; returns true when it has just started waiting for a person. */
-  function upsert(summary) {
-    var before = state.summaries.get(summary.id);
-    state.summaries.set(summary.id, summary);
-    var becameWaiting = summary.state === "waiting" && (!before || before.state !== "waiting");
-    if (summary.state !== "waiting") {
-      state.fresh.delete(summary.id);
-    }
-    var item = state.rows.get(summary.id);
-    if (!item) {
-      item = createRow(summary.id);
-      state.rows.set(summary.id, item);
-    }
-    updateRow(item, summary);
-    return becameWaiting;
+  setTime(button.querySelector(".consoleRowTime"), summary.last_message_at);
+  var text = str(summary.last_text);
+  var role = ROLE_LABELS[summary.last_role] || "";
+  button.querySelector(".consoleRowText").textContent = text ?
+    (role ? role + ": " : "") + text : "No messages yet";
+  var place = "";
+  if (isObject(summary.product) && str(summary.product.name)) {
+    place = summary.product.name;
+  } else if (str(summary.page)) {
+    place = summary.page;
   }
+  var placeNode = button.querySelector(".consoleRowPlace");
+  placeNode.textContent = place;
+  placeNode.hidden = !place;
+}
 
-  function createRow(id) {
-    var item = el("li", "consoleRowItem");
-    var button = el("button", "consoleRow");
-    button.type = "button";
-    button.setAttribute("data-conversation-id", String(id));
-    var top = el("span", "consoleRowTop");
-    top.appendChild(el("span", "consoleRowId", "#" + id));
-    top.appendChild(el("span", "consoleRowAgent"));
-    top.appendChild(el("time", "consoleRowTime"));
-    button.appendChild(top);
-    button.appendChild(el("span", "consoleRowText"));
-    button.appendChild(el("span", "consoleRowPlace"));
-    item.appendChild(button);
-    return item;
-  }
-
-  function updateRow(item, summary) {
-    var button = item.firstChild;
-    button.setAttribute("data-state", summary.state);
-    button.classList.toggle("consoleRow--fresh", state.fresh.has(summary.id));
-    button.classList.toggle("consoleRow--mine", isMine(summary));
-    if (summary.id === state.openId) {
-      button.setAttribute("aria-current", "true");
-    } else {
-      button.removeAttribute("aria-current");
-    }
-    var agent = button.querySelector(".consoleRowAgent");
-    if (isObject(summary.agent)) {
-      agent.textContent = str(summary.agent.name) +
-        (state.me && summary.agent.id === state.me.id ? " (you)" : "");
-      agent.hidden = false;
-    } else {
-      agent.textContent = "";
-      agent.hidden = true;
-    }
-    setTime(button.querySelector(".consoleRowTime"), summary.last_message_at);
-    var text = str(summary.last_text);
-    var role = ROLE_LABELS[summary.last_role] || "";
-    button.querySelector(".consoleRowText").textContent = text ?
-      (role ? role + ": " : "") + text : "No messages yet";
-    var place = "";
-    if (isObject(summary.product) && str(summary.product.name)) {
-      place = summary.product.name;
-    } else if (str(summary.page)) {
-      place = summary.page;
-    }
-    var placeNode = button.querySelector(".consoleRowPlace");
-    placeNode.textContent = place;
-    placeNode.hidden = !place;
-  }
-
-  function refreshRows() {
-    state.summaries.forEach(function (summary, id) {
-      var item = state.rows.get(id);
-      if (item) {
-        updateRow(item, summary);
-      }
-    });
-  }
-
-  function byNewestActivity(a, b) {
-    var ta = Date.parse(a.last_message_at) || 0;
-    var tb = Date.parse(b.last_message_at) || 0;
-    return tb - ta || b.id - a.id;
-  }
-
-  /* Put every row in its group, newest first, moving only rows that are out of place so
-   * that keyboard focus and scroll positions survive live updates. */
-  function renderGroups() {
-    var focused = document.activeElement;
-    var byGroup = {};
-    GROUPS.forEach(function (group) {
-      byGroup[group] = [];
-    });
-    state.summaries.forEach(function (summary) {
-      byGroup[groupOf(summary)].push(summary);
-    });
-    GROUPS.forEach(function (group) {
-      var parts = els.groups[group];
-      var items = byGroup[group].sort(byNewestActivity);
-      items.forEach(function (summary, index) {
-        var item = state.rows.get(summary.id);
-        var current = parts.list.children[index] || null;
-        if (current !== item) {
-          parts.list.insertBefore(item, current);
-        }
-      });
-      parts.count.textContent = String(items.length);
-      parts.empty.hidden = items.length > 0;
-    });
-    if (focused && focused !== document.activeElement && document.body.contains(focused)) {
-      focused.focus({ preventScroll: true });
-    }
-  }
-
-  function removeConversation(id) {
-    state.summaries.delete(id);
-    state.fresh.delete(id);
+function refreshRows() {
+  state.summaries.forEach(function (summary, id) {
     var item = state.rows.get(id);
     if (item) {
-      item.remove();
-      state.rows.delete(id);
+      updateRow(item, summary);
     }
-  }
+  });
+}
 
-  function handleConversations(frame) {
-    if (!Array.isArray(frame.conversations)) {
-      return;
-    }
-    var incoming = frame.conversations.filter(validSummary);
-    var keep = new Set(incoming.map(function (summary) { return summary.id; }));
-    Array.from(state.summaries.keys()).forEach(function (id) {
-      // The open one may have fallen off the server's list; its panel still needs it.
-      if (!keep.has(id) && id !== state.openId) {
-        removeConversation(id);
+function byNewestActivity(a, b) {
+  var ta = Date.parse(a.last_message_at) || 0;
+  var tb = Date.parse(b.last_message_at) || 0;
+  return tb - ta || b.id - a.id;
+}
+
+/* Put every row in its group, newest first, moving only rows that are out of place so
+ * that keyboard focus and scroll positions survive live updates. */
+function renderGroups() {
+  var focused = document.activeElement;
+  var byGroup = {};
+  GROUPS.forEach(function (group) {
+    byGroup[group] = [];
+  });
+  state.summaries.forEach(function (summary) {
+    byGroup[groupOf(summary)].push(summary);
+  });
+  GROUPS.forEach(function (group) {
+    var parts = els.groups[group];
+    var items = byGroup[group].sort(byNewestActivity);
+    items.forEach(function (summary, index) {
+      var item = state.rows.get(summary.id);
+      var current = parts.list.children[index] || null;
+      if (current !== item) {
+        parts.list.insertBefore(item, current);
       }
     });
-    var announce = state.listLoaded;  // not on first load: nothing "became" waiting then
-    var newlyWaiting = [];
-    incoming.forEach(function (summary) {
-      if (upsert(summary) && announce) {
-        newlyWaiting.push(summary.id);
+    parts.count.textContent = String(items.length);
+    parts.empty.hidden = items.length > 0;
+  });
+  if (focused && focused !== document.activeElement && document.body.contains(focused)) {
+    focused.focus({ preventScroll: true });
+  }
+}
+
+function removeConversation(id) {
+  state.summaries.delete(id);
+  state.fresh.delete(id);
+  var item = state.rows.get(id);
+  if (item) {
+    item.remove();
+    state.rows.delete(id);
+  }
+}
+
+function handleConversations(frame) {
+  if (!Array.isArray(frame.conversations)) {
+    return;
+  }
+  var incoming = frame.conversations.filter(validSummary);
+  var keep = new Set(incoming.map(function (summary) { return summary.id; }));
+  Array.from(state.summaries.keys()).forEach(function (id) {
+    // The open one may have fallen off the server's list; its panel still needs it.
+    if (!keep.has(id) && id !== state.openId) {
+      removeConversation(id);
+    }
+  });
+  var announce = state.listLoaded;  // not on first load: nothing "became" waiting then
+  var newlyWaiting = [];
+  incoming.forEach(function (summary) {
+    if (upsert(summary) && announce) {
+      newlyWaiting.push(summary.id);
+    }
+  });
+  state.listLoaded = true;
+  afterListChange(newlyWaiting, !announce);
+}
+
+function handleConversation(frame) {
+  var summary = {};
+  Object.keys(frame).forEach(function (key) {
+    if (key !== "type") {
+      summary[key] = frame[key];
+    }
+  });
+  if (!validSummary(summary)) {
+    return;
+  }
+  var newlyWaiting = upsert(summary) ? [summary.id] : [];
+  afterListChange(newlyWaiting, false);
+}
+
+function afterListChange(newlyWaiting, firstLoad) {
+  newlyWaiting.forEach(function (id) {
+    if (id !== state.openId) {
+      state.fresh.add(id);
+      var item = state.rows.get(id);
+      if (item) {
+        item.firstChild.classList.add("consoleRow--fresh");
+      }
+    }
+  });
+  renderGroups();
+  updateWaiting(newlyWaiting, firstLoad);
+  var open = state.openId !== null ? state.summaries.get(state.openId) : null;
+  if (open) {
+    renderPanelSummary(open);
+  }
+}
+
+/* ---------------- waiting: title and alert ---------------- */
+
+function waitingSummaries() {
+  var list = [];
+  state.summaries.forEach(function (summary) {
+    if (summary.state === "waiting") {
+      list.push(summary);
+    }
+  });
+  return list.sort(byNewestActivity);
+}
+
+function updateWaiting(newlyWaiting, firstLoad) {
+  var waiting = waitingSummaries();
+  document.title = waiting.length ?
+    "(" + waiting.length + " waiting) " + state.baseTitle : state.baseTitle;
+  if (!waiting.length) {
+    hideAlert();
+    return;
+  }
+  if (newlyWaiting.length) {
+    state.alertDismissed = false;
+    state.alertTarget = newlyWaiting[newlyWaiting.length - 1];
+  } else if (!firstLoad && els.alert.hidden) {
+    return;  // nothing new, and the alert is dismissed or was never needed
+  }
+  if (state.alertDismissed) {
+    return;
+  }
+  var target = state.summaries.get(state.alertTarget);
+  if (!target || target.state !== "waiting") {
+    target = waiting[0];
+    state.alertTarget = target.id;
+  }
+  var place = isObject(target.product) && str(target.product.name) ?
+    " (on " + target.product.name + ")" : "";
+  var text = waiting.length === 1 ?
+    "A visitor is waiting for a person: conversation #" + target.id + place + "." :
+    waiting.length + " visitors are waiting for a person. Newest: conversation #" +
+      target.id + place + ".";
+  els.alertText.textContent = text;
+  els.alert.hidden = false;
+}
+
+function hideAlert() {
+  els.alert.hidden = true;
+  els.alertText.textContent = "";
+  state.alertTarget = null;
+}
+
+/* ---------------- notices ---------------- */
+
+function showNotice(text, kind) {
+  if (state.noticeTimer !== null) {
+    clearTimeout(state.noticeTimer);
+  }
+  els.noticeText.textContent = text;
+  els.notice.setAttribute("data-kind", kind || "info");
+  els.notice.hidden = false;
+  state.noticeTimer = setTimeout(hideNotice, kind === "error" ? NOTICE_ERROR_MS : NOTICE_INFO_MS);
+}
+
+function hideNotice() {
+  if (state.noticeTimer !== null) {
+    clearTimeout(state.noticeTimer);
+    state.noticeTimer = null;
+  }
+  els.notice.hidden = true;
+  els.noticeText.textContent = "";
+}
+
+/* ---------------- the open conversation ---------------- */
+
+function openConversation(id) {
+  if (!isId(id)) {
+    return;
+  }
+  if (state.openId !== null && state.openId !== id) {
+    stopTyping(true);
+  }
+  state.requestedId = id;
+  if (state.openId !== id) {
+    els.panel.setAttribute("aria-busy", "true");
+    els.panelTitle.textContent = "Conversation #" + id;
+  }
+  if (!send({ type: "open", conversation: id })) {
+    // Not connected: hello opens it once we are.
+    showNotice("Not connected: conversation #" + id + " opens when the connection is back.",
+      "info");
+  }
+}
+
+function clearPanelContent() {
+  els.messages.textContent = "";
+  state.shown = new Map();
+  state.pending.forEach(function (item) {
+    item.node = null;
+  });
+  els.suggestions.textContent = "";
+  state.suggestions = new Map();
+  els.suggestionsBox.hidden = true;
+  hideVisitorTyping();
+}
+
+function handleOpened(frame) {
+  var summary = frame.conversation;
+  if (!validSummary(summary)) {
+    return;
+  }
+  if (state.requestedId !== null && summary.id !== state.requestedId) {
+    return;  // the answer to an earlier click; a newer "opened" follows
+  }
+  var same = state.openId === summary.id;
+  if (!same) {
+    if (state.openId !== null) {
+      state.drafts.set(state.openId, els.input.value);
+    }
+    clearPanelContent();
+    els.input.value = state.drafts.get(summary.id) || "";
+    if (state.editing && state.editing.conversation !== summary.id) {
+      clearEditing();
+    }
+  } else {
+    // The server's list of unsent suggestions is the truth; keep only ones being sent.
+    state.suggestions.forEach(function (entry, id) {
+      if (!entry.sending) {
+        entry.element.remove();
+        state.suggestions.delete(id);
       }
     });
-    state.listLoaded = true;
-    afterListChange(newlyWaiting, !announce);
+  }
+  state.openId = summary.id;
+  state.requestedId = summary.id;
+  state.fresh.delete(summary.id);
+  upsert(summary);
+  renderGroups();
+  updateWaiting([], false);
+
+  (Array.isArray(frame.frames) ? frame.frames : []).forEach(function (item) {
+    if (isObject(item)) {
+      handleFrame(item);
+    }
+  });
+  flushPending(summary.id);
+
+  els.panel.setAttribute("data-open", "true");
+  els.panel.removeAttribute("aria-busy");
+  renderPanelSummary(summary);
+  refreshRows();
+  scrollToBottom(true);
+}
+
+function renderPanelSummary(summary) {
+  els.panelTitle.textContent = "Conversation #" + summary.id;
+  els.state.hidden = false;
+  els.state.setAttribute("data-state", summary.state);
+  els.state.textContent = STATE_LABELS[summary.state] || summary.state;
+
+  if (isObject(summary.agent)) {
+    var you = state.me && summary.agent.id === state.me.id;
+    els.agentLine.textContent = "Answered by " + (you ? "you, " : "") + str(summary.agent.name) +
+      (str(summary.agent.title) ? " (" + summary.agent.title + ")" : "");
+    els.agentLine.hidden = false;
+  } else {
+    els.agentLine.textContent = "";
+    els.agentLine.hidden = true;
   }
 
-  function handleConversation(frame) {
-    var summary = {};
-    Object.keys(frame).forEach(function (key) {
-      if (key !== "type") {
-        summary[key] = frame[key];
+  var where = els.visitorPage;
+  where.textContent = "";
+  var product = isObject(summary.product) ? summary.product : null;
+  var page = str(summary.page);
+  if (!product && !page) {
+    where.textContent = "The visitor's page is not known.";
+  } else {
+    where.appendChild(document.createTextNode("Visitor's page: "));
+    if (product && str(product.name)) {
+      var productPath = safePath(product.url);
+      where.appendChild(productPath ? link(product.name, productPath) :
+        el("span", null, product.name));
+    }
+    if (page && (!product || page !== product.url)) {
+      if (product) {
+        where.appendChild(document.createTextNode(" \u00b7 "));
       }
-    });
-    if (!validSummary(summary)) {
-      return;
-    }
-    var newlyWaiting = upsert(summary) ? [summary.id] : [];
-    afterListChange(newlyWaiting, false);
-  }
-
-  function afterListChange(newlyWaiting, firstLoad) {
-    newlyWaiting.forEach(function (id) {
-      if (id !== state.openId) {
-        state.fresh.add(id);
-        var item = state.rows.get(id);
-        if (item) {
-          item.firstChild.classList.add("consoleRow--fresh");
-        }
-      }
-    });
-    renderGroups();
-    updateWaiting(newlyWaiting, firstLoad);
-    var open = state.openId !== null ? state.summaries.get(state.openId) : null;
-    if (open) {
-      renderPanelSummary(open);
+      var pagePath = safePath(page);
+      where.appendChild(pagePath ? link(page, pagePath) : el("span", null, page));
     }
   }
 
-  /* ---------------- waiting: title and alert ---------------- */
+  els.sidekick.checked = summary.sidekick === true;
 
-  function waitingSummaries() {
-    var list = [];
-    state.summaries.forEach(function (summary) {
-      if (summary.state === "waiting") {
-        list.push(summary);
-      }
-    });
-    return list.sort(byNewestActivity);
-  }
-
-  function updateWaiting(newlyWaiting, firstLoad) {
-    var waiting = waitingSummaries();
-    document.title = waiting.length ?
-      "(" + waiting.length + " waiting) " + state.baseTitle : state.baseTitle;
-    if (!waiting.length) {
-      hideAlert();
-      return;
-    }
-    if (newlyWaiting.length) {
-      state.alertDismissed = false;
-      state.alertTarget = newlyWaiting[newlyWaiting.length - 1];
-    } else if (!firstLoad && els.alert.hidden) {
-      return;  // nothing new, and the alert is dismissed or was never needed
-    }
-    if (state.alertDismissed) {
-      return;
-    }
-    var target = state.summaries.get(state.alertTarget);
-    if (!target || target.state !== "waiting") {
-      target = waiting[0];
-      state.alertTarget = target.id;
-    }
-    var place = isObject(target.product) && str(target.product.name) ?
-      " (on " + target.product.name + ")" : "";
-    var text = waiting.length === 1 ?
-      "A visitor is waiting for a person: conversation #" + target.id + place + "." :
-      waiting.length + " visitors are waiting for a person. Newest: conversation #" +
-        target.id + place + ".";
-    els.alertText.textContent = text;
-    els.alert.hidden = false;
-  }
-
-  function hideAlert() {
-    els.alert.hidden = true;
-    els.alertText.textContent = "";
-    state.alertTarget = null;
-  }
-
-  /* ---------------- notices ---------------- */
-
-  function showNotice(text, kind) {
-    if (state.noticeTimer !== null) {
-      clearTimeout(state.noticeTimer);
-    }
-    els.noticeText.textContent = text;
-    els.notice.setAttribute("data-kind", kind || "info");
-    els.notice.hidden = false;
-    state.noticeTimer = setTimeout(hideNotice, kind === "error" ? NOTICE_ERROR_MS : NOTICE_INFO_MS);
-  }
-
-  function hideNotice() {
-    if (state.noticeTimer !== null) {
-      clearTimeout(state.noticeTimer);
-      state.noticeTimer = null;
-    }
-    els.notice.hidden = true;
-    els.noticeText.textContent = "";
-  }
-
-  /* ---------------- the open conversation ---------------- */
-
-  function openConversation(id) {
-    if (!isId(id)) {
-      return;
-    }
-    if (state.openId !== null && state.openId !== id) {
-      stopTyping(true);
-    }
-    state.requestedId = id;
-    if (state.openId !== id) {
-      els.panel.setAttribute("aria-busy", "true");
-      els.panelTitle.textContent = "Conversation #" + id;
-    }
-    if (!send({ type: "open", conversation: id })) {
-      // Not connected: hello opens it once we are.
-      showNotice("Not connected: conversation #" + id + " opens when the connection is back.",
-        "info");
-    }
-  }
-
-  function clearPanelContent() {
-    els.messages.textContent = "";
-    state.shown = new Map();
-    state.pending.forEach(function (item) {
-      item.node = null;
-    });
-    els.suggestions.textContent = "";
-    state.suggestions = new Map();
-    els.suggestionsBox.hidden = true;
-    hideVisitorTyping();
-  }
-
-  function handleOpened(frame) {
-    var summary = frame.conversation;
-    if (!validSummary(summary)) {
-      return;
-    }
-    if (state.requestedId !== null && summary.id !== state.requestedId) {
-      return;  // the answer to an earlier click; a newer "opened" follows
-    }
-    var same = state.openId === summary.id;
-    if (!same) {
-      if (state.openId !== null) {
-        state.drafts.set(state.openId, els.input.value);
-      }
-      clearPanelContent();
-      els.input.value = state.drafts.get(summary.id) || "";
-      if (state.editing && state.editing.conversation !== summary.id) {
-        clearEditing();
-      }
-    } else {
-      // The server's list of unsent suggestions is the truth; keep only ones being sent.
-      state.suggestions.forEach(function (entry, id) {
-        if (!entry.sending) {
-          entry.element.remove();
-          state.suggestions.delete(id);
-        }
-      });
-    }
-    state.openId = summary.id;
-    state.requestedId = summary.id;
-    state.fresh.delete(summary.id);
-    upsert(summary);
-    renderGroups();
-    updateWaiting([], false);
-
-    (Array.isArray(frame.frames) ? frame.frames : []).forEach(function (item) {
-      if (isObject(item)) {
-        handleFrame(item);
-      }
-    });
-    flushPending(summary.id);
-
-    els.panel.setAttribute("data-open", "true");
-    els.panel.removeAttribute("aria-busy");
-    renderPanelSummary(summary);
-    refreshRows();
-    scrollToBottom(true);
-  }
-
-  function renderPanelSummary(summary) {
-    els.panelTitle.textContent = "Conversation #" + summary.id;
-    els.state.hidden = false;
-    els.state.setAttribute("data-state", summary.state);
-    els.state.textContent = STATE_LABELS[summary.state] || summary.state;
-
-    if (isObject(summary.agent)) {
-      var you = state.me && summary.agent.id === state.me.id;
-      els.agentLine.textContent = "Answered by " + (you ? "you, " : "") + str(summary.agent.name) +
-        (str(summary.agent.title) ? " (" + summary.agent.title + ")" : "");
-      els.agentLine.hidden = false;
-    } else {
-      els.agentLine.textContent = "";
-      els.agentLine.hidden = true;
-    }
-
-    var where = els.visitorPage;
-    where.textContent = "";
-    var product = isObject(summary.product) ? summary.product : null;
-    var page = str(summary.page);
-    if (!product && !page) {
-      where.textContent = "The visitor's page is not known.";
-    } else {
-      where.appendChild(document.createTextNode("Visitor's page: "));
-      if (product && str(product.name)) {
-        var productPath = safePath(product.url);
-        where.appendChild(productPath ? link(product.name, productPath) :
-          el("span", null, product.name));
-      }
-      if (page && (!product || page !== product.url)) {
-        if (product) {
-          where.appendChild(document.createTextNode(" \u00b7 "));
-        }
-        var pagePath = safePath(page);
-        where.appendChild(pagePath ? link(page, pagePath) : el("span", null, page));
-      }
-    }
-
-    els.sidekick.checked = summary.sidekick === true;
-
-    if (state.tookId === summary.id && isMine(summary)) {
-      state.tookId = null;
-      updateControls();
-      els.input.focus();
-      return;
-    }
-    if (!isMine(summary)) {
-      stopTyping(false);
-    }
+  if (state.tookId === summary.id && isMine(summary)) {
+    state.tookId = null;
     updateControls();
+    els.input.focus();
+    return;
   }
-
-  function updateControls() {
-    var summary = state.openId !== null ? state.summaries.get(state.openId) : null;
-    var connected = isConnected();
-    var mine = isMine(summary);
-    var takeable =
-      !!summary &&
-      (summary.state === "bot" ||
-        summary.state === "waiting" ||
-        // People take conversations over from bot apps as they do from the site's bot.
-        (summary.state === "agent" && isObject(summary.agent) && summary.agent.is_bot === true));
-    var unassigned = !!summary && summary.state !== "closed" && !isObject(summary.agent);
-
-    els.take.disabled = !(connected && takeable);
-    els.handBack.disabled = !(connected && mine);
-    els.transferSelect.disabled = !(connected && mine && els.transferSelect.options.length > 1);
-    els.transfer.disabled = !(connected && mine && els.transferSelect.value !== "");
-    els.close.disabled = !(connected && (mine || unassigned));
-    els.sidekick.disabled = !(connected && !!summary && summary.state !== "closed");
-    els.accepting.disabled = !connected;
-
-    // The composer follows ownership, not the connection: what is typed while the socket
-    // is down waits as pending and goes out once it is back.
-    els.input.disabled = !mine;
-    els.send.disabled = !mine;
-    var placeholder = "Write to the visitor\u2026";
-    if (!summary) {
-      placeholder = "Open a conversation first";
-    } else if (summary.state === "closed") {
-      placeholder = "This conversation is closed";
-    } else if (!mine && isObject(summary.agent)) {
-      placeholder = str(summary.agent.name) + " is answering this conversation";
-    } else if (!mine) {
-      placeholder = "Take the conversation to answer";
-    }
-    els.input.placeholder = placeholder;
-
-    state.suggestions.forEach(function (entry) {
-      entry.element.querySelector(".consoleSuggestionSend").disabled = !mine;
-      entry.element.querySelector(".consoleSuggestionEdit").disabled = !mine;
-    });
+  if (!isMine(summary)) {
+    stopTyping(false);
   }
+  updateControls();
+}
 
-  /* ---------------- messages ---------------- */
+function updateControls() {
+  var summary = state.openId !== null ? state.summaries.get(state.openId) : null;
+  var connected = isConnected();
+  var mine = isMine(summary);
+  var takeable =
+    !!summary &&
+    (summary.state === "bot" ||
+      summary.state === "waiting" ||
+      // People take conversations over from bot apps as they do from the site's bot.
+      (summary.state === "agent" && isObject(summary.agent) && summary.agent.is_bot === true));
+  var unassigned = !!summary && summary.state !== "closed" && !isObject(summary.agent);
 
-  function isNearBottom() {
-    var box = els.messages;
-    return box.scrollHeight - box.scrollTop - box.clientHeight < NEAR_BOTTOM_PX;
+  els.take.disabled = !(connected && takeable);
+  els.handBack.disabled = !(connected && mine);
+  els.transferSelect.disabled = !(connected && mine && els.transferSelect.options.length > 1);
+  els.transfer.disabled = !(connected && mine && els.transferSelect.value !== "");
+  els.close.disabled = !(connected && (mine || unassigned));
+  els.sidekick.disabled = !(connected && !!summary && summary.state !== "closed");
+  els.accepting.disabled = !connected;
+
+  // The composer follows ownership, not the connection: what is typed while the socket
+  // is down waits as pending and goes out once it is back.
+  els.input.disabled = !mine;
+  els.send.disabled = !mine;
+  var placeholder = "Write to the visitor\u2026";
+  if (!summary) {
+    placeholder = "Open a conversation first";
+  } else if (summary.state === "closed") {
+    placeholder = "This conversation is closed";
+  } else if (!mine && isObject(summary.agent)) {
+    placeholder = str(summary.agent.name) + " is answering this conversation";
+  } else if (!mine) {
+    placeholder = "Take the conversation to answer";
   }
+  els.input.placeholder = placeholder;
 
-  function scrollToBottom(force) {
-    if (force || state.stickToBottom) {
-      els.messages.scrollTop = els.messages.scrollHeight;
-    }
+  state.suggestions.forEach(function (entry) {
+    entry.element.querySelector(".consoleSuggestionSend").disabled = !mine;
+    entry.element.querySelector(".consoleSuggestionEdit").disabled = !mine;
+  });
+}
+
+/* ---------------- messages ---------------- */
+
+function isNearBottom() {
+  var box = els.messages;
+  return box.scrollHeight - box.scrollTop - box.clientHeight < NEAR_BOTTOM_PX;
+}
+
+function scrollToBottom(force) {
+  if (force || state.stickToBottom) {
+    els.messages.scrollTop = els.messages.scrollHeight;
   }
+}
 
-  function safeRole(role) {
-    return ROLE_LABELS[role] ? role : "system";
+function safeRole(role) {
+  return ROLE_LABELS[role] ? role : "system";
+}
+
+function fillMessage(row, role, sender, text, sentAt) {
+  row.className = "consoleMessageRow consoleMessageRow--" + role;
+  row.removeAttribute("aria-busy");
+  row.textContent = "";
+  var date = parseDate(sentAt);
+  if (role !== "system") {
+    var name = str(sender.name) || ROLE_LABELS[role];
+    var meta = el("div", "consoleMessageMeta");
+    meta.appendChild(el("span", "consoleMessageSender",
+      name + (str(sender.title) ? " (" + sender.title + ")" : "")));
+    if (date) {
+      var time = el("time", "consoleMessageTime", clockTime(date));
+      time.setAttribute("datetime", date.toISOString());
+      time.title = date.toLocaleString();
+      meta.appendChild(time);
+    }
+    row.appendChild(meta);
   }
-
-  function fillMessage(row, role, sender, text, sentAt) {
-    row.className = "consoleMessageRow consoleMessageRow--" + role;
-    row.removeAttribute("aria-busy");
-    row.textContent = "";
-    var date = parseDate(sentAt);
-    if (role !== "system") {
-      var name = str(sender.name) || ROLE_LABELS[role];
-      var meta = el("div", "consoleMessageMeta");
-      meta.appendChild(el("span", "consoleMessageSender",
-        name + (str(sender.title) ? " (" + sender.title + ")" : "")));
-      if (date) {
-        var time = el("time", "consoleMessageTime", clockTime(date));
-        time.setAttribute("datetime", date.toISOString());
-        time.title = date.toLocaleString();
-        meta.appendChild(time);
-      }
-      row.appendChild(meta);
-    }
-    // The message element holds the text alone, so that what it "says" is exactly the message.
-    var body = el("div", "consoleMessage", text);
-    body.setAttribute("data-role", role);
-    if (date && role === "system") {
-      body.title = date.toLocaleString();
-    }
-    row.appendChild(body);
-    return body;
+  // The message element holds the text alone, so that what it "says" is exactly the message.
+  var body = el("div", "consoleMessage", text);
+  body.setAttribute("data-role", role);
+  if (date && role === "system") {
+    body.title = date.toLocaleString();
   }
+  row.appendChild(body);
+  return body;
+}
 
-  /* What the visitor was offered with a bot app's message (its text and buttons), and which
-   * button a visitor's message pressed: shown to agents as plain text, never as live controls,
-   * so that taking over a conversation shows what the visitor saw. */
-  function appendRichContent(row, frame) {
-    if (Array.isArray(frame.attachments)) {
-      frame.attachments.slice(0, config.max_attachments).forEach(function (attachment) {
-        if (!isObject(attachment)) {
-          return;
-        }
-        var block = el("div", "consoleAttachment");
-        if (str(attachment.text)) {
-          block.appendChild(el("div", "consoleAttachmentText", str(attachment.text)));
-        }
-        var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, config.max_actions) : [];
-        var list = el("ul", "consoleActions");
-        actions.forEach(function (action) {
-          if (!isObject(action) || !str(action.text)) {
-            return;
-          }
-          var detail = action.type === "link" ? str(action.link) : str(action.value);
-          list.appendChild(el("li", "consoleAction consoleAction--" + safeActionType(action.type),
-            str(action.text) + (detail ? " \u2192 " + detail : "")));
-        });
-        if (list.childElementCount) {
-          block.appendChild(list);
-        }
-        if (block.childElementCount) {
-          row.appendChild(block);
-        }
-      });
-    }
-    if (str(frame.response_value)) {
-      row.appendChild(el("div", "consoleResponseValue", "pressed: " + str(frame.response_value)));
-    }
-  }
-
-  function safeActionType(type) {
-    return type === "link" ? "link" : "button";
-  }
-
-  /* Confirmed messages go above our pending ones, which stay last in the order typed. */
-  function insertConfirmed(row) {
-    var firstPending = els.messages.querySelector(".consoleMessageRow--pending");
-    els.messages.insertBefore(row, firstPending);
-  }
-
-  function handleMessage(frame) {
-    if (frame.conversation !== state.openId || frame.id === undefined || frame.id === null) {
-      return;
-    }
-    var id = String(frame.id);
-    var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
-    var sender = isObject(frame.sender) ? frame.sender : {};
-    var role = safeRole(sender.role);
-    var pending = clientId ? state.pending.get(clientId) : null;
-    if (pending && pending.conversation !== frame.conversation) {
-      pending = null;
-    }
-    state.stickToBottom = isNearBottom() || !!pending;
-
-    if (state.shown.has(id)) {
-      if (pending) {
-        settlePending(clientId, true);
-      }
-      return;
-    }
-    var row;
-    if (pending && pending.node) {
-      row = pending.node;
-    } else {
-      row = el("li");
-      insertConfirmed(row);
-    }
-    if (pending) {
-      settlePending(clientId, false);
-    }
-    var body = fillMessage(row, role, sender, str(frame.text), frame.sent_at);
-    appendRichContent(row, frame);
-    body.setAttribute("data-id", id);
-    if (clientId) {
-      body.setAttribute("data-client-id", clientId);
-    }
-    state.shown.set(id, row);
-    if (role === "visitor") {
-      hideVisitorTyping();
-    }
-    scrollToBottom(false);
-  }
-
-  /* Our message is stored: forget it, drop its bubble if the stored copy shows elsewhere, and
-   * take its suggestion (if any) off the list for good. */
-  function settlePending(clientId, dropNode) {
-    var item = state.pending.get(clientId);
-    if (!item) {
-      return;
-    }
-    state.pending.delete(clientId);
-    if (dropNode && item.node) {
-      item.node.remove();
-    }
-    if (item.suggestion) {
-      removeSuggestion(item.suggestion);
-    }
-  }
-
-  function pendingNode(item) {
-    var row = el("li");
-    fillMessage(row, "agent", { name: state.me ? state.me.name : "You" }, item.text, null);
-    row.classList.add("consoleMessageRow--pending");
-    row.setAttribute("aria-busy", "true");
-    row.querySelector(".consoleMessageMeta").appendChild(
-      el("span", "consoleMessageState", "sending\u2026"));
-    row.querySelector(".consoleMessage").setAttribute("data-client-id", item.client_id);
-    return row;
-  }
-
-  function sendPending(item) {
-    var frame = { type: "message", conversation: item.conversation, text: item.text,
-      client_id: item.client_id };
-    if (item.suggestion) {
-      frame.suggestion = item.suggestion;
-    }
-    if (isConnected() && send(frame)) {
-      item.sentOn = socket.current();
-    }
-  }
-
-  /* After (re)opening: show our unconfirmed messages again and resend those this socket has
-   * not carried; the server stores each client_id once, so a resend is never a duplicate. */
-  function flushPending(conversationId) {
-    state.pending.forEach(function (item) {
-      if (item.conversation !== conversationId) {
+/* What the visitor was offered with a bot app's message (its text and buttons), and which
+ * button a visitor's message pressed: shown to agents as plain text, never as live controls,
+ * so that taking over a conversation shows what the visitor saw. */
+function appendRichContent(row, frame) {
+  if (Array.isArray(frame.attachments)) {
+    frame.attachments.slice(0, config.max_attachments).forEach(function (attachment) {
+      if (!isObject(attachment)) {
         return;
       }
-      if (!item.node) {
-        item.node = pendingNode(item);
-        els.messages.appendChild(item.node);
+      var block = el("div", "consoleAttachment");
+      if (str(attachment.text)) {
+        block.appendChild(el("div", "consoleAttachmentText", str(attachment.text)));
       }
-      if (item.suggestion) {
-        hideSuggestion(item.suggestion);
+      var actions = Array.isArray(attachment.actions) ? attachment.actions.slice(0, config.max_actions) : [];
+      var list = el("ul", "consoleActions");
+      actions.forEach(function (action) {
+        if (!isObject(action) || !str(action.text)) {
+          return;
+        }
+        var detail = action.type === "link" ? str(action.link) : str(action.value);
+        list.appendChild(el("li", "consoleAction consoleAction--" + safeActionType(action.type),
+          str(action.text) + (detail ? " \u2192 " + detail : "")));
+      });
+      if (list.childElementCount) {
+        block.appendChild(list);
       }
-      if (item.sentOn !== socket.current()) {
-        sendPending(item);
+      if (block.childElementCount) {
+        row.appendChild(block);
       }
     });
   }
+  if (str(frame.response_value)) {
+    row.appendChild(el("div", "consoleResponseValue", "pressed: " + str(frame.response_value)));
+  }
+}
 
-  function postMessage(conversationId, text, suggestionId) {
-    var item = {
-      conversation: conversationId,
-      text: text,
-      client_id: makeClientId(),
-      suggestion: suggestionId || null,
-      node: null,
-      sentOn: null
-    };
-    state.pending.set(item.client_id, item);
-    item.node = pendingNode(item);
-    els.messages.appendChild(item.node);
+function safeActionType(type) {
+  return type === "link" ? "link" : "button";
+}
+
+/* Confirmed messages go above our pending ones, which stay last in the order typed. */
+function insertConfirmed(row) {
+  var firstPending = els.messages.querySelector(".consoleMessageRow--pending");
+  els.messages.insertBefore(row, firstPending);
+}
+
+function handleMessage(frame) {
+  if (frame.conversation !== state.openId || frame.id === undefined || frame.id === null) {
+    return;
+  }
+  var id = String(frame.id);
+  var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+  var sender = isObject(frame.sender) ? frame.sender : {};
+  var role = safeRole(sender.role);
+  var pending = clientId ? state.pending.get(clientId) : null;
+  if (pending && pending.conversation !== frame.conversation) {
+    pending = null;
+  }
+  state.stickToBottom = isNearBottom() || !!pending;
+
+  if (state.shown.has(id)) {
+    if (pending) {
+      settlePending(clientId, true);
+    }
+    return;
+  }
+  var row;
+  if (pending && pending.node) {
+    row = pending.node;
+  } else {
+    row = el("li");
+    insertConfirmed(row);
+  }
+  if (pending) {
+    settlePending(clientId, false);
+  }
+  var body = fillMessage(row, role, sender, str(frame.text), frame.sent_at);
+  appendRichContent(row, frame);
+  body.setAttribute("data-id", id);
+  if (clientId) {
+    body.setAttribute("data-client-id", clientId);
+  }
+  state.shown.set(id, row);
+  if (role === "visitor") {
+    hideVisitorTyping();
+  }
+  scrollToBottom(false);
+}
+
+/* Our message is stored: forget it, drop its bubble if the stored copy shows elsewhere, and
+ * take its suggestion (if any) off the list for good. */
+function settlePending(clientId, dropNode) {
+  var item = state.pending.get(clientId);
+  if (!item) {
+    return;
+  }
+  state.pending.delete(clientId);
+  if (dropNode && item.node) {
+    item.node.remove();
+  }
+  if (item.suggestion) {
+    removeSuggestion(item.suggestion);
+  }
+}
+
+function pendingNode(item) {
+  var row = el("li");
+  fillMessage(row, "agent", { name: state.me ? state.me.name : "You" }, item.text, null);
+  row.classList.add("consoleMessageRow--pending");
+  row.setAttribute("aria-busy", "true");
+  row.querySelector(".consoleMessageMeta").appendChild(
+    el("span", "consoleMessageState", "sending\u2026"));
+  row.querySelector(".consoleMessage").setAttribute("data-client-id", item.client_id);
+  return row;
+}
+
+function sendPending(item) {
+  var frame = { type: "message", conversation: item.conversation, text: item.text,
+    client_id: item.client_id };
+  if (item.suggestion) {
+    frame.suggestion = item.suggestion;
+  }
+  if (isConnected() && send(frame)) {
+    item.sentOn = socket.current();
+  }
+}
+
+/* After (re)opening: show our unconfirmed messages again and resend those this socket has
+ * not carried; the server stores each client_id once, so a resend is never a duplicate. */
+function flushPending(conversationId) {
+  state.pending.forEach(function (item) {
+    if (item.conversation !== conversationId) {
+      return;
+    }
+    if (!item.node) {
+      item.node = pendingNode(item);
+      els.messages.appendChild(item.node);
+    }
     if (item.suggestion) {
       hideSuggestion(item.suggestion);
     }
-    scrollToBottom(true);
-    sendPending(item);
+    if (item.sentOn !== socket.current()) {
+      sendPending(item);
+    }
+  });
+}
+
+function postMessage(conversationId, text, suggestionId) {
+  var item = {
+    conversation: conversationId,
+    text: text,
+    client_id: makeClientId(),
+    suggestion: suggestionId || null,
+    node: null,
+    sentOn: null
+  };
+  state.pending.set(item.client_id, item);
+  item.node = pendingNode(item);
+  els.messages.appendChild(item.node);
+  if (item.suggestion) {
+    hideSuggestion(item.suggestion);
   }
+  scrollToBottom(true);
+  sendPending(item);
+}
 
-  function failPending(clientId, reason) {
-    var item = state.pending.get(clientId);
-    if (!item) {
-      return;
-    }
-    state.pending.delete(clientId);
-    if (item.suggestion) {
-      showSuggestionAgain(item.suggestion);
-    }
-    if (item.node) {
-      item.node.classList.remove("consoleMessageRow--pending");
-      item.node.classList.add("consoleMessageRow--failed");
-      item.node.removeAttribute("aria-busy");
-      var note = item.node.querySelector(".consoleMessageState");
-      if (note) {
-        note.textContent = "not sent: " + reason;
-      }
-    }
-    // Give the words back, so that nothing typed is lost.
-    if (item.conversation === state.openId && els.input.value === "") {
-      els.input.value = item.text;
+function failPending(clientId, reason) {
+  var item = state.pending.get(clientId);
+  if (!item) {
+    return;
+  }
+  state.pending.delete(clientId);
+  if (item.suggestion) {
+    showSuggestionAgain(item.suggestion);
+  }
+  if (item.node) {
+    item.node.classList.remove("consoleMessageRow--pending");
+    item.node.classList.add("consoleMessageRow--failed");
+    item.node.removeAttribute("aria-busy");
+    var note = item.node.querySelector(".consoleMessageState");
+    if (note) {
+      note.textContent = "not sent: " + reason;
     }
   }
-
-  /* ---------------- suggestions ---------------- */
-
-  function handleSuggestion(frame) {
-    if (frame.conversation !== state.openId || typeof frame.id !== "string") {
-      return;
-    }
-    var id = frame.id;
-    var text = str(frame.text);
-    if (state.suggestions.has(id) || !text) {
-      return;
-    }
-    var item = el("li", "consoleSuggestion");
-    item.setAttribute("data-suggestion-id", id);
-    item.appendChild(el("p", "consoleSuggestionText", text));
-    var actions = el("div", "consoleSuggestionActions");
-    var sendButton = el("button", "consoleButton consoleButton--primary consoleSuggestionSend",
-      "Send");
-    sendButton.type = "button";
-    sendButton.appendChild(el("span", "consoleVisuallyHidden", " this suggestion"));
-    var editButton = el("button", "consoleButton consoleSuggestionEdit", "Edit");
-    editButton.type = "button";
-    editButton.appendChild(el("span", "consoleVisuallyHidden", " this suggestion"));
-    actions.appendChild(sendButton);
-    actions.appendChild(editButton);
-    item.appendChild(actions);
-    els.suggestions.appendChild(item);
-    state.suggestions.set(id, { element: item, text: text, sending: false });
-    var mine = isMine(state.summaries.get(state.openId));
-    sendButton.disabled = !mine;
-    editButton.disabled = !mine;
-    els.suggestionsBox.hidden = false;
+  // Give the words back, so that nothing typed is lost.
+  if (item.conversation === state.openId && els.input.value === "") {
+    els.input.value = item.text;
   }
+}
 
-  function syncSuggestionsBox() {
-    var visible = false;
-    state.suggestions.forEach(function (entry) {
-      if (!entry.sending) {
-        visible = true;
-      }
-    });
-    els.suggestionsBox.hidden = !visible;
+/* ---------------- suggestions ---------------- */
+
+function handleSuggestion(frame) {
+  if (frame.conversation !== state.openId || typeof frame.id !== "string") {
+    return;
   }
-
-  function hideSuggestion(id) {
-    var entry = state.suggestions.get(id);
-    if (entry) {
-      entry.sending = true;
-      entry.element.hidden = true;
-    }
-    syncSuggestionsBox();
+  var id = frame.id;
+  var text = str(frame.text);
+  if (state.suggestions.has(id) || !text) {
+    return;
   }
+  var item = el("li", "consoleSuggestion");
+  item.setAttribute("data-suggestion-id", id);
+  item.appendChild(el("p", "consoleSuggestionText", text));
+  var actions = el("div", "consoleSuggestionActions");
+  var sendButton = el("button", "consoleButton consoleButton--primary consoleSuggestionSend",
+    "Send");
+  sendButton.type = "button";
+  sendButton.appendChild(el("span", "consoleVisuallyHidden", " this suggestion"));
+  var editButton = el("button", "consoleButton consoleSuggestionEdit", "Edit");
+  editButton.type = "button";
+  editButton.appendChild(el("span", "consoleVisuallyHidden", " this suggestion"));
+  actions.appendChild(sendButton);
+  actions.appendChild(editButton);
+  item.appendChild(actions);
+  els.suggestions.appendChild(item);
+  state.suggestions.set(id, { element: item, text: text, sending: false });
+  var mine = isMine(state.summaries.get(state.openId));
+  sendButton.disabled = !mine;
+  editButton.disabled = !mine;
+  els.suggestionsBox.hidden = false;
+}
 
-  function showSuggestionAgain(id) {
-    var entry = state.suggestions.get(id);
-    if (entry) {
-      entry.sending = false;
-      entry.element.hidden = false;
+function syncSuggestionsBox() {
+  var visible = false;
+  state.suggestions.forEach(function (entry) {
+    if (!entry.sending) {
+      visible = true;
     }
-    syncSuggestionsBox();
+  });
+  els.suggestionsBox.hidden = !visible;
+}
+
+function hideSuggestion(id) {
+  var entry = state.suggestions.get(id);
+  if (entry) {
+    entry.sending = true;
+    entry.element.hidden = true;
   }
+  syncSuggestionsBox();
+}
 
-  function removeSuggestion(id) {
-    var entry = state.suggestions.get(id);
-    if (entry) {
-      entry.element.remove();
-      state.suggestions.delete(id);
-    }
+function showSuggestionAgain(id) {
+  var entry = state.suggestions.get(id);
+  if (entry) {
+    entry.sending = false;
+    entry.element.hidden = false;
+  }
+  syncSuggestionsBox();
+}
+
+function removeSuggestion(id) {
+  var entry = state.suggestions.get(id);
+  if (entry) {
+    entry.element.remove();
+    state.suggestions.delete(id);
+  }
+  if (state.editing && state.editing.id === id) {
+    clearEditing();
+  }
+  syncSuggestionsBox();
+}
+
+function onSuggestionClick(event) {
+  var button = event.target.closest("button");
+  var item = button ? button.closest(".consoleSuggestion") : null;
+  if (!item) {
+    return;
+  }
+  var id = item.getAttribute("data-suggestion-id");
+  var entry = state.suggestions.get(id);
+  var summary = state.summaries.get(state.openId);
+  if (!entry || !isMine(summary)) {
+    return;
+  }
+  if (button.classList.contains("consoleSuggestionSend")) {
     if (state.editing && state.editing.id === id) {
       clearEditing();
     }
-    syncSuggestionsBox();
+    postMessage(summary.id, entry.text, id);
+    stopTyping(true);
+  } else if (button.classList.contains("consoleSuggestionEdit")) {
+    els.input.value = entry.text;
+    state.editing = { id: id, conversation: summary.id };
+    els.editing.hidden = false;
+    els.input.focus();
+    els.input.setSelectionRange(entry.text.length, entry.text.length);
   }
+}
 
-  function onSuggestionClick(event) {
-    var button = event.target.closest("button");
-    var item = button ? button.closest(".consoleSuggestion") : null;
-    if (!item) {
-      return;
-    }
-    var id = item.getAttribute("data-suggestion-id");
-    var entry = state.suggestions.get(id);
-    var summary = state.summaries.get(state.openId);
-    if (!entry || !isMine(summary)) {
-      return;
-    }
-    if (button.classList.contains("consoleSuggestionSend")) {
-      if (state.editing && state.editing.id === id) {
-        clearEditing();
-      }
-      postMessage(summary.id, entry.text, id);
-      stopTyping(true);
-    } else if (button.classList.contains("consoleSuggestionEdit")) {
-      els.input.value = entry.text;
-      state.editing = { id: id, conversation: summary.id };
-      els.editing.hidden = false;
-      els.input.focus();
-      els.input.setSelectionRange(entry.text.length, entry.text.length);
-    }
+function clearEditing() {
+  state.editing = null;
+  els.editing.hidden = true;
+}
+
+/* ---------------- typing ---------------- */
+
+function onInput() {
+  var summary = state.openId !== null ? state.summaries.get(state.openId) : null;
+  if (els.input.value === "" && state.editing) {
+    clearEditing();
   }
-
-  function clearEditing() {
-    state.editing = null;
-    els.editing.hidden = true;
+  if (!isMine(summary)) {
+    return;
   }
+  typing.input(els.input.value.trim() !== "", summary.id);
+}
 
-  /* ---------------- typing ---------------- */
+/* notify=false when the conversation is no longer ours: the server would refuse the frame. */
+function stopTyping(notify) {
+  typing.stop(notify);
+}
 
-  function onInput() {
-    var summary = state.openId !== null ? state.summaries.get(state.openId) : null;
-    if (els.input.value === "" && state.editing) {
-      clearEditing();
-    }
-    if (!isMine(summary)) {
-      return;
-    }
-    typing.input(els.input.value.trim() !== "", summary.id);
+function handleTyping(frame) {
+  if (frame.conversation !== state.openId) {
+    return;
   }
-
-  /* notify=false when the conversation is no longer ours: the server would refuse the frame. */
-  function stopTyping(notify) {
-    typing.stop(notify);
-  }
-
-  function handleTyping(frame) {
-    if (frame.conversation !== state.openId) {
-      return;
-    }
-    if (frame.active === true) {
-      els.visitorTyping.hidden = false;
-      if (state.visitorTypingTimer !== null) {
-        clearTimeout(state.visitorTypingTimer);
-      }
-      state.visitorTypingTimer = setTimeout(hideVisitorTyping, VISITOR_TYPING_TTL_MS);
-    } else {
-      hideVisitorTyping();
-    }
-  }
-
-  function hideVisitorTyping() {
+  if (frame.active === true) {
+    els.visitorTyping.hidden = false;
     if (state.visitorTypingTimer !== null) {
       clearTimeout(state.visitorTypingTimer);
-      state.visitorTypingTimer = null;
     }
-    els.visitorTyping.hidden = true;
-  }
-
-  /* ---------------- errors ---------------- */
-
-  function handleError(frame) {
-    var code = str(frame.code);
-    var detail = str(frame.detail) || ERROR_TEXTS[code] || "Something went wrong.";
-    if (code === "taken" && !str(frame.detail)) {
-      detail = ERROR_TEXTS.taken;
-    }
-    if (code === "forbidden") {
-      state.fatal = true;
-    }
-    if (code === "rate_limited") {
-      // Refused unread, not failed: the message stays pending and goes again when allowed
-      // (or with the next reconnect's flush, whichever comes first).
-      var refused = state.pending.get(str(frame.client_id));
-      if (refused) {
-        refused.sentOn = null;
-        setTimeout(function () {
-          if (state.pending.get(refused.client_id) === refused && refused.sentOn === null) {
-            sendPending(refused);
-          }
-        }, window.chatCommon.retryAfterMs(frame.retry_after));
-      }
-      showNotice(detail, "error");
-      return;
-    }
-    if (typeof frame.client_id === "string") {
-      failPending(frame.client_id, detail);
-    }
-    if (code === "not_found" && isId(frame.conversation) &&
-        frame.conversation === state.requestedId && frame.conversation !== state.openId) {
-      state.requestedId = state.openId;
-      els.panel.removeAttribute("aria-busy");
-      removeConversation(frame.conversation);
-      renderGroups();
-      updateWaiting([], false);
-      if (state.openId === null) {
-        els.panelTitle.textContent = "No conversation open";
-      }
-    }
-    if (code === "taken" || code === "closed") {
-      state.tookId = null;
-    }
-    var prefix = isId(frame.conversation) ? "Conversation #" + frame.conversation + ": " : "";
-    showNotice(prefix + detail, "error");
-  }
-
-  /* ---------------- actions ---------------- */
-
-  function openSummary() {
-    return state.openId !== null ? state.summaries.get(state.openId) || null : null;
-  }
-
-  function act(type, extra) {
-    var summary = openSummary();
-    if (!summary) {
-      return;
-    }
-    var frame = { type: type, conversation: summary.id };
-    Object.keys(extra || {}).forEach(function (key) {
-      frame[key] = extra[key];
-    });
-    if (!send(frame)) {
-      showNotice("Not connected: try again once the connection is back.", "error");
-      return false;
-    }
-    return true;
-  }
-
-  function onTake() {
-    var summary = openSummary();
-    if (summary && act("take")) {
-      state.tookId = summary.id;
-    }
-  }
-
-  function onHandBack() {
-    stopTyping(true);
-    act("hand_back");
-  }
-
-  function onTransfer() {
-    var agentId = parseInt(els.transferSelect.value, 10);
-    if (!isId(agentId)) {
-      return;
-    }
-    stopTyping(true);
-    if (act("transfer", { agent: agentId })) {
-      els.transferSelect.value = "";
-    }
-  }
-
-  function onClose() {
-    stopTyping(true);
-    act("close");
-  }
-
-  function onSidekick() {
-    var summary = openSummary();
-    if (!act("sidekick", { active: els.sidekick.checked }) && summary) {
-      els.sidekick.checked = summary.sidekick === true;
-    }
-  }
-
-  function onAccepting() {
-    if (!send({ type: "accepting", active: els.accepting.checked })) {
-      els.accepting.checked = !els.accepting.checked;
-      showNotice("Not connected: try again once the connection is back.", "error");
-    }
-  }
-
-  function onSubmit(event) {
-    event.preventDefault();
-    var summary = openSummary();
-    if (!isMine(summary)) {
-      return;
-    }
-    var text = els.input.value.trim();
-    if (!text) {
-      els.input.value = "";
-      return;
-    }
-    if (text.length > MAX_TEXT_LENGTH) {
-      showNotice("Messages are limited to " + MAX_TEXT_LENGTH + " characters; this one has " +
-        text.length + ".", "error");
-      return;
-    }
-    var suggestion = state.editing && state.editing.conversation === summary.id ?
-      state.editing.id : null;
-    postMessage(summary.id, text, suggestion);
-    els.input.value = "";
-    state.drafts.delete(summary.id);
-    clearEditing();
-    stopTyping(true);
-    els.input.focus();
-  }
-
-  /* ---------------- init ---------------- */
-
-  function init() {
-    els.connection = document.getElementById("consoleConnection");
-    els.conversations = document.getElementById("consoleConversations");
-    if (!els.connection || !els.conversations || typeof WebSocket === "undefined") {
-      return;
-    }
-    els.alert = document.getElementById("consoleAlert");
-    els.alertText = els.alert.querySelector(".consoleAlertText");
-    els.alertOpen = els.alert.querySelector(".consoleAlertOpen");
-    els.alertDismiss = els.alert.querySelector(".consoleAlertDismiss");
-    els.notice = document.getElementById("consoleNotice");
-    els.noticeText = els.notice.querySelector(".consoleNoticeText");
-    els.noticeDismiss = els.notice.querySelector(".consoleNoticeDismiss");
-    els.accepting = document.getElementById("consoleAccepting");
-    els.presence = document.getElementById("consolePresence");
-    els.panel = document.getElementById("consolePanel");
-    els.panelTitle = document.getElementById("consolePanelTitle");
-    els.state = document.getElementById("consoleState");
-    els.agentLine = document.getElementById("consoleAgent");
-    els.visitorPage = document.getElementById("consoleVisitorPage");
-    els.take = document.getElementById("consoleTake");
-    els.handBack = document.getElementById("consoleHandBack");
-    els.transferSelect = document.getElementById("consoleTransferSelect");
-    els.transfer = document.getElementById("consoleTransfer");
-    els.close = document.getElementById("consoleClose");
-    els.sidekick = document.getElementById("consoleSidekick");
-    els.messages = document.getElementById("consoleMessages");
-    els.visitorTyping = document.getElementById("consoleVisitorTyping");
-    els.suggestionsBox = document.getElementById("consoleSuggestionsBox");
-    els.suggestions = document.getElementById("consoleSuggestions");
-    els.composer = document.getElementById("consoleComposer");
-    els.input = document.getElementById("consoleInput");
-    els.send = document.getElementById("consoleSend");
-    els.editing = document.getElementById("consoleEditing");
-    els.editingCancel = document.getElementById("consoleEditingCancel");
-    els.groups = {};
-    GROUPS.forEach(function (group) {
-      var section = els.conversations.querySelector('[data-group="' + group + '"]');
-      els.groups[group] = {
-        list: section.querySelector(".consoleGroupList"),
-        count: section.querySelector(".consoleGroupCount"),
-        empty: section.querySelector(".consoleEmpty")
-      };
-    });
-    state.baseTitle = document.title;
-
-    els.conversations.addEventListener("click", function (event) {
-      var row = event.target.closest(".consoleRow");
-      if (row) {
-        openConversation(parseInt(row.getAttribute("data-conversation-id"), 10));
-      }
-    });
-    els.alertOpen.addEventListener("click", function () {
-      var waiting = waitingSummaries();
-      var target = state.alertTarget !== null ? state.alertTarget : (waiting[0] || {}).id;
-      if (isId(target)) {
-        openConversation(target);
-      }
-    });
-    els.alertDismiss.addEventListener("click", function () {
-      state.alertDismissed = true;
-      els.alert.hidden = true;
-    });
-    els.noticeDismiss.addEventListener("click", hideNotice);
-    els.take.addEventListener("click", onTake);
-    els.handBack.addEventListener("click", onHandBack);
-    els.transfer.addEventListener("click", onTransfer);
-    els.transferSelect.addEventListener("change", updateControls);
-    els.close.addEventListener("click", onClose);
-    els.sidekick.addEventListener("change", onSidekick);
-    els.accepting.addEventListener("change", onAccepting);
-    els.composer.addEventListener("submit", onSubmit);
-    els.input.addEventListener("input", onInput);
-    els.suggestions.addEventListener("click", onSuggestionClick);
-    els.editingCancel.addEventListener("click", function () {
-      clearEditing();
-      els.input.focus();
-    });
-
-    setInterval(refreshRows, TIMES_REFRESH_MS);
-    window.addEventListener("online", reconnectSoon);
-    document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "visible") {
-        reconnectSoon();
-      }
-    });
-    window.addEventListener("pagehide", function () {
-      // Leaving: close cleanly so that presence ends now rather than when it expires.
-      stopHeartbeat();
-      socket.close(1000, "Console closed");
-    });
-    window.addEventListener("pageshow", function (event) {
-      if (event.persisted) {
-        socket.live();
-        connect();
-      }
-    });
-
-    updateControls();
-    renderGroups();
-    connect();
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    state.visitorTypingTimer = setTimeout(hideVisitorTyping, VISITOR_TYPING_TTL_MS);
   } else {
-    init();
+    hideVisitorTyping();
   }
-})();
+}
+
+function hideVisitorTyping() {
+  if (state.visitorTypingTimer !== null) {
+    clearTimeout(state.visitorTypingTimer);
+    state.visitorTypingTimer = null;
+  }
+  els.visitorTyping.hidden = true;
+}
+
+/* ---------------- errors ---------------- */
+
+function handleError(frame) {
+  var code = str(frame.code);
+  var detail = str(frame.detail) || ERROR_TEXTS[code] || "Something went wrong.";
+  if (code === "taken" && !str(frame.detail)) {
+    detail = ERROR_TEXTS.taken;
+  }
+  if (code === "forbidden") {
+    state.fatal = true;
+  }
+  if (code === "rate_limited") {
+    // Refused unread, not failed: the message stays pending and goes again when allowed
+    // (or with the next reconnect's flush, whichever comes first).
+    var refused = state.pending.get(str(frame.client_id));
+    if (refused) {
+      refused.sentOn = null;
+      setTimeout(function () {
+        if (state.pending.get(refused.client_id) === refused && refused.sentOn === null) {
+          sendPending(refused);
+        }
+      }, retryAfterMs(frame.retry_after));
+    }
+    showNotice(detail, "error");
+    return;
+  }
+  if (typeof frame.client_id === "string") {
+    failPending(frame.client_id, detail);
+  }
+  if (code === "not_found" && isId(frame.conversation) &&
+      frame.conversation === state.requestedId && frame.conversation !== state.openId) {
+    state.requestedId = state.openId;
+    els.panel.removeAttribute("aria-busy");
+    removeConversation(frame.conversation);
+    renderGroups();
+    updateWaiting([], false);
+    if (state.openId === null) {
+      els.panelTitle.textContent = "No conversation open";
+    }
+  }
+  if (code === "taken" || code === "closed") {
+    state.tookId = null;
+  }
+  var prefix = isId(frame.conversation) ? "Conversation #" + frame.conversation + ": " : "";
+  showNotice(prefix + detail, "error");
+}
+
+/* ---------------- actions ---------------- */
+
+function openSummary() {
+  return state.openId !== null ? state.summaries.get(state.openId) || null : null;
+}
+
+function act(type, extra) {
+  var summary = openSummary();
+  if (!summary) {
+    return;
+  }
+  var frame = { type: type, conversation: summary.id };
+  Object.keys(extra || {}).forEach(function (key) {
+    frame[key] = extra[key];
+  });
+  if (!send(frame)) {
+    showNotice("Not connected: try again once the connection is back.", "error");
+    return false;
+  }
+  return true;
+}
+
+function onTake() {
+  var summary = openSummary();
+  if (summary && act("take")) {
+    state.tookId = summary.id;
+  }
+}
+
+function onHandBack() {
+  stopTyping(true);
+  act("hand_back");
+}
+
+function onTransfer() {
+  var agentId = parseInt(els.transferSelect.value, 10);
+  if (!isId(agentId)) {
+    return;
+  }
+  stopTyping(true);
+  if (act("transfer", { agent: agentId })) {
+    els.transferSelect.value = "";
+  }
+}
+
+function onClose() {
+  stopTyping(true);
+  act("close");
+}
+
+function onSidekick() {
+  var summary = openSummary();
+  if (!act("sidekick", { active: els.sidekick.checked }) && summary) {
+    els.sidekick.checked = summary.sidekick === true;
+  }
+}
+
+function onAccepting() {
+  if (!send({ type: "accepting", active: els.accepting.checked })) {
+    els.accepting.checked = !els.accepting.checked;
+    showNotice("Not connected: try again once the connection is back.", "error");
+  }
+}
+
+function onSubmit(event) {
+  event.preventDefault();
+  var summary = openSummary();
+  if (!isMine(summary)) {
+    return;
+  }
+  var text = els.input.value.trim();
+  if (!text) {
+    els.input.value = "";
+    return;
+  }
+  if (text.length > MAX_TEXT_LENGTH) {
+    showNotice("Messages are limited to " + MAX_TEXT_LENGTH + " characters; this one has " +
+      text.length + ".", "error");
+    return;
+  }
+  var suggestion = state.editing && state.editing.conversation === summary.id ?
+    state.editing.id : null;
+  postMessage(summary.id, text, suggestion);
+  els.input.value = "";
+  state.drafts.delete(summary.id);
+  clearEditing();
+  stopTyping(true);
+  els.input.focus();
+}
+
+/* ---------------- init ---------------- */
+
+function init() {
+  els.connection = document.getElementById("consoleConnection");
+  els.conversations = document.getElementById("consoleConversations");
+  if (!els.connection || !els.conversations || typeof WebSocket === "undefined") {
+    return;
+  }
+  els.alert = document.getElementById("consoleAlert");
+  els.alertText = els.alert.querySelector(".consoleAlertText");
+  els.alertOpen = els.alert.querySelector(".consoleAlertOpen");
+  els.alertDismiss = els.alert.querySelector(".consoleAlertDismiss");
+  els.notice = document.getElementById("consoleNotice");
+  els.noticeText = els.notice.querySelector(".consoleNoticeText");
+  els.noticeDismiss = els.notice.querySelector(".consoleNoticeDismiss");
+  els.accepting = document.getElementById("consoleAccepting");
+  els.presence = document.getElementById("consolePresence");
+  els.panel = document.getElementById("consolePanel");
+  els.panelTitle = document.getElementById("consolePanelTitle");
+  els.state = document.getElementById("consoleState");
+  els.agentLine = document.getElementById("consoleAgent");
+  els.visitorPage = document.getElementById("consoleVisitorPage");
+  els.take = document.getElementById("consoleTake");
+  els.handBack = document.getElementById("consoleHandBack");
+  els.transferSelect = document.getElementById("consoleTransferSelect");
+  els.transfer = document.getElementById("consoleTransfer");
+  els.close = document.getElementById("consoleClose");
+  els.sidekick = document.getElementById("consoleSidekick");
+  els.messages = document.getElementById("consoleMessages");
+  els.visitorTyping = document.getElementById("consoleVisitorTyping");
+  els.suggestionsBox = document.getElementById("consoleSuggestionsBox");
+  els.suggestions = document.getElementById("consoleSuggestions");
+  els.composer = document.getElementById("consoleComposer");
+  els.input = document.getElementById("consoleInput");
+  els.send = document.getElementById("consoleSend");
+  els.editing = document.getElementById("consoleEditing");
+  els.editingCancel = document.getElementById("consoleEditingCancel");
+  els.groups = {};
+  GROUPS.forEach(function (group) {
+    var section = els.conversations.querySelector('[data-group="' + group + '"]');
+    els.groups[group] = {
+      list: section.querySelector(".consoleGroupList"),
+      count: section.querySelector(".consoleGroupCount"),
+      empty: section.querySelector(".consoleEmpty")
+    };
+  });
+  state.baseTitle = document.title;
+
+  els.conversations.addEventListener("click", function (event) {
+    var row = event.target.closest(".consoleRow");
+    if (row) {
+      openConversation(parseInt(row.getAttribute("data-conversation-id"), 10));
+    }
+  });
+  els.alertOpen.addEventListener("click", function () {
+    var waiting = waitingSummaries();
+    var target = state.alertTarget !== null ? state.alertTarget : (waiting[0] || {}).id;
+    if (isId(target)) {
+      openConversation(target);
+    }
+  });
+  els.alertDismiss.addEventListener("click", function () {
+    state.alertDismissed = true;
+    els.alert.hidden = true;
+  });
+  els.noticeDismiss.addEventListener("click", hideNotice);
+  els.take.addEventListener("click", onTake);
+  els.handBack.addEventListener("click", onHandBack);
+  els.transfer.addEventListener("click", onTransfer);
+  els.transferSelect.addEventListener("change", updateControls);
+  els.close.addEventListener("click", onClose);
+  els.sidekick.addEventListener("change", onSidekick);
+  els.accepting.addEventListener("change", onAccepting);
+  els.composer.addEventListener("submit", onSubmit);
+  els.input.addEventListener("input", onInput);
+  els.suggestions.addEventListener("click", onSuggestionClick);
+  els.editingCancel.addEventListener("click", function () {
+    clearEditing();
+    els.input.focus();
+  });
+
+  setInterval(refreshRows, TIMES_REFRESH_MS);
+  window.addEventListener("online", reconnectSoon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      reconnectSoon();
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    // Leaving: close cleanly so that presence ends now rather than when it expires.
+    stopHeartbeat();
+    socket.close(1000, "Console closed");
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      socket.live();
+      connect();
+    }
+  });
+
+  updateControls();
+  renderGroups();
+  connect();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", init);
+} else {
+  init();
+}

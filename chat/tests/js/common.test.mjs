@@ -1,59 +1,50 @@
 // What the chat box and the console share (static/chat/common.js), run as the browser runs it:
-// the shipped file in a context of its own, with the page's config and a fake socket.
+// the shipped ES module, imported afresh for each test with the page's config and a fake socket.
 // Run by `make test` with node's own test runner: node --test chat/tests/js/*.test.mjs
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import vm from "node:vm";
 
 const SOURCE = readFileSync(new URL("../../../static/chat/common.js", import.meta.url), "utf8");
 const OPEN = 1;
 
-function load({ config = { max_text_length: 2000 }, crypto } = {}) {
-  const window = { crypto };
-  const context = {
-    window,
-    document: {
-      getElementById: (id) => (id === "chat-config" ? { textContent: JSON.stringify(config) } : null),
-    },
-    WebSocket: { OPEN },
-    URL,
-    Uint8Array,
-    Math,
-    JSON,
-    Object,
-    isFinite,
+// A data: URL is always read as an ES module, and each import of a new one is a fresh module
+// (its own config), whatever Node.js version runs the tests.
+async function load({ config = { max_text_length: 2000 }, crypto } = {}) {
+  globalThis.window = { crypto };
+  globalThis.document = {
+    getElementById: (id) => (id === "chat-config" ? { textContent: JSON.stringify(config) } : null),
   };
-  vm.runInNewContext(SOURCE, context);
-  return window.chatCommon;
+  globalThis.WebSocket = { OPEN };
+  const fresh = `\n// ${Math.random()}`;
+  return import("data:text/javascript;charset=utf-8," + encodeURIComponent(SOURCE + fresh));
 }
 
-test("the page's config is read once and cannot be changed", () => {
-  const common = load({ config: { max_text_length: 321, socket_path: "/ws/chat/" } });
+test("the page's config is read once and cannot be changed", async () => {
+  const common = await load({ config: { max_text_length: 321, socket_path: "/ws/chat/" } });
   assert.equal(common.config.max_text_length, 321);
   assert.equal(common.config.socket_path, "/ws/chat/");
   assert.ok(Object.isFrozen(common.config));
-  assert.ok(Object.isFrozen(common));
 });
 
-test("a client id is the browser's UUID, or 32 random hex digits without one", () => {
-  assert.equal(load({ crypto: { randomUUID: () => "uuid-1" } }).makeClientId(), "uuid-1");
-  const bare = load();
+test("a client id is the browser's UUID, or 32 random hex digits without one", async () => {
+  assert.equal((await load({ crypto: { randomUUID: () => "uuid-1" } })).makeClientId(), "uuid-1");
+  const bare = await load();
   const id = bare.makeClientId();
   assert.match(id, /^[0-9a-f]{32}$/);
   assert.notEqual(bare.makeClientId(), id);
 });
 
-test("a field that is not a string reads as empty", () => {
-  const { str } = load();
+test("a field that is not a string reads as empty", async () => {
+  const { str } = await load();
   assert.equal(str("hi"), "hi");
   for (const value of [undefined, null, 3, {}, ["a"]]) {
     assert.equal(str(value), "");
   }
 });
 
-test("only absolute http(s) links from the network may be opened", () => {
-  const { httpUrl } = load();
+test("only absolute http(s) links from the network may be opened", async () => {
+  const { httpUrl } = await load();
   assert.equal(httpUrl("https://example.com/docs"), "https://example.com/docs");
   assert.equal(httpUrl("http://example.com"), "http://example.com/");
   for (const value of [
@@ -70,8 +61,8 @@ test("only absolute http(s) links from the network may be opened", () => {
   }
 });
 
-test("a frame goes out only on an open socket, and a failing send is no throw", () => {
-  const { sendJson } = load();
+test("a frame goes out only on an open socket, and a failing send is no throw", async () => {
+  const { sendJson } = await load();
   const sent = [];
   assert.equal(sendJson({ readyState: OPEN, send: (text) => sent.push(text) }, { type: "x" }), true);
   assert.deepEqual(sent, ['{"type":"x"}']);
@@ -81,8 +72,8 @@ test("a frame goes out only on an open socket, and a failing send is no throw", 
   assert.equal(sendJson(broken, {}), false);
 });
 
-test("reconnects back off exponentially, with jitter, between 0.5 s and 10 s", () => {
-  const { backoffDelay } = load();
+test("reconnects back off exponentially, with jitter, between 0.5 s and 10 s", async () => {
+  const { backoffDelay } = await load();
   for (let attempt = 0; attempt < 12; attempt++) {
     for (let run = 0; run < 50; run++) {
       const delay = backoffDelay(attempt);
@@ -96,8 +87,8 @@ test("reconnects back off exponentially, with jitter, between 0.5 s and 10 s", (
   assert.ok(jittered.size > 1, "every page would come back at the same instant");
 });
 
-test("a refused message waits what the server asks, within bounds", () => {
-  const { retryAfterMs } = load();
+test("a refused message waits what the server asks, within bounds", async () => {
+  const { retryAfterMs } = await load();
   assert.equal(retryAfterMs(2.5), 2500);
   assert.equal(retryAfterMs(10_000), 300_000);
   for (const value of [undefined, "3", -1, 0, Infinity, NaN]) {
@@ -126,10 +117,10 @@ function fakeClock() {
   return clock;
 }
 
-test("typing is said at once, then at most every 2 s, and stopped after 3 s of quiet", () => {
+test("typing is said at once, then at most every 2 s, and stopped after 3 s of quiet", async () => {
   const sent = [];
   const clock = fakeClock();
-  const typing = load().typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
+  const typing = (await load()).typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
   typing.input(true, 7);
   clock.advance(500);
   typing.input(true, 7);
@@ -144,10 +135,10 @@ test("typing is said at once, then at most every 2 s, and stopped after 3 s of q
   assert.equal(sent.length, 3, "stopped once");
 });
 
-test("clearing the text, or typing into another conversation, stops the typing", () => {
+test("clearing the text, or typing into another conversation, stops the typing", async () => {
   const sent = [];
   const clock = fakeClock();
-  const typing = load().typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
+  const typing = (await load()).typingNotifier((active, key) => sent.push([active, key]) > 0, clock);
   typing.input(true, 1);
   typing.input(true, 2);
   assert.deepEqual(sent, [[true, 1], [false, 1], [true, 2]]);
@@ -157,11 +148,11 @@ test("clearing the text, or typing into another conversation, stops the typing",
   assert.equal(sent.length, 4);
 });
 
-test("a frame that did not go out is tried again on the next key, and stop can stay silent", () => {
+test("a frame that did not go out is tried again on the next key, and stop can stay silent", async () => {
   const sent = [];
   let up = false;
   const clock = fakeClock();
-  const typing = load().typingNotifier((active, key) => up && sent.push([active, key]) > 0, clock);
+  const typing = (await load()).typingNotifier((active, key) => up && sent.push([active, key]) > 0, clock);
   typing.input(true, "v");
   assert.deepEqual(sent, []);
   up = true;
@@ -214,11 +205,11 @@ class FakeSocket {
   }
 }
 
-function reconnecting({ onClose = () => "later", ...more } = {}) {
+async function reconnecting({ onClose = () => "later", ...more } = {}) {
   FakeSocket.made = [];
   const clock = fakeClock();
   const seen = { frames: [], retries: [], connecting: [] };
-  const common = load();
+  const common = await load();
   const socket = common.reconnectingSocket({
     url: () => "ws://shop.test/ws/chat/",
     onFrame: (data) => seen.frames.push(data),
@@ -232,8 +223,8 @@ function reconnecting({ onClose = () => "later", ...more } = {}) {
   return { socket, clock, seen };
 }
 
-test("a dropped socket comes back after a growing wait, and afresh once the server talks", () => {
-  const { socket, clock, seen } = reconnecting();
+test("a dropped socket comes back after a growing wait, and afresh once the server talks", async () => {
+  const { socket, clock, seen } = await reconnecting();
   socket.connect();
   socket.connect(); // already opening: still one socket
   assert.equal(FakeSocket.made.length, 1);
@@ -254,13 +245,15 @@ test("a dropped socket comes back after a growing wait, and afresh once the serv
   fourth.open();
   fourth.frame('{"type":"status"}');
   socket.live(); // the page's word that the server really talks
-  assert.deepEqual(seen.frames, ['{"type":"status"}']);
+  fourth.frame("[1, 2]"); // not a frame: nobody hears of it
+  fourth.frame("{oops");
+  assert.deepEqual(seen.frames, [{ type: "status" }]);
   fourth.drop();
   assert.ok(seen.retries.at(-1) <= 625, "the backoff started afresh");
 });
 
-test("a close the page calls fatal, or its own close(), never reconnects", () => {
-  const { socket, clock } = reconnecting({ onClose: (event) => (event.code === 4003 ? "stop" : "later") });
+test("a close the page calls fatal, or its own close(), never reconnects", async () => {
+  const { socket, clock } = await reconnecting({ onClose: (event) => (event.code === 4003 ? "stop" : "later") });
   socket.connect();
   FakeSocket.made[0].drop(4003);
   clock.advance(60_000);
@@ -274,8 +267,8 @@ test("a close the page calls fatal, or its own close(), never reconnects", () =>
   assert.equal(FakeSocket.made.length, 2, "closing on purpose is no drop");
 });
 
-test("'now' reopens at once, and soon() skips a long wait", () => {
-  const { socket, clock } = reconnecting({ onClose: (event) => (event.code === 4002 ? "now" : "later") });
+test("'now' reopens at once, and soon() skips a long wait", async () => {
+  const { socket, clock } = await reconnecting({ onClose: (event) => (event.code === 4002 ? "now" : "later") });
   socket.connect();
   FakeSocket.made[0].drop(4002);
   assert.equal(FakeSocket.made.length, 2, "reopened without waiting");
@@ -290,8 +283,8 @@ test("'now' reopens at once, and soon() skips a long wait", () => {
   assert.ok(!socket.waiting(), "the long wait is dropped");
 });
 
-test("frames go out only on an open socket", () => {
-  const { socket } = reconnecting();
+test("frames go out only on an open socket", async () => {
+  const { socket } = await reconnecting();
   assert.equal(socket.send({ type: "typing" }), false);
   socket.connect();
   assert.equal(socket.send({ type: "typing" }), false, "still connecting");
@@ -299,4 +292,12 @@ test("frames go out only on an open socket", () => {
   assert.equal(socket.send({ type: "typing", active: true }), true);
   assert.deepEqual(FakeSocket.made[0].sent, [{ type: "typing", active: true }]);
   assert.ok(socket.isOpen());
+});
+
+test("a frame is a JSON object; anything else from the network is dropped", async () => {
+  const { parseFrame } = await load();
+  assert.deepEqual(parseFrame('{"type": "message", "id": 3}'), { type: "message", id: 3 });
+  for (const raw of ["", "{", "[]", "null", "3", '"text"', undefined, new Uint8Array(2)]) {
+    assert.equal(parseFrame(raw), null, String(raw));
+  }
 });

@@ -1,29 +1,19 @@
 """The bot's profile renamed from Agent to BotProfile: every row and every link is kept."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from testsupport.migrations import migrate, migrated_back
 
 BEFORE = [("bots", "0008_case_out_of_scope")]
 AFTER = [("bots", "0009_bot_profile")]
 
-# Transactional, as migrations need; the serialized rollback (as every transactional test of
-# the suite has) restores the migrated data for the tests after it.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
 def old_apps():
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    with migrated_back(BEFORE) as apps:
+        yield apps
 
 
 def test_renaming_the_profile_keeps_every_row_and_link(old_apps):

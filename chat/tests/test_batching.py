@@ -130,7 +130,8 @@ async def test_a_follow_up_that_fails_costs_no_other_visitor_the_reply(monkeypat
     def broken(*, conversation_id):
         raise RuntimeError("no agents table today")
 
-    monkeypatch.setattr(services, "conversation_request_person", broken)
+    # Where the batch looks it up: the questions module.
+    monkeypatch.setattr("chat.services.questions.conversation_request_person", broken)
     asks_for_a_person = services.VisitorQuestion(
         conversation_id=ids[0], text="I want to talk to a human", client_id="p", channel_name="a!b"
     )

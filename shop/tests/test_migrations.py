@@ -3,31 +3,19 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from testsupport.migrations import migrate, migrated_back
 
 BEFORE = [("chat", "0009_demo_product_attributes"), ("shop", None)]
 AFTER = [("chat", "0010_products_move_to_shop"), ("shop", "0002_shop_tables")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
-# Transactional, as migrations need; the serialized rollback (as every transactional test of
-# the suite has) restores the migrated data for the tests after it.
+# Transactional with a serialized rollback, as testsupport.migrations explains.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
 def old_apps():
-    apps = migrate(BEFORE)
-    yield apps
-    # Whatever the test did, the database ends on the newest schema for the tests after it.
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    with migrated_back(BEFORE) as apps:
+        yield apps
 
 
 def test_moving_products_to_the_shop_keeps_every_row(old_apps):

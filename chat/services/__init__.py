@@ -1,0 +1,105 @@
+"""Writes of the chat: every change to conversations and messages happens here, one module a
+seam. Callers use ``chat.services.<name>``; this lists what each module offers.
+
+- ``base``: the refusals (``ChatActionError`` and its kinds), ``VisitorPost``, and the steps
+  every change shares.
+- ``conversations``: opening a visitor's conversation, its sockets, left messages.
+- ``questions``: visitors' questions and the bot's answers, in batches.
+- ``messages``: what agents write, and typing.
+- ``handover``: who answers: asking for a person, take, hand back, transfer, close, side-kick.
+- ``presence``: staff consoles and whether agents accept chats.
+"""
+
+from .base import (
+    NOBODY_AVAILABLE,
+    NOT_YOURS_TO_WRITE,
+    SYSTEM_NAME,
+    TAKEABLE,
+    VISITOR_NAME,
+    AgentUnavailable,
+    ChatActionError,
+    ConversationClosed,
+    ConversationNotFound,
+    ConversationNotOpen,
+    ConversationTaken,
+    IdempotencyConflict,
+    NotYourConversation,
+    State,
+    VisitorPost,
+)
+from .conversations import (
+    conversation_open,
+    conversation_socket_close,
+    left_message_create,
+)
+from .handover import (
+    conversation_close,
+    conversation_hand_back,
+    conversation_hand_to_people,
+    conversation_request_person,
+    conversation_set_sidekick,
+    conversation_take,
+    conversation_transfer,
+)
+from .messages import (
+    agent_message_post,
+    agent_typing,
+    visitor_typing,
+)
+from .presence import (
+    agent_accepting_set,
+    agent_client_remove,
+    agent_client_renew,
+    agent_clients_sweep,
+    client_save,
+    presence_publish,
+)
+from .questions import (
+    BOT_MISSES_BEFORE_HANDOFF,
+    VisitorQuestion,
+    bot_suggestion_post,
+    visitor_message_post,
+    visitor_messages_post,
+)
+
+__all__ = [
+    "AgentUnavailable",
+    "BOT_MISSES_BEFORE_HANDOFF",
+    "ChatActionError",
+    "ConversationClosed",
+    "ConversationNotFound",
+    "ConversationNotOpen",
+    "ConversationTaken",
+    "IdempotencyConflict",
+    "NOBODY_AVAILABLE",
+    "NOT_YOURS_TO_WRITE",
+    "NotYourConversation",
+    "SYSTEM_NAME",
+    "State",
+    "TAKEABLE",
+    "VISITOR_NAME",
+    "VisitorPost",
+    "VisitorQuestion",
+    "agent_accepting_set",
+    "agent_client_remove",
+    "agent_client_renew",
+    "agent_clients_sweep",
+    "agent_message_post",
+    "agent_typing",
+    "bot_suggestion_post",
+    "client_save",
+    "conversation_close",
+    "conversation_hand_back",
+    "conversation_hand_to_people",
+    "conversation_open",
+    "conversation_request_person",
+    "conversation_set_sidekick",
+    "conversation_socket_close",
+    "conversation_take",
+    "conversation_transfer",
+    "left_message_create",
+    "presence_publish",
+    "visitor_message_post",
+    "visitor_messages_post",
+    "visitor_typing",
+]

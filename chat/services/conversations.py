@@ -1,0 +1,106 @@
+"""A visitor's conversation: opened (or found again) when their chat box connects,
+its sockets counted, and what they leave for staff when nobody can chat."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from bots.loading import answering_bot
+
+from .. import events, selectors
+from ..events import Audience
+from ..models import (
+    Conversation,
+    LeftMessage,
+    Message,
+)
+from .base import ConversationNotFound, _message_create
+
+
+def conversation_open(
+    *, session_key: str, page: str = "", product_id: int | None = None
+) -> Conversation:
+    """The visitor's open conversation, counting one more open socket on it; a new one
+    starts with the bot's greeting (unless the bot is off, or only suggests in
+    side-kick mode).
+
+    Either way it records the page the visitor opened the chat on, and the id of the
+    product that page showed as the page gave it: the catalog is asked only when the product
+    is needed, and one it does not have is shown as none.
+    """
+    # The socket reads the history after this: only consoles need to hear of it live.
+    audience = Audience(other_tabs=False, staff=selectors.consoles_present())
+    conversation = _open_conversation(session_key)
+    if conversation is None:
+        started = _conversation_start(
+            session_key=session_key, page=page, product_id=product_id, audience=audience
+        )
+        if started is not None:
+            return started
+        # Another tab of the same visitor started it a moment ago.
+        conversation = _open_conversation(session_key)
+        if conversation is None:
+            raise ConversationNotFound("The visitor's conversation could not be opened.")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        current_page=page, current_product_id=product_id, open_sockets=F("open_sockets") + 1
+    )
+    events.publish(events.ConversationUpdated(conversation.pk, audience))
+    return conversation
+
+
+def _open_conversation(session_key: str) -> Conversation | None:
+    return Conversation.objects.filter(session_key=session_key, closed_at__isnull=True).first()
+
+
+def _conversation_start(
+    *, session_key: str, page: str, product_id: int | None, audience: Audience
+) -> Conversation | None:
+    """A new conversation with one open socket, greeted; None if the visitor has one already."""
+    sidekick = selectors.sidekick_default()
+    bot = None if sidekick else answering_bot()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                session_key=session_key,
+                current_page=page,
+                current_product_id=product_id,
+                sidekick=sidekick,
+                open_sockets=1,
+            )
+            announced: list[events.Event] = [events.ConversationStarted(conversation.pk, audience)]
+            if bot is not None:
+                greeting = _message_create(
+                    conversation_id=conversation.pk,
+                    role=Message.Role.BOT,
+                    name=bot.name,
+                    title=bot.title,
+                    text=bot.greeting(),
+                )
+                announced.append(events.MessagesCreated((greeting,), audience))
+            events.publish(*announced)
+    except IntegrityError:
+        return None
+    return conversation
+
+
+def conversation_socket_close(*, conversation_id: int) -> None:
+    """One of the visitor's sockets on the conversation closed."""
+    Conversation.objects.filter(pk=conversation_id, open_sockets__gt=0).update(
+        open_sockets=F("open_sockets") - 1
+    )
+
+
+def left_message_create(
+    *, name: str, email: str, text: str, session_key: str = "", page: str = ""
+) -> LeftMessage:
+    """Keep what a visitor left for staff while nobody could chat."""
+    conversation = _open_conversation(session_key) if session_key else None
+    return LeftMessage.objects.create(
+        name=name,
+        email=email,
+        text=text,
+        session_key=session_key,
+        conversation=conversation,
+        page=page,
+    )

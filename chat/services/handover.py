@@ -1,0 +1,248 @@
+"""Who answers a conversation: asking for a person, taking it, handing it back or on,
+closing it, and side-kick mode."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bots.loading import get_bot
+
+from .. import answerers, events, selectors
+from ..models import (
+    Conversation,
+)
+from .base import (
+    NOBODY_AVAILABLE,
+    TAKEABLE,
+    AgentUnavailable,
+    ConversationNotFound,
+    ConversationNotOpen,
+    ConversationTaken,
+    NotYourConversation,
+    State,
+    _conversation_or_error,
+    _refusal,
+    _system_message,
+)
+
+
+def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool = False) -> bool:
+    """The visitor needs a person: wait for one if anybody is there, else offer to
+    leave a message. True when the conversation now waits.
+
+    ``bot_apps_welcome``: nobody else answers (the site's bot is off), so a bot app online
+    may join it too, and the bot apps are told it is pending. Otherwise the visitor asked
+    for a person, or the site's bot gave up: a bot app is not what they need.
+    """
+    people = selectors.available_agent_ids()
+    bot_apps = bot_apps_welcome and not people and answerers.online(conversation_id=conversation_id)
+    if not people and not bot_apps:
+        # Only a conversation nobody answers yet: one an agent took meanwhile is answered.
+        with transaction.atomic():
+            offered = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
+                bot_misses=0
+            )
+            if offered:
+                events.publish(
+                    _system_message(conversation_id, NOBODY_AVAILABLE),
+                    events.NobodyAvailable(conversation_id),
+                )
+        return False
+    with transaction.atomic():
+        waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
+            state=State.WAITING, bot_misses=0
+        )
+        if waiting:
+            events.publish(
+                _system_message(
+                    conversation_id,
+                    "I've asked someone from the team to join. They will be with you shortly."
+                    if people
+                    else "One moment, someone will be with you shortly.",
+                ),
+                events.ConversationChanged(conversation_id),
+                *([events.ConversationPending(conversation_id)] if bot_apps_welcome else []),
+            )
+    return bool(waiting)
+
+
+def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conversation:
+    """Make the conversation ``user``'s: the bot stops answering in it.
+
+    Raises ConversationTaken when another agent got it first,
+    ConversationNotOpen when it is closed. Taking one's own conversation again
+    changes nothing.
+    """
+    takeable = Q(state__in=TAKEABLE, assigned_agent__isnull=True)
+    if not answerers.is_answerer(user.pk):
+        # People take conversations over from bot apps as they do from the site's bot. Their
+        # users as a subquery, not a join: a join turns the UPDATE into "id IN (...)", which
+        # PostgreSQL does not re-check against a row a racing taker just changed.
+        takeable |= Q(state=State.AGENT) & answerers.users_q("assigned_agent_id")
+    with transaction.atomic():
+        taken = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(takeable)
+            .update(state=State.AGENT, assigned_agent=user, bot_misses=0)
+        )
+        if not taken:
+            conversation = _conversation_or_error(conversation_id)
+            if conversation.state == State.CLOSED:
+                raise ConversationNotOpen("This conversation is closed.")
+            if conversation.assigned_agent_id == user.pk:
+                return conversation
+            raise ConversationTaken(
+                "Someone else joined this conversation first: it is theirs now."
+            )
+        identity = selectors.agent_identity(user)
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{identity['name']} ({identity['title']}) joined and is answering now.",
+            ),
+            events.ConversationTaken(conversation_id, agent_id=user.pk),
+        )
+    return _conversation_or_error(conversation_id)
+
+
+def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> None:
+    """Give the conversation back to the bot (or, with the bot off or in side-kick
+    mode, back to the queue of conversations waiting for a person)."""
+    bot_answers = selectors.bot_enabled()
+    conversation = _conversation_or_error(conversation_id)
+    new_state = State.BOT if bot_answers and not conversation.sidekick else State.WAITING
+    with transaction.atomic():
+        changed = Conversation.objects.filter(
+            pk=conversation_id, state=State.AGENT, assigned_agent=user
+        ).update(state=new_state, assigned_agent=None, bot_misses=0)
+        if not changed:
+            raise NotYourConversation("Only the agent answering a conversation can hand it back.")
+        name = selectors.agent_identity(user)["name"]
+        nobody = False
+        if new_state == State.BOT:
+            bot = get_bot()
+            text = f"{name} handed the chat back to {bot.name}, who is answering again."
+        elif selectors.available_agent_ids() - {user.pk}:
+            text = f"{name} left the chat. Someone else from the team will answer."
+        else:
+            nobody = True
+            text = f"{name} left the chat. {NOBODY_AVAILABLE}"
+        events.publish(
+            _system_message(conversation_id, text),
+            events.ConversationChanged(conversation_id),
+            *([events.NobodyAvailable(conversation_id)] if nobody else []),
+            *([events.ConversationPending(conversation_id)] if new_state == State.WAITING else []),
+        )
+
+
+def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_user_id: int) -> None:
+    """Pass the conversation to another agent who is present and may chat."""
+    target = get_user_model().objects.filter(pk=to_user_id).first()
+    if (
+        target is None
+        or target.pk == user.pk
+        or not selectors.user_can_chat(target)
+        or target.pk not in selectors.present_agent_ids()
+    ):
+        raise AgentUnavailable("Transfer to another agent who has the console open.")
+    with transaction.atomic():
+        changed = Conversation.objects.filter(
+            pk=conversation_id, state=State.AGENT, assigned_agent=user
+        ).update(assigned_agent=target)
+        if not changed:
+            raise NotYourConversation("Only the agent answering a conversation can transfer it.")
+        source = selectors.agent_identity(user)
+        dest = selectors.agent_identity(target)
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{source['name']} passed the chat to {dest['name']} ({dest['title']}), "
+                "who is answering now.",
+            ),
+            events.ConversationChanged(conversation_id),
+        )
+
+
+def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
+    """End the conversation; the visitor's next message starts a new one.
+
+    An agent closes their own conversations and ones no agent has.
+    """
+    with transaction.atomic():
+        closed = (
+            Conversation.objects.filter(pk=conversation_id)
+            .exclude(state=State.CLOSED)
+            .filter(Q(assigned_agent__isnull=True) | Q(assigned_agent=user))
+            .update(state=State.CLOSED, closed_at=timezone.now())
+        )
+        if not closed:
+            conversation = _conversation_or_error(conversation_id)
+            if conversation.state == State.CLOSED:
+                return
+            raise NotYourConversation("Another agent is answering this conversation.")
+        name = selectors.agent_identity(user)["name"]
+        events.publish(
+            _system_message(
+                conversation_id,
+                f"{name} closed this chat. Write again any time to start a new one.",
+            ),
+            events.ConversationChanged(conversation_id),
+        )
+
+
+def conversation_set_sidekick(
+    *, conversation_id: int, user: AbstractBaseUser, active: bool
+) -> None:
+    """Switch side-kick mode for one conversation."""
+    changed = (
+        Conversation.objects.filter(pk=conversation_id)
+        .exclude(state=State.CLOSED)
+        .update(sidekick=active)
+    )
+    if not changed:
+        raise ConversationNotFound("There is no such open conversation.")
+    events.publish(events.ConversationChanged(conversation_id))
+
+
+def conversation_hand_to_people(*, conversation_id: int, user: AbstractBaseUser) -> list[int]:
+    """The bot user answering (or anyone, while nobody answers yet) hands the conversation
+    to people: it waits for a person, and every agent present and accepting chats is
+    alerted (invited). Their ids; when there are none, the visitor is told nobody is there
+    and offered to leave a message. Nothing is pending for other bots: it is for people now.
+    """
+    invited = sorted(selectors.available_agent_ids())
+    name = selectors.agent_identity(user)["name"]
+    with transaction.atomic():
+        handed = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(
+                Q(state=State.AGENT, assigned_agent_id=user.pk)
+                | Q(state=State.BOT, assigned_agent__isnull=True)
+            )
+            .update(state=State.WAITING, assigned_agent=None, bot_misses=0)
+        )
+        if (
+            not handed
+            and not Conversation.objects.filter(pk=conversation_id, state=State.WAITING).exists()
+        ):
+            raise _refusal(
+                conversation_id,
+                NotYourConversation(
+                    "Only the bot answering a conversation (or one nobody answers yet) can "
+                    "hand it over."
+                ),
+            )
+        if invited:
+            notice = f"{name} asked someone from the team to join. They will be with you shortly."
+        else:
+            notice = f"{name} tried to find a person. {NOBODY_AVAILABLE}"
+        events.publish(
+            _system_message(conversation_id, notice),
+            events.ConversationChanged(conversation_id),
+            *([] if invited else [events.NobodyAvailable(conversation_id)]),
+        )
+    return invited

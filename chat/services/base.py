@@ -9,39 +9,24 @@ are served.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from .. import events, selectors
-from ..models import (
-    Conversation,
-    Message,
-)
+from ..models import Conversation, Message
 
-logger = logging.getLogger(__name__)
-
-
+# The names the chat writes under, beside the bot's and the agents' own.
 VISITOR_NAME = "Visitor"
-
-
 SYSTEM_NAME = "Chat"
-
-
 NOBODY_AVAILABLE = (
     "Nobody from the team is available to chat right now. Leave your email and "
     "a message, and we will get back to you."
 )
-
-
 NOT_YOURS_TO_WRITE = "Take this conversation before writing in it."
 
-
 State = Conversation.State
-
-
 TAKEABLE = (State.BOT, State.WAITING)
 
 

@@ -10,11 +10,7 @@ from bots.loading import answering_bot
 
 from .. import events, selectors
 from ..events import Audience
-from ..models import (
-    Conversation,
-    LeftMessage,
-    Message,
-)
+from ..models import Conversation, LeftMessage, Message
 from .base import ConversationNotFound, _message_create
 
 

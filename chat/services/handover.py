@@ -12,9 +12,7 @@ from django.utils import timezone
 from bots.loading import get_bot
 
 from .. import answerers, events, selectors
-from ..models import (
-    Conversation,
-)
+from ..models import Conversation
 from .base import (
     NOBODY_AVAILABLE,
     TAKEABLE,

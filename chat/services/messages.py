@@ -6,11 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from .. import events, protocol, selectors
-from ..models import (
-    Conversation,
-    Message,
-    Suggestion,
-)
+from ..models import Conversation, Message, Suggestion
 from .base import (
     NOT_YOURS_TO_WRITE,
     ChatActionError,

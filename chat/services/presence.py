@@ -9,10 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from .. import conf, events, selectors
-from ..models import (
-    AgentClient,
-    AgentStatus,
-)
+from ..models import AgentClient, AgentStatus
 
 
 def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:

@@ -19,11 +19,7 @@ from bots.services import unanswered_question_record
 
 from .. import events, selectors
 from ..events import Audience
-from ..models import (
-    Conversation,
-    Message,
-    Suggestion,
-)
+from ..models import Conversation, Message, Suggestion
 from .base import VISITOR_NAME, ConversationClosed, State, VisitorPost
 from .handover import conversation_request_person
 

@@ -197,7 +197,7 @@ def test_two_apps_join_one_pending_conversation_the_second_is_told_taken(robo):
     assert first.status_code == 201
     body = error(join(Api.with_key(other), conversation, kind="pending_chats"), 404, "taken")
     assert "someone else joined" in body["detail"].lower()
-    # Through routed_chats too: the seed's 404, and the sentence says why.
+    # Through routed_chats too: 404, and the sentence says why.
     body = error(join(Api.with_key(other), conversation), 404, "taken")
     assert body["detail"].startswith("Someone else joined this conversation first")
     conversation.refresh_from_db()

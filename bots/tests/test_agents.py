@@ -9,7 +9,7 @@ from bots.base import Bot, PageContext, ReplyKind
 
 from .catalog import BOOK, HOODIE, MUG, PLUSH
 
-# The seed's knowledge base, as the migration installs it; the bot is tested alone, no ORM.
+# Case's knowledge base, as the migration installs it; the bot is tested alone, no ORM.
 KNOWLEDGE, SAMPLE_QUESTIONS = load_seed()
 
 

@@ -62,7 +62,8 @@ def assertChatBox(response):
     assert 'id="chatboxInputField"' in body
     assert 'placeholder="Type your message here..."' in body
     assert "chat/chat.js" in body
-    # The chat box sits beneath the primary content, as in the seed's layout.
+    # The chat box comes after the page's own content: the keyboard and screen readers reach
+    # the page first.
     assert body.index('id="primaryContent"') < body.index('id="chatboxContainer"')
 
 

@@ -175,17 +175,19 @@ class ServerProcess:
         """A freshly migrated database: migrated once per test process and copied for every
         server after (a migrate is a Django start-up of 2.5 s; a copy, a few milliseconds)."""
         global _migrated
-        # No setting changes what the migrations write; a server on another database migrates.
-        own_sqlite = self.env["DATABASE_URL"] == f"sqlite:///{self.database_path}"
-        if own_sqlite and _migrated is not None and not self.database_path.exists():
-            shutil.copyfile(_migrated, self.database_path)
+        # No setting changes what the migrations write. Only a new SQLite file is a copy: a
+        # database that exists already, or a server's on PostgreSQL, migrates.
+        url = self.env["DATABASE_URL"]
+        new_sqlite = url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists()
+        if new_sqlite and _migrated is not None:
+            shutil.copyfile(_migrated, url[len("sqlite:///") :])
             return
         self.manage("migrate", "--noinput")
-        if own_sqlite and _migrated is None:
+        if new_sqlite:
             folder = Path(tempfile.mkdtemp(prefix="chat-migrated-"))
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
             _migrated = folder / "migrated.sqlite3"
-            shutil.copyfile(self.database_path, _migrated)
+            shutil.copyfile(url[len("sqlite:///") :], _migrated)
 
     def start(self, timeout: float = 30.0) -> None:
         assert self.proc is None or self.proc.poll() is not None, "server already running"

@@ -160,16 +160,17 @@ def two_servers(request, redis_url, tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": f"test-{uuid.uuid4().hex}",
-        "DJANGO_SUPERUSER_PASSWORD": "agent-password-1",
     }
     first = ServerProcess(tmp_path, env=env, name="first")
     second = ServerProcess(tmp_path, env=env, name="second")
     first.migrate()
-    first.manage("createsuperuser", "--noinput", "--username", "anna", "--email", "a@x.org")
-    # With the bot off, only a person can answer: presence decides whether the chat is online.
+    # Anna may log in; with the bot off, only a person can answer: presence decides whether
+    # the chat is online. (One manage.py start-up for both.)
     first.manage(
         "shell",
         "-c",
+        "from django.contrib.auth import get_user_model;"
+        "get_user_model().objects.create_superuser('anna', 'a@x.org', 'agent-password-1');"
         "from bots.models import BotProfile; BotProfile.objects.update(is_online_enabled=False)",
     )
     first.start()

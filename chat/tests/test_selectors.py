@@ -320,3 +320,15 @@ def test_a_site_without_a_shop_gives_the_bot_no_product(settings):
     assert context.find_product is None
     conversation = services.conversation_open(session_key="n" * 32, product_id=book.pk)
     assert selectors.conversation_summary_get(conversation_id=conversation.pk)["product"] is None
+
+
+def test_a_site_without_bot_apps_has_no_other_answerers(monkeypatch, quiet):
+    # As if botapps were not installed: nobody registered as answering beside staff.
+    monkeypatch.setattr("chat.answerers._registered", [])
+    anna = make_agent("anna")
+    conversation = services.conversation_open(session_key="w" * 32)
+    services.conversation_take(conversation_id=conversation.pk, user=anna)
+    [summary] = selectors.conversation_summaries()
+    assert summary["agent"]["is_bot"] is False
+    assert selectors.present_agent_ids() == {anna.pk}
+    assert selectors.chat_online() is True  # the bot, and Anna

@@ -1,5 +1,5 @@
 """The example bot's own parts: signatures, de-duplication, what it decides, and how it
-talks to the API (a fake one here, the real site in chat/tests/test_e2e_bot_app_browser.py)."""
+talks to the API (a fake one here, the real site in botapps/tests/test_e2e_bot_app_browser.py)."""
 
 from __future__ import annotations
 

@@ -63,9 +63,9 @@ def conversation_pending(conversation_id: int) -> None:
     apps = BotApp.objects.filter(
         is_active=True, subscribes_pending_conversations=True, routed_conversations=conversation_id
     )
-    events = [(app, Event.PENDING_CONVERSATION) for app in apps]
-    if events:
-        _record(events, _conversation_resource(conversation_id))
+    addressed = [(app, Event.PENDING_CONVERSATION) for app in apps]
+    if addressed:
+        _record(addressed, _conversation_resource(conversation_id))
 
 
 def bot_apps_listen() -> bool:
@@ -92,14 +92,14 @@ def messages_created(messages: Iterable[Message]) -> None:
     apps = BotApp.objects.filter(is_active=True).filter(
         Q(pk__in=members) | Q(subscribes_routed_messages=True, routed_conversations=conversation_id)
     )
-    events = [
+    addressed = [
         (app, Event.MEMBER_MESSAGE if app.pk in members else Event.ROUTED_MESSAGE)
         for app in apps.distinct()
     ]
-    if not events:
+    if not addressed:
         return
     for message in messages:
-        _record(events, dict(MessageResourceSerializer(message).data))
+        _record(addressed, dict(MessageResourceSerializer(message).data))
 
 
 def _conversation_resource(conversation_id: int) -> dict:
@@ -107,9 +107,9 @@ def _conversation_resource(conversation_id: int) -> dict:
     return dict(ConversationResourceSerializer(conversation).data)
 
 
-def _record(events: list[tuple[BotApp, str]], resource: dict) -> None:
+def _record(addressed: list[tuple[BotApp, str]], resource: dict) -> None:
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(app=app, event=event, resource=resource) for app, event in events]
+        [WebhookDelivery(app=app, event=event, resource=resource) for app, event in addressed]
     )
     ids = [delivery.pk for delivery in deliveries]
     # robust: a queue that is down must not undo the change; the sweep sends them later.

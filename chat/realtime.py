@@ -25,7 +25,7 @@ from django.db import transaction
 
 from . import events, groups, protocol, selectors
 from .events import EVERYONE, Audience
-from .models import Message, Suggestion
+from .models import Conversation, Message, Suggestion
 
 
 def _group_send(group: str, event: dict[str, Any]) -> None:
@@ -93,6 +93,14 @@ def announce(announced: Sequence[events.Event]) -> None:
     """Show one change's events to whoever may be listening: messages, statuses, typing and
     presence in order, then each changed conversation's row to the consoles, once."""
     rows: list[int] = []
+    # A conversation the announcement changes is read once, for its status and its row.
+    read: dict[int, Conversation | None] = {}
+
+    def conversation(conversation_id: int) -> Conversation | None:
+        if conversation_id not in read:
+            read[conversation_id] = selectors.conversation_get(conversation_id=conversation_id)
+        return read[conversation_id]
+
     for event in announced:
         match event:
             case events.MessagesCreated(messages=messages, audience=audience):
@@ -106,9 +114,9 @@ def announce(announced: Sequence[events.Event]) -> None:
                 if audience.staff:
                     rows.append(id_)
             case events.ConversationChanged(conversation_id=id_):
-                conversation = selectors.conversation_get(conversation_id=id_)
-                if conversation is not None:
-                    publish_visitor_status(id_, selectors.visitor_status(conversation=conversation))
+                changed = conversation(id_)
+                if changed is not None:
+                    publish_visitor_status(id_, selectors.visitor_status(conversation=changed))
                 rows.append(id_)
             case events.NobodyAvailable(conversation_id=id_):
                 publish_visitor_status(id_, {"leave_message": True})
@@ -119,6 +127,6 @@ def announce(announced: Sequence[events.Event]) -> None:
             case events.PresenceChanged():
                 publish_presence(selectors.agent_presence(), online=selectors.chat_online())
     for conversation_id in dict.fromkeys(rows):
-        summary = selectors.conversation_summary_get(conversation_id=conversation_id)
-        if summary is not None:
-            publish_conversation(summary)
+        row = conversation(conversation_id)
+        if row is not None:
+            publish_conversation(selectors.conversation_summary(conversation=row))

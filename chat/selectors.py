@@ -273,8 +273,8 @@ def products_shown(*, conversations: Iterable[Conversation]) -> dict[int, dict[s
     if shop is None or not ids:
         return {}
     return {
-        product_id: {"id": product_id, "name": facts.name, "url": facts.url}
-        for product_id, facts in shop.products(ids=ids).items()
+        product_id: {"id": product_id, "name": name, "url": url}
+        for product_id, (name, url) in shop.pages(ids=ids).items()
     }
 
 

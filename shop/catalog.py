@@ -1,7 +1,7 @@
-"""The shop's products as the chat's bot reads them.
+"""The shop's products as the chat's bot, its staff and bot apps read them.
 
 The project's settings name this class in ``CHAT_CATALOG``; ``chat.catalog`` documents the
-two methods the chat calls. Products are read fresh on every call: a price edited in admin
+three methods the chat calls. Products are read fresh on every call: a price edited in admin
 is the price the bot quotes next.
 """
 
@@ -19,6 +19,12 @@ class Catalog:
 
     def products_named(self, *, words: Collection[str]) -> list[ProductFacts]:
         return [_facts(p) for p in selectors.products_named(words=words)]
+
+    def pages(self, *, ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        return {
+            p.pk: (p.name, p.get_absolute_url())
+            for p in selectors.product_list().filter(pk__in=ids).only("name", "slug")
+        }
 
 
 def _facts(product: Product) -> ProductFacts:

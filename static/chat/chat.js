@@ -714,7 +714,7 @@ function fetchChatStatus() {
     return resp.json();
   }).then(function (data) {
     // An open socket's status is fresher than an HTTP answer that may have crossed it.
-    if (data && typeof data.online === "boolean" && !(isSocketOpen() && state.statusFromSocket)) {
+    if (data && typeof data.online === "boolean" && !(socket.isOpen() && state.statusFromSocket)) {
       setOnline(data.online);
     }
   }).catch(function () {
@@ -958,13 +958,9 @@ function submitLeaveMessage() {
 
 /* ---------------- typing ---------------- */
 
-function sendJson(frame) {
-  return socket.send(frame);
-}
-
 // Whether the visitor is typing, told to whoever answers.
 var typing = typingNotifier(function (active) {
-  return sendJson({ type: "typing", active: active });
+  return socket.send({ type: "typing", active: active });
 });
 
 function onVisitorInput() {
@@ -988,16 +984,12 @@ function socketUrl() {
   return siteSocketUrl(WS_PATH) + query;
 }
 
-function isSocketOpen() {
-  return socket.isOpen();
-}
-
 function sendFrame(item) {
   var frame = { type: "message", text: item.text, client_id: item.client_id };
   if (typeof item.value === "string") {
     frame.value = item.value;
   }
-  return sendJson(frame);
+  return socket.send(frame);
 }
 
 function flushOutbox() {
@@ -1034,7 +1026,7 @@ function scheduleResend(seconds) {
     state.resendTimer = null;
     // "Wait N s" is over; a further refusal shows a fresh notice.
     hideRateNotice();
-    if (isSocketOpen()) {
+    if (socket.isOpen()) {
       flushOutbox();
     }
   }, retryAfterMs(seconds));

@@ -197,12 +197,12 @@ def measure_edit_propagation(entries: int) -> dict[str, float]:
         django.setup()
         from bots.models import BotProfile, KnowledgeEntry
 
-        agent = BotProfile.objects.get(slug="case")
+        profile = BotProfile.objects.get(slug="case")
         items = knowledge_base(entries)
         KnowledgeEntry.objects.bulk_create(
-            KnowledgeEntry(agent=agent, terms=item.terms, answer=item.answer) for item in items
+            KnowledgeEntry(profile=profile, terms=item.terms, answer=item.answer) for item in items
         )
-        target = KnowledgeEntry.objects.filter(agent=agent).order_by("-pk").first()
+        target = KnowledgeEntry.objects.filter(profile=profile).order_by("-pk").first()
         question = target.terms
 
         def start(**extra) -> dict:

@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from botapps import worker  # noqa: E402
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
+from chatsite import shutdown  # noqa: E402
 from console.routing import websocket_urlpatterns as console_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -31,3 +32,5 @@ application = ProtocolTypeRouter(
 # Without Redis, webhooks to bot apps are worked off by this very server while it serves
 # (botapps/worker.py); with Redis, by the `manage.py rundramatiq` service.
 worker.run_with_daphne()
+# A stopping server lets the sockets' database work under way finish (chatsite/shutdown.py).
+shutdown.drain_before_daphne_stops()

@@ -29,6 +29,9 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LISTEN_BACKLOG = 1024
+# A server told to stop finishes the webhook POSTs under way (10 s at most) and the sockets'
+# database work (5 s at most, chatsite/shutdown.py); one that takes longer hangs.
+STOP_TIMEOUT = 20
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -230,13 +233,18 @@ class ServerProcess:
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
+        """Stop as a deploy does (SIGTERM); fail if the server does not stop by itself."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+                pytest.fail(
+                    f"daphne was still running {STOP_TIMEOUT} s after SIGTERM (killed):\n"
+                    f"{self.output()[-4000:]}"
+                )
 
     def output(self) -> str:
         try:

@@ -26,7 +26,6 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import thesaurus
 from .base import KnowledgeItem
@@ -90,6 +89,10 @@ class KnowledgeIndex:
             known_words[len(word), word[0], ""].add(word)
             known_words[len(word), "", word[-1]].add(word)
         self._known_words = {bucket: sorted(found) for bucket, found in known_words.items()}
+
+        # Imported here: scikit-learn takes 0.4 s to import, which every manage.py command
+        # and every process that only serves pages would pay for an index it never builds.
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
         # One counting pass over terms and answers alike, then both views of it.
         counter = CountVectorizer(analyzer=_identity)

@@ -40,8 +40,11 @@ import {
   config,
   httpUrl,
   makeClientId,
+  outbox,
   reconnectingSocket,
   retryAfterMs,
+  sessionGet,
+  sessionSet,
   siteSocketUrl,
   str,
   typingNotifier,
@@ -97,7 +100,7 @@ var state = {
   fatal: false,          // the server said retrying cannot help (e.g. no session cookie)
   shownIds: new Map(),   // server id -> element
   pending: new Map(),    // client_id -> element
-  outbox: [],            // [{client_id, text, value?}]
+  outbox: null,          // outbox() of {client_id, text, value?}, kept in sessionStorage
   openQuickReplies: [],  // message elements whose quick replies can still be pressed
   attachmentCount: 0,    // for the ids that label each attachment's buttons
   visitorName: "You",    // the server's name for the visitor, once it has sent one
@@ -112,65 +115,19 @@ var state = {
   agentTypingTimer: null
 };
 
-/* ---------------- storage helpers ---------------- */
+/* ---------------- the outbox ---------------- */
 
-function storageGet(key) {
-  try {
-    return window.sessionStorage.getItem(key);
-  } catch (e) {
+/* A stored item as the page may have left it: only a valid id and text are taken back. */
+function validOutboxItem(item) {
+  if (typeof item.client_id !== "string" || !isValidClientId(item.client_id) ||
+      typeof item.text !== "string" || item.text.trim() === "") {
     return null;
   }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value === null) {
-      window.sessionStorage.removeItem(key);
-    } else {
-      window.sessionStorage.setItem(key, value);
-    }
-  } catch (e) {
-    /* storage may be unavailable (privacy mode, quota); the chat still works */
+  var kept = { client_id: item.client_id, text: item.text };
+  if (isValidValue(item.value)) {
+    kept.value = item.value;
   }
-}
-
-function loadOutbox() {
-  var raw = storageGet(STORAGE_OUTBOX);
-  if (!raw) {
-    return [];
-  }
-  try {
-    var parsed = JSON.parse(raw);
-    if (!Array.isArray(parsed)) {
-      return [];
-    }
-    return parsed.filter(function (item) {
-      return item && typeof item.client_id === "string" && isValidClientId(item.client_id) &&
-        typeof item.text === "string" && item.text.trim() !== "";
-    }).map(function (item) {
-      var kept = { client_id: item.client_id, text: item.text };
-      if (isValidValue(item.value)) {
-        kept.value = item.value;
-      }
-      return kept;
-    });
-  } catch (e) {
-    return [];
-  }
-}
-
-function saveOutbox() {
-  storageSet(STORAGE_OUTBOX, state.outbox.length ? JSON.stringify(state.outbox) : null);
-}
-
-function removeFromOutbox(clientId) {
-  var before = state.outbox.length;
-  state.outbox = state.outbox.filter(function (item) {
-    return item.client_id !== clientId;
-  });
-  if (state.outbox.length !== before) {
-    saveOutbox();
-  }
+  return kept;
 }
 
 /* ---------------- ids ---------------- */
@@ -428,7 +385,7 @@ function handleMessageFrame(frame) {
     // Replay / duplicate: already shown.  Still clear any stale pending copy.
     if (clientId) {
       dropPending(clientId);
-      removeFromOutbox(clientId);
+      state.outbox.remove(clientId);
     }
     return;
   }
@@ -454,7 +411,7 @@ function handleMessageFrame(frame) {
     insertConfirmed(node);
   }
   if (clientId) {
-    removeFromOutbox(clientId);
+    state.outbox.remove(clientId);
   }
   node.setAttribute("data-message-id", id);
   if (typeof frame.sent_at === "string" && frame.sent_at) {
@@ -501,7 +458,7 @@ function handleErrorFrame(frame) {
   if (frame.code === "rate_limited") {
     // Nothing was stored either: the message stays pending and goes again once allowed.
     // A refused typing frame alone leaves the visitor nothing to wait for.
-    if (clientId || state.outbox.length) {
+    if (clientId || state.outbox.size()) {
       hideRateNotice();
       state.rateNotice = showNotice(detail);
       scheduleResend(frame.retry_after);
@@ -509,7 +466,7 @@ function handleErrorFrame(frame) {
     return;
   }
   if (clientId) {
-    removeFromOutbox(clientId);
+    state.outbox.remove(clientId);
     var node = state.pending.get(clientId);
     if (node) {
       state.pending.delete(clientId);
@@ -777,7 +734,7 @@ function loadAgentInfo() {
 
 function setLeaveRequested(requested) {
   state.leaveRequested = requested;
-  storageSet(STORAGE_LEAVE, requested ? "1" : null);
+  sessionSet(STORAGE_LEAVE, requested ? "1" : null);
   renderLeave();
 }
 
@@ -927,7 +884,7 @@ function submitLeaveMessage() {
       els.leave.reset();  // clears what was typed; the hidden CSRF input keeps its token
       setLeaveResult(TEXT_LEAVE_THANKS, "ok");
       // Sent: other pages need not offer it again (this one keeps the thanks visible).
-      storageSet(STORAGE_LEAVE, null);
+      sessionSet(STORAGE_LEAVE, null);
       return null;
     }
     if (resp.status === 400 || resp.status === 413) {
@@ -994,7 +951,7 @@ function sendFrame(item) {
 
 function flushOutbox() {
   // Resend everything not yet acknowledged; the server de-duplicates by client_id.
-  state.outbox.slice().forEach(function (item) {
+  state.outbox.items().forEach(function (item) {
     sendFrame(item);
   });
 }
@@ -1121,9 +1078,9 @@ function openChat(options) {
     els.box.hidden = false;
     els.launcher.setAttribute("aria-expanded", "true");
     els.launcher.classList.add("chatboxLauncher--open");
-    storageSet(STORAGE_OPEN, "1");
+    sessionSet(STORAGE_OPEN, "1");
     // Show anything typed (and not yet acknowledged) before a navigation or reload.
-    state.outbox.forEach(showPending);
+    state.outbox.items().forEach(showPending);
     setStatus(TEXT_CONNECTING);
     // Fetch the agent info first, then connect (one round trip more, but the header is
     // filled before the greeting arrives).  connect() is a no-op if the chat was closed
@@ -1146,7 +1103,7 @@ function closeChat() {
   els.box.hidden = true;
   els.launcher.setAttribute("aria-expanded", "false");
   els.launcher.classList.remove("chatboxLauncher--open");
-  storageSet(STORAGE_OPEN, null);
+  sessionSet(STORAGE_OPEN, null);
   els.launcher.focus();
   // The socket told us the status while open; from now on the launcher asks again.
   fetchChatStatus();
@@ -1174,8 +1131,7 @@ function queueMessage(text, value) {
   if (value !== null) {
     item.value = value;
   }
-  state.outbox.push(item);
-  saveOutbox();
+  state.outbox.add(item);
   showPending(item);
   // While refused for sending too fast, it waits for the scheduled resend of the outbox.
   if (state.resendTimer === null && !sendFrame(item) && !socket.current()) {
@@ -1218,8 +1174,8 @@ function init() {
     els.leave = null;  // an incomplete form would only fail later
   }
 
-  state.outbox = loadOutbox();
-  state.leaveRequested = storageGet(STORAGE_LEAVE) === "1";
+  state.outbox = outbox({ storageKey: STORAGE_OUTBOX, valid: validOutboxItem });
+  state.leaveRequested = sessionGet(STORAGE_LEAVE) === "1";
 
   els.launcher.addEventListener("click", function () {
     openChat({ focus: true });
@@ -1291,7 +1247,7 @@ function init() {
   fetchChatStatus();
   window.setInterval(pollChatStatus, STATUS_POLL_MS);
 
-  if (storageGet(STORAGE_OPEN) === "1") {
+  if (sessionGet(STORAGE_OPEN) === "1") {
     openChat({ focus: false });
   }
 }

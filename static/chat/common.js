@@ -1,8 +1,9 @@
 /*
  * What the visitor's chat box (chat.js) and the staff console (console.js) do alike:
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
- * backoff and the socket that comes back by itself, the wait a rate-limit refusal asks for,
- * saying "typing", and the page's config.
+ * backoff and the socket that comes back by itself (with its heartbeat), the outbox of
+ * messages not yet acknowledged, the wait a rate-limit refusal asks for, saying "typing",
+ * the tab's session storage, and the page's config.
  * A native ES module: both import what they use from it.
  */
 var BACKOFF_MIN_MS = 500;
@@ -160,6 +161,94 @@ export function parseFrame(raw) {
   return frame !== null && typeof frame === "object" && !Array.isArray(frame) ? frame : null;
 }
 
+/* The tab's sessionStorage (the chat follows the visitor from page to page in one tab);
+ * storage may be unavailable (privacy mode, quota), and the chat works on without it. */
+export function sessionGet(key) {
+  try {
+    return window.sessionStorage.getItem(key);
+  } catch (e) {
+    return null;
+  }
+}
+
+export function sessionSet(key, value) {
+  try {
+    if (value === null) {
+      window.sessionStorage.removeItem(key);
+    } else {
+      window.sessionStorage.setItem(key, value);
+    }
+  } catch (e) {
+    /* unavailable: kept for this page only */
+  }
+}
+
+/* Messages sent and not yet acknowledged, in the order they were typed: the visitor's and
+ * the agent's. The server stores each client_id once, so sending an item again (after a
+ * reconnect, or once a "too fast" wait is over) never makes a duplicate.
+ * ``storageKey`` keeps the items in the tab's session storage, so what the visitor typed
+ * survives navigating away before it was acknowledged; ``valid(item)`` says which stored
+ * items to take back (storage is the page's to edit) and what of each to keep. */
+export function outbox(options) {
+  var opts = options || {};
+  var items = opts.storageKey ? load() : [];
+
+  function load() {
+    var parsed;
+    try {
+      parsed = JSON.parse(sessionGet(opts.storageKey) || "[]");
+    } catch (e) {
+      return [];
+    }
+    if (!Array.isArray(parsed)) {
+      return [];
+    }
+    var kept = [];
+    parsed.forEach(function (item) {
+      var valid = item !== null && typeof item === "object" && opts.valid ? opts.valid(item) : null;
+      if (valid) {
+        kept.push(valid);
+      }
+    });
+    return kept;
+  }
+
+  function save() {
+    if (opts.storageKey) {
+      sessionSet(opts.storageKey, items.length ? JSON.stringify(items) : null);
+    }
+  }
+
+  function indexOf(clientId) {
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].client_id === clientId) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  return Object.freeze({
+    add: function (item) { items.push(item); save(); },
+    get: function (clientId) {
+      var i = indexOf(clientId);
+      return i === -1 ? null : items[i];
+    },
+    /* The item is acknowledged, or given up on: the removed item, or null. */
+    remove: function (clientId) {
+      var i = indexOf(clientId);
+      if (i === -1) {
+        return null;
+      }
+      var item = items.splice(i, 1)[0];
+      save();
+      return item;
+    },
+    items: function () { return items.slice(); },
+    size: function () { return items.length; }
+  });
+}
+
 /* One socket to the server that comes back by itself, for the chat box and the console.
  *
  * ``connect()`` opens it unless it is open or opening; ``onFrame(frame)`` gets each frame
@@ -170,7 +259,9 @@ export function parseFrame(raw) {
  * the server really talks (its first frame, not the handshake): only then does the backoff
  * start afresh, so a server that accepts and drops at once is not hammered. ``soon()``,
  * for the network coming back or the tab showing again, skips a long wait. ``close()``
- * ends it quietly, with no reconnect. ``timers`` and ``WebSocketClass`` are for tests. */
+ * ends it quietly, with no reconnect. ``heartbeat(ms, frame)`` sends ``frame`` every ``ms``
+ * while this connection lasts (the console's presence expires unless renewed); a drop or
+ * ``close()`` ends it. ``timers`` and ``WebSocketClass`` are for tests. */
 export function reconnectingSocket(options) {
   var clock = options.timers || {
     set: function (fn, ms) { return setTimeout(fn, ms); },
@@ -180,11 +271,37 @@ export function reconnectingSocket(options) {
   var socket = null;
   var attempt = 0;
   var timer = null;
+  var beat = null;
 
   function clearTimer() {
     if (timer !== null) {
       clock.clear(timer);
       timer = null;
+    }
+  }
+
+  function stopHeartbeat() {
+    if (beat !== null) {
+      clock.clear(beat);
+      beat = null;
+    }
+  }
+
+  function heartbeat(ms, frame) {
+    stopHeartbeat();
+    var ws = socket;
+    function next() {
+      beat = clock.set(function () {
+        if (socket === ws) {
+          sendJson(ws, frame);
+          next();
+        } else {
+          beat = null;
+        }
+      }, ms);
+    }
+    if (ws !== null) {
+      next();
     }
   }
 
@@ -220,6 +337,7 @@ export function reconnectingSocket(options) {
         return;  // closed on purpose, or replaced
       }
       socket = null;
+      stopHeartbeat();
       var next = options.onClose(event);
       if (next === "now") {
         attempt = 0;
@@ -253,6 +371,7 @@ export function reconnectingSocket(options) {
 
   function close(code, reason) {
     clearTimer();
+    stopHeartbeat();
     var ws = socket;
     socket = null;
     if (ws !== null) {
@@ -271,6 +390,7 @@ export function reconnectingSocket(options) {
     live: function () { attempt = 0; },
     again: function () { attempt = 0; connect(); },
     send: function (frame) { return sendJson(socket, frame); },
+    heartbeat: heartbeat,
     isOpen: isOpen,
     waiting: function () { return timer !== null; },
     attempt: function () { return attempt; },

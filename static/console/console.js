@@ -29,6 +29,7 @@
 import {
   config,
   makeClientId,
+  outbox,
   reconnectingSocket,
   retryAfterMs,
   siteSocketUrl,
@@ -63,7 +64,6 @@ var ERROR_TEXTS = {
 
 var els = {};
 var state = {
-  heartbeatTimer: null,
   fatal: false,            // the server refused us: retrying cannot help
   ready: false,            // hello received on the current socket
   me: null,                // {id, name, title} from hello; kept while reconnecting
@@ -77,7 +77,7 @@ var state = {
   requestedId: null,       // the conversation we want open (survives reconnects)
   openId: null,            // the conversation the panel shows
   shown: new Map(),        // message id -> row element, for the open conversation
-  pending: new Map(),      // client_id -> {conversation, text, suggestion, node, sentOn}
+  pending: outbox(),       // of {client_id, conversation, text, suggestion, node, sentOn}
   suggestions: new Map(),  // suggestion id -> {element, text, sending}
   editing: null,           // {id, conversation}: the suggestion being edited in the composer
   drafts: new Map(),       // conversation id -> unsent text, kept when switching
@@ -183,13 +183,6 @@ function setConnection(kind, text) {
   els.connection.textContent = text;
 }
 
-function stopHeartbeat() {
-  if (state.heartbeatTimer !== null) {
-    clearInterval(state.heartbeatTimer);
-    state.heartbeatTimer = null;
-  }
-}
-
 // The console's socket: it comes back by itself after a drop, unless refused.
 var socket = reconnectingSocket({
   url: function () {
@@ -202,7 +195,6 @@ var socket = reconnectingSocket({
   onFrame: handleFrame,
   onClose: function (event) {
     state.ready = false;
-    stopHeartbeat();
     stopTyping(false);
     if (event.code === FORBIDDEN_CLOSE_CODE) {
       state.fatal = true;
@@ -262,11 +254,8 @@ function handleHello(frame) {
   setConnection("open", "Connected as " + (state.me.name || "agent") +
     (state.me.title ? " (" + state.me.title + ")" : ""));
 
-  stopHeartbeat();
   var seconds = typeof frame.heartbeat_seconds === "number" ? frame.heartbeat_seconds : 20;
-  state.heartbeatTimer = setInterval(function () {
-    send({ type: "heartbeat" });
-  }, Math.max(1, seconds) * 1000);
+  socket.heartbeat(Math.max(1, seconds) * 1000, { type: "heartbeat" });
 
   // Back after a drop: the server forgot what we had open.
   var target = state.requestedId !== null ? state.requestedId : state.openId;
@@ -628,7 +617,7 @@ function openConversation(id) {
 function clearPanelContent() {
   els.messages.textContent = "";
   state.shown = new Map();
-  state.pending.forEach(function (item) {
+  state.pending.items().forEach(function (item) {
     item.node = null;
   });
   els.suggestions.textContent = "";
@@ -916,11 +905,10 @@ function handleMessage(frame) {
 /* Our message is stored: forget it, drop its bubble if the stored copy shows elsewhere, and
  * take its suggestion (if any) off the list for good. */
 function settlePending(clientId, dropNode) {
-  var item = state.pending.get(clientId);
+  var item = state.pending.remove(clientId);
   if (!item) {
     return;
   }
-  state.pending.delete(clientId);
   if (dropNode && item.node) {
     item.node.remove();
   }
@@ -954,7 +942,7 @@ function sendPending(item) {
 /* After (re)opening: show our unconfirmed messages again and resend those this socket has
  * not carried; the server stores each client_id once, so a resend is never a duplicate. */
 function flushPending(conversationId) {
-  state.pending.forEach(function (item) {
+  state.pending.items().forEach(function (item) {
     if (item.conversation !== conversationId) {
       return;
     }
@@ -980,7 +968,7 @@ function postMessage(conversationId, text, suggestionId) {
     node: null,
     sentOn: null
   };
-  state.pending.set(item.client_id, item);
+  state.pending.add(item);
   item.node = pendingNode(item);
   els.messages.appendChild(item.node);
   if (item.suggestion) {
@@ -991,11 +979,10 @@ function postMessage(conversationId, text, suggestionId) {
 }
 
 function failPending(clientId, reason) {
-  var item = state.pending.get(clientId);
+  var item = state.pending.remove(clientId);
   if (!item) {
     return;
   }
-  state.pending.delete(clientId);
   if (item.suggestion) {
     showSuggestionAgain(item.suggestion);
   }
@@ -1387,7 +1374,6 @@ function init() {
   });
   window.addEventListener("pagehide", function () {
     // Leaving: close cleanly so that presence ends now rather than when it expires.
-    stopHeartbeat();
     socket.close(1000, "Console closed");
   });
   window.addEventListener("pageshow", function (event) {

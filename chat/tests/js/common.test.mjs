@@ -301,3 +301,99 @@ test("a frame is a JSON object; anything else from the network is dropped", asyn
     assert.equal(parseFrame(raw), null, String(raw));
   }
 });
+
+// --- the outbox and the heartbeat ----------------------------------------------------------
+
+function fakeSessionStorage(initial = {}) {
+  const data = new Map(Object.entries(initial));
+  return {
+    data,
+    getItem: (key) => (data.has(key) ? data.get(key) : null),
+    setItem: (key, value) => data.set(key, String(value)),
+    removeItem: (key) => data.delete(key),
+  };
+}
+
+test("the outbox keeps what is unacknowledged in order, and forgets what is", async () => {
+  const { outbox } = await load();
+  const box = outbox();
+  box.add({ client_id: "a", text: "one" });
+  box.add({ client_id: "b", text: "two" });
+  assert.equal(box.size(), 2);
+  assert.deepEqual(box.get("b"), { client_id: "b", text: "two" });
+  assert.equal(box.get("zzz"), null);
+  const copy = box.items();
+  copy.pop();
+  assert.equal(box.size(), 2, "items() is a copy");
+  assert.deepEqual(box.remove("a"), { client_id: "a", text: "one" });
+  assert.equal(box.remove("a"), null, "acknowledged twice: nothing left to remove");
+  assert.deepEqual(box.items().map((item) => item.client_id), ["b"]);
+});
+
+test("a stored outbox survives a page load, and only what is valid comes back", async () => {
+  const common = await load();
+  const storage = fakeSessionStorage({
+    "chatbox:outbox": JSON.stringify([
+      { client_id: "ok", text: "hello", extra: 1 },
+      { client_id: "", text: "no id" },
+      null,
+      "text",
+    ]),
+  });
+  globalThis.window.sessionStorage = storage;
+  const valid = (item) =>
+    typeof item.client_id === "string" && item.client_id ? { client_id: item.client_id, text: item.text } : null;
+  const box = common.outbox({ storageKey: "chatbox:outbox", valid });
+  assert.deepEqual(box.items(), [{ client_id: "ok", text: "hello" }]);
+  box.add({ client_id: "new", text: "again" });
+  assert.deepEqual(JSON.parse(storage.getItem("chatbox:outbox")).map((item) => item.client_id), ["ok", "new"]);
+  box.remove("ok");
+  box.remove("new");
+  assert.equal(storage.getItem("chatbox:outbox"), null, "an empty outbox leaves nothing behind");
+
+  storage.setItem("chatbox:outbox", "{not json");
+  assert.equal(common.outbox({ storageKey: "chatbox:outbox", valid }).size(), 0);
+  storage.setItem("chatbox:outbox", '{"client_id": "x"}');
+  assert.equal(common.outbox({ storageKey: "chatbox:outbox", valid }).size(), 0, "not a list");
+});
+
+test("without session storage the outbox and the chat work on for this page", async () => {
+  const common = await load();
+  Object.defineProperty(globalThis.window, "sessionStorage", {
+    get() {
+      throw new Error("SecurityError");
+    },
+  });
+  assert.equal(common.sessionGet("chatbox:open"), null);
+  common.sessionSet("chatbox:open", "1"); // no throw
+  const box = common.outbox({ storageKey: "chatbox:outbox", valid: (item) => item });
+  box.add({ client_id: "a", text: "kept in memory" });
+  assert.equal(box.size(), 1);
+});
+
+test("a heartbeat goes out while its connection lasts, and stops with it", async () => {
+  const { socket, clock } = await reconnecting();
+  socket.heartbeat(1000, { type: "heartbeat" }); // not connected: nothing to beat on
+  clock.advance(5000);
+  socket.connect();
+  const first = FakeSocket.made[0];
+  first.open();
+  socket.heartbeat(1000, { type: "heartbeat" });
+  socket.heartbeat(1000, { type: "heartbeat" }); // again (a second hello): still one beat
+  clock.advance(1000);
+  clock.advance(1000);
+  clock.advance(500);
+  assert.deepEqual(first.sent, [{ type: "heartbeat" }, { type: "heartbeat" }]);
+  first.drop();
+  clock.advance(20_000); // the reconnect opens a second socket, which has no heartbeat yet
+  assert.equal(first.sent.length, 2, "a dropped connection beats no more");
+  const second = FakeSocket.made[1];
+  second.open();
+  assert.deepEqual(second.sent, []);
+  socket.heartbeat(1000, { type: "heartbeat" });
+  clock.advance(1000);
+  assert.equal(second.sent.length, 1);
+  socket.close(1000, "Console closed");
+  clock.advance(5000);
+  assert.equal(second.sent.length, 1, "closing on purpose ends it too");
+});

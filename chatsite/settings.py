@@ -154,6 +154,10 @@ if REDIS_URL:
                 "prefix": os.environ.get("REDIS_PREFIX", "asgi"),
                 "pool_size": 100,
                 "pool_timeout": 10,
+                # Every socket of one process receives through one Redis list, and what goes
+                # beyond "capacity" there is dropped without a word (channels_redis's default,
+                # 100, lost half the replies to 200 sockets answered at once).
+                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "10000")),
             },
         }
     }

@@ -2,7 +2,9 @@
 
 Each simulated visitor has its own session cookie (from a real page view), opens the
 chat socket, waits for the greeting, then asks its questions one after another,
-each time waiting for the bot's reply. It records every reply's latency, every
+each time waiting for the bot's reply. ``run_arrivals`` times visitors as they arrive
+(page view, socket, greeting and questions all counted); ``run_visitors`` times only the
+questions of visitors who are already connected. It records every reply's latency, every
 error, and every frame that was not meant for it: a visitor message with another
 visitor's ``client_id``, a reply before its question was acknowledged, or anything
 that arrives after its last reply.
@@ -16,7 +18,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
+import httpx
 from websockets.asyncio.client import connect
 
 from testsupport.harness import visitor_cookie
@@ -176,6 +180,73 @@ async def run_visitors(
     await asyncio.gather(*tasks)
     # Drain time is not answering time.
     result.seconds = time.perf_counter() - started - DRAIN_SECONDS
+    return result
+
+
+class _NoCookieJar(CookieJar):
+    """Every visitor is a new browser: the shared HTTP client keeps no visitor's cookie."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+async def page_view(client: httpx.AsyncClient, base_url: str, page: str) -> str:
+    """Load a page as a new visitor does; the session cookie it sets, as a Cookie header."""
+    response = await client.get(base_url + page)
+    response.raise_for_status()
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name.strip() == "sessionid":
+            return "sessionid=" + rest.split(";", 1)[0]
+    raise RuntimeError(f"{page} set no session cookie")
+
+
+async def run_arrivals(
+    base_url: str,
+    path: str,
+    count: int,
+    questions: Sequence[str],
+    *,
+    asks: int,
+    tag: str,
+    page: str = "/",
+) -> LoadResult:
+    """``count`` visitors arrive at once: each loads ``page`` (which sets the session),
+    opens the socket at ``path``, waits for its greeting and asks ``asks`` questions, one
+    after another. Everything counts: the rate is replies over the time from the first
+    page view to the last reply."""
+    result = LoadResult(visitors=count, questions=asks)
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
+    async with httpx.AsyncClient(
+        limits=limits, cookies=httpx.Cookies(_NoCookieJar()), timeout=CONNECT_TIMEOUT
+    ) as client:
+
+        async def visitor(number: int) -> None:
+            socket = None
+            try:
+                try:
+                    cookie = await page_view(client, base_url, page)
+                    socket = await open_socket(base_url, path, cookie)
+                    await wait_for_greeting(socket)
+                except Exception as error:
+                    result.errors[f"connect: {type(error).__name__}"] += 1
+                    return
+                for asked in range(asks):
+                    question = questions[(number + asked) % len(questions)]
+                    try:
+                        await ask(socket, question, f"{tag}-{number}-{asked}", result)
+                    except Exception as error:
+                        result.errors[type(error).__name__] += 1
+                        return
+                await drain(socket, result)
+            finally:
+                if socket is not None:
+                    await socket.close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(visitor(n) for n in range(count)))
+        # Drain time is not answering time.
+        result.seconds = time.perf_counter() - started - DRAIN_SECONDS
     return result
 
 

@@ -25,24 +25,29 @@ Event = WebhookDelivery.Event
 
 def announce(announced: Sequence[events.Event]) -> None:
     """Record the webhooks one change's events make: routing a new conversation, a pending
-    one, new messages (asking once, for all of them, whether any bot app listens)."""
-    listening: bool | None = None
+    one, new messages. The active bot apps are read once, for all of them: on a site without
+    any, a visitor's question or a new conversation costs one small query here, no more."""
+    active: list[BotApp] | None = None
+
+    def active_apps() -> list[BotApp]:
+        nonlocal active
+        if active is None:
+            active = list(BotApp.objects.filter(is_active=True))
+        return active
+
     for event in announced:
         match event:
             case events.ConversationStarted(conversation_id=conversation_id):
-                conversation_route(conversation_id)
+                conversation_route(conversation_id, apps=active_apps())
             case events.ConversationPending(conversation_id=conversation_id):
                 conversation_pending(conversation_id)
             case events.MessagesCreated(messages=messages):
-                if listening is None:
-                    listening = bot_apps_listen()
-                if listening:
+                if active_apps():
                     messages_created(messages)
 
 
-def conversation_route(conversation_id: int) -> None:
+def conversation_route(conversation_id: int, *, apps: list[BotApp]) -> None:
     """Route a new conversation to the active bot apps, telling those that subscribe."""
-    apps = list(BotApp.objects.filter(is_active=True))
     if not apps:
         return
     routed = Conversation.routed_to.through
@@ -66,12 +71,6 @@ def conversation_pending(conversation_id: int) -> None:
     addressed = [(app, Event.PENDING_CONVERSATION) for app in apps]
     if addressed:
         _record(addressed, _conversation_resource(conversation_id))
-
-
-def bot_apps_listen() -> bool:
-    """Whether any bot app may hear of new messages: one small query, which spares a
-    batch of visitors' questions one per message when there is none."""
-    return BotApp.objects.filter(is_active=True).exists()
 
 
 def messages_created(messages: Iterable[Message]) -> None:

@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import batching, conf, groups, presence, protocol, ratelimit, selectors, services
+from .models import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -141,13 +142,14 @@ class VisitorChatConsumer(FrameConsumer):
     conversation_id: int
 
     async def connect(self) -> None:
-        session_key = self.scope["session"].session_key
         presence.ensure_sweeping()
         # Accepted at once: a burst of visitors must not wait for the database and the
         # channel layer inside their handshakes (daphne drops handshakes after 5 s). The
         # page counts itself connected only at the "status" frame, which comes last.
         await self.accept()
-        if not session_key:
+        self.page_info = protocol.decode_page_info(self.scope.get("query_string", b""))
+        conversation = await database_sync_to_async(self._conversation_open)()
+        if conversation is None:
             await self.send_frame(
                 protocol.error_frame(
                     "no_session",
@@ -157,13 +159,6 @@ class VisitorChatConsumer(FrameConsumer):
             )
             await self.close(code=NO_SESSION_CLOSE_CODE)
             return
-
-        self.page_info = protocol.decode_page_info(self.scope.get("query_string", b""))
-        conversation = await database_sync_to_async(services.conversation_open)(
-            session_key=session_key,
-            page=self.page_info.page,
-            product_id=self.page_info.product_id,
-        )
         self.conversation_id = conversation.pk
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and ``replayed`` drops the live copy.
@@ -177,10 +172,26 @@ class VisitorChatConsumer(FrameConsumer):
         for frame in history:
             await self.send_frame(frame)
 
+    def _conversation_open(self) -> Conversation | None:
+        """The visitor's conversation, opened; None without a live session.
+
+        The session is read here, in the one hop to the database thread that opens the
+        conversation, rather than by a middleware of its own.
+        """
+        session = self.scope["session"]
+        # A stored session is never empty (chat_box_config puts the visitor in it), and
+        # one that expired, or never was, loads as nothing.
+        if not session.session_key or not session.load():
+            return None
+        return services.conversation_open(
+            session_key=session.session_key,
+            page=self.page_info.page,
+            product_id=self.page_info.product_id,
+        )
+
     def _status_and_history(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        conversation = selectors.conversation_get(conversation_id=self.conversation_id)
         return (
-            selectors.visitor_status(conversation=conversation),
+            selectors.visitor_status_get(conversation_id=self.conversation_id),
             selectors.conversation_frames(conversation_id=self.conversation_id),
         )
 

@@ -1,3 +1,4 @@
+from channels.sessions import SessionMiddlewareStack
 from django.urls import path
 
 from . import consumers
@@ -6,5 +7,7 @@ from . import consumers
 VISITOR_SOCKET_PATH = "ws/chat/"
 
 websocket_urlpatterns = [
-    path(VISITOR_SOCKET_PATH, consumers.VisitorChatConsumer.as_asgi()),
+    # The session finds the visitor's conversation; a visitor is nobody's user, so the
+    # socket skips authentication (a hop to the database thread on every connect).
+    path(VISITOR_SOCKET_PATH, SessionMiddlewareStack(consumers.VisitorChatConsumer.as_asgi())),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bots import products
 from bots.base import PageContext, ProductFacts
-from bots.loading import bot_class, get_bot
+from bots.loading import answering_bot, bot_class, get_bot
 from bots.selectors import bot_online_enabled, thumbnail_url
 
 from . import answerers, catalog, conf, protocol
@@ -109,7 +109,11 @@ def _accepting(present: set[int]) -> set[int]:
 
 def chat_online() -> bool:
     """Whether somebody answers: the bot, a person accepting chats, or a bot app online."""
-    return bot_enabled() or bool(available_agent_ids()) or answerers.online()
+    return _online(bot_on=bot_enabled())
+
+
+def _online(*, bot_on: bool) -> bool:
+    return bot_on or bool(available_agent_ids()) or answerers.online()
 
 
 def agent_presence() -> list[dict[str, Any]]:
@@ -244,16 +248,27 @@ def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
     return frames + [protocol.suggestion_frame(suggestion) for suggestion in suggestions]
 
 
+def visitor_status_get(*, conversation_id: int) -> dict[str, Any]:
+    """``visitor_status`` of a conversation read for it alone: its state and agent, without
+    the last message the consoles' rows add (a visitor connects with this read)."""
+    conversation = Conversation.objects.select_related("assigned_agent__chat_agent").get(
+        pk=conversation_id
+    )
+    return visitor_status(conversation=conversation)
+
+
 def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
     """For the visitor's chat box: who answers, and whether anybody can."""
-    online = chat_online()
+    bot = answering_bot()  # None while staff have it switched off; one query either way
+    online = _online(bot_on=bot is not None)
     answering: dict[str, str] | None = None
     if conversation.state == Conversation.State.AGENT and conversation.assigned_agent:
         answering = {"role": "agent", **agent_identity(conversation.assigned_agent)}
     elif (
-        conversation.state == Conversation.State.BOT and bot_enabled() and not conversation.sidekick
+        conversation.state == Conversation.State.BOT
+        and bot is not None
+        and not conversation.sidekick
     ):
-        bot = get_bot()
         answering = {"role": "bot", "name": bot.name, "title": bot.title}
     return {"state": conversation.state, "online": online, "answering": answering}
 

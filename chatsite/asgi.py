@@ -8,7 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -21,11 +20,9 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # A page on another site must not open a chat on ours: the Origin of
-        # the handshake has to be one of ALLOWED_HOSTS. Sessions find the
-        # visitor's conversation; auth finds the staff member of a console.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(chat_sockets + console_sockets))
-        ),
+        # the handshake has to be one of ALLOWED_HOSTS. Each socket's route adds the
+        # session (the visitor's) or authentication (the console's).
+        "websocket": AllowedHostsOriginValidator(URLRouter(chat_sockets + console_sockets)),
     }
 )
 

@@ -1,3 +1,4 @@
+from channels.auth import AuthMiddlewareStack
 from django.urls import path
 
 from . import consumers
@@ -6,5 +7,6 @@ from . import consumers
 CONSOLE_SOCKET_PATH = "ws/staff/"
 
 websocket_urlpatterns = [
-    path(CONSOLE_SOCKET_PATH, consumers.AgentConsoleConsumer.as_asgi()),
+    # Auth finds the staff member the console belongs to.
+    path(CONSOLE_SOCKET_PATH, AuthMiddlewareStack(consumers.AgentConsoleConsumer.as_asgi())),
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from bots.loading import answering_bot
 
 from .. import events, selectors
 from ..events import Audience
 from ..models import Conversation, LeftMessage, Message
-from .base import ConversationNotFound, _message_create
+from .base import ConversationNotFound
 
 
 def conversation_open(
@@ -55,23 +56,28 @@ def _conversation_start(
     """A new conversation with one open socket, greeted; None if the visitor has one already."""
     sidekick = selectors.sidekick_default()
     bot = None if sidekick else answering_bot()
+    now = timezone.now()
     try:
         with transaction.atomic():
+            # Started at the greeting, which is its last message too.
             conversation = Conversation.objects.create(
                 session_key=session_key,
                 current_page=page,
                 current_product_id=product_id,
                 sidekick=sidekick,
                 open_sockets=1,
+                created_at=now,
+                last_message_at=now,
             )
             announced: list[events.Event] = [events.ConversationStarted(conversation.pk, audience)]
             if bot is not None:
-                greeting = _message_create(
+                greeting = Message.objects.create(
                     conversation_id=conversation.pk,
-                    role=Message.Role.BOT,
-                    name=bot.name,
-                    title=bot.title,
+                    sender_role=Message.Role.BOT,
+                    sender_name=bot.name,
+                    sender_title=bot.title,
                     text=bot.greeting(),
+                    sent_at=now,
                 )
                 announced.append(events.MessagesCreated((greeting,), audience))
             events.publish(*announced)

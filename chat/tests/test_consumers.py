@@ -1,9 +1,12 @@
 import asyncio
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from bots.models import KnowledgeEntry, UnansweredQuestion
 from chat.models import Conversation, Message
@@ -346,6 +349,23 @@ async def test_a_socket_without_a_session_is_told_why_and_closed():
     assert connected
     error = await communicator.receive_json_from(TIMEOUT)
     assert error["code"] == "no_session"
+    assert (await communicator.receive_output())["type"] == "websocket.close"
+    assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+
+@pytest.mark.parametrize("kind", ["made_up", "expired"])
+async def test_a_cookie_of_no_live_session_is_told_why_and_closed(kind):
+    if kind == "made_up":
+        session_key = "x" * 32
+    else:
+        session_key = await new_visitor()
+        await database_sync_to_async(Session.objects.filter(session_key=session_key).update)(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+    communicator = visitor_communicator(session_key)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(TIMEOUT))["code"] == "no_session"
     assert (await communicator.receive_output())["type"] == "websocket.close"
     assert await database_sync_to_async(Conversation.objects.count)() == 0
 

@@ -1,4 +1,5 @@
-"""Test-wide rules: no skips in CI, a fresh bot per test, in-memory channel layer by default."""
+"""Test-wide rules: no skips in CI, a fresh bot and chat status per test, in-memory channel layer
+by default."""
 
 import os
 
@@ -33,6 +34,17 @@ def _fresh_bot():
     loading.reset()
     yield
     loading.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chat_status():
+    # Whether the chat is online is cached for the pages that poll it; each test starts
+    # without a cached answer (each worker's prefix keeps its cache apart from the others').
+    from django.core.cache import cache
+
+    from chat.selectors import ONLINE_CACHE_KEY
+
+    cache.delete(ONLINE_CACHE_KEY)
 
 
 @pytest.fixture(autouse=True)

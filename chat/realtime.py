@@ -21,6 +21,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 
 from . import events, groups, protocol, selectors
@@ -79,6 +80,13 @@ def publish_presence(agents: list[dict[str, Any]], *, online: bool) -> None:
     _send_after_commit(groups.visitors_group(), {"type": "online", "online": online})
 
 
+def _online_forget() -> None:
+    """Pages whose box is closed read whether the chat is online from the cache: forget it
+    now, and again once the change is committed (a page may have read it in between)."""
+    cache.delete(selectors.ONLINE_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(selectors.ONLINE_CACHE_KEY), robust=True)
+
+
 def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any]) -> None:
     """A typing indicator: the visitor's, to staff; an agent's, to the visitor."""
     if to_staff:
@@ -126,6 +134,7 @@ def announce(announced: Sequence[events.Event]) -> None:
                 publish_typing(id_, to_staff=to_staff, frame=frame)
             case events.PresenceChanged():
                 publish_presence(selectors.agent_presence(), online=selectors.chat_online())
+                _online_forget()
     for conversation_id in dict.fromkeys(rows):
         row = conversation(conversation_id)
         if row is not None:

@@ -6,18 +6,27 @@ from . import conf, selectors, services
 from .forms import LeftMessageForm
 from .middleware import body_limit
 
+# What a visitor's session holds for the chat: that it is one (an empty session is not stored).
+VISITOR_SESSION_KEY = "chat_visitor"
+
 
 @require_GET
 @never_cache
 def agent_info(request: HttpRequest) -> JsonResponse:
+    """Who answers the chat, for the box's header. The box asks when it opens, before its
+    socket: the visitor's session starts here, not on every page view, and the socket finds
+    the visitor's conversation by its cookie."""
+    request.session.setdefault(VISITOR_SESSION_KEY, True)
     return JsonResponse(selectors.agent_info())
 
 
 @require_GET
 @never_cache
 def chat_status(request: HttpRequest) -> JsonResponse:
-    """Whether anybody answers the chat now: the launcher shows it before any socket opens."""
-    return JsonResponse({"online": selectors.chat_online()})
+    """Whether anybody answers the chat now: the launcher shows it before any socket opens.
+    Every open page asks, so the answer comes from the cache; an open box hears of changes
+    on its socket."""
+    return JsonResponse({"online": selectors.chat_online_cached()})
 
 
 def leave_message_body_limit() -> int:

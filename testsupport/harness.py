@@ -287,14 +287,21 @@ def serve(
                     sys.__stderr__.write(text)
 
 
+# The chat box's first request when it opens, which starts the visitor's session.
+AGENT_INFO_PATH = "/restapi/get-agent-info"
+
+
 def visitor_cookie(base_url: str) -> str:
-    """A new visitor's session cookie, set by a real page view as a browser gets it."""
+    """A new visitor's session cookie, as a browser gets it: a page view (which sets none),
+    then the chat box opening."""
     with urllib.request.urlopen(base_url + "/", timeout=30) as response:
+        response.read()
+    with urllib.request.urlopen(base_url + AGENT_INFO_PATH, timeout=30) as response:
         for header in response.headers.get_all("Set-Cookie") or ():
             cookie = SimpleCookie(header)
             if "sessionid" in cookie:
                 return f"sessionid={cookie['sessionid'].value}"
-    raise RuntimeError(f"{base_url}/ set no session cookie")
+    raise RuntimeError(f"{base_url}{AGENT_INFO_PATH} set no session cookie")
 
 
 # --------------------------------------------------------------------------- races

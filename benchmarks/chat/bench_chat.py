@@ -37,7 +37,7 @@ import daphne
 import django
 
 from benchmarks.evaluation import load_seed
-from testsupport.harness import ServerProcess
+from testsupport.harness import AGENT_INFO_PATH, ServerProcess
 
 from .baselines import BARE_PATH, ECHO_PATH
 from .load import (
@@ -152,6 +152,8 @@ async def arrivals(server: ServerProcess, layer: str, options: Options) -> dict[
                 sample_questions,
                 asks=options.arriving_questions,
                 tag=f"a{target}{round_number}",
+                # The chat box asks who answers as it opens, which starts the session.
+                opening=AGENT_INFO_PATH if target == "chat" else None,
             )
             result.server_cpu_seconds = cpu_seconds(server.proc.pid) - cpu_before
             rates[target].append(result)

@@ -80,7 +80,7 @@ async def open_socket(base_url: str, path: str, cookie: str):
     return await connect(
         _socket_url(base_url, path),
         origin=base_url,
-        additional_headers={"Cookie": cookie},
+        additional_headers={"Cookie": cookie} if cookie else {},
         open_timeout=CONNECT_TIMEOUT,
         # The server pings; the client stays silent, as an idle browser tab is.
         ping_interval=None,
@@ -190,15 +190,20 @@ class _NoCookieJar(CookieJar):
         super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
-async def page_view(client: httpx.AsyncClient, base_url: str, page: str) -> str:
-    """Load a page as a new visitor does; the session cookie it sets, as a Cookie header."""
-    response = await client.get(base_url + page)
-    response.raise_for_status()
-    for header in response.headers.get_list("set-cookie"):
-        name, _, rest = header.partition("=")
-        if name.strip() == "sessionid":
-            return "sessionid=" + rest.split(";", 1)[0]
-    raise RuntimeError(f"{page} set no session cookie")
+async def arrive(client: httpx.AsyncClient, base_url: str, page: str, opening: str | None) -> str:
+    """A new visitor's page view, then (for the chat) the chat box's opening request; the
+    session cookie they set, as a Cookie header ("" for none)."""
+    cookie = ""
+    for path in (page, opening):
+        if path is None:
+            continue
+        response = await client.get(base_url + path, headers={"Cookie": cookie} if cookie else {})
+        response.raise_for_status()
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            if name.strip() == "sessionid":
+                cookie = "sessionid=" + rest.split(";", 1)[0]
+    return cookie
 
 
 async def run_arrivals(
@@ -210,11 +215,12 @@ async def run_arrivals(
     asks: int,
     tag: str,
     page: str = "/",
+    opening: str | None = None,
 ) -> LoadResult:
-    """``count`` visitors arrive at once: each loads ``page`` (which sets the session),
-    opens the socket at ``path``, waits for its greeting and asks ``asks`` questions, one
-    after another. Everything counts: the rate is replies over the time from the first
-    page view to the last reply."""
+    """``count`` visitors arrive at once: each loads ``page``, makes the ``opening`` request
+    if any (the chat box's, which starts the session), opens the socket at ``path``, waits
+    for its greeting and asks ``asks`` questions, one after another. Everything counts: the
+    rate is replies over the time from the first page view to the last reply."""
     result = LoadResult(visitors=count, questions=asks)
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
     async with httpx.AsyncClient(
@@ -225,7 +231,7 @@ async def run_arrivals(
             socket = None
             try:
                 try:
-                    cookie = await page_view(client, base_url, page)
+                    cookie = await arrive(client, base_url, page, opening)
                     socket = await open_socket(base_url, path, cookie)
                     await wait_for_greeting(socket)
                 except Exception as error:

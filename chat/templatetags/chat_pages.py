@@ -8,11 +8,8 @@ from chat import frontend
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def chat_box_config(context: template.Context) -> dict:
-    # A page with the chat box makes sure the visitor has a session before the box's socket
-    # opens: the socket finds the visitor's conversation by its cookie.
-    request = context.get("request")
-    if request is not None:
-        request.session.setdefault("chat_visitor", True)
+@register.simple_tag
+def chat_box_config() -> dict:
+    # The page writes nothing for the chat: most visitors never open it. The box's first
+    # request when it opens (/restapi/get-agent-info) starts the visitor's session.
     return frontend.chat_box_config()

@@ -193,6 +193,7 @@ async def test_a_visitor_and_an_agent_on_two_processes_talk_through_redis(two_se
 def _talk_across_processes(visitor_server, agent_server):
     visitor = _Browserless(visitor_server.url)
     visitor.get("/")
+    visitor.get("/restapi/get-agent-info")  # the chat box opening: the visitor's session
     assert json.loads(visitor.get("/restapi/chat-status")) == {"online": False}
     agent = _Browserless(agent_server.url)
     agent.log_in("anna", "agent-password-1")

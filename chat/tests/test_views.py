@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
@@ -15,14 +16,22 @@ from chat.models import LeftMessage
 pytestmark = pytest.mark.django_db
 
 
-def test_a_page_sets_the_session_cookie_the_chat_socket_needs(client):
+def test_a_page_view_writes_no_session_until_the_chat_box_opens(client):
+    # Most visitors never open the chat: their page views store nothing for it.
     response = client.get("/")
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert Session.objects.count() == 0
+    # The box's first request as it opens starts the session its socket needs.
+    response = client.get("/restapi/get-agent-info")
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie.value
     assert cookie["httponly"]
-    # Later pages keep the same session, so the socket finds the same conversation.
+    assert Session.objects.count() == 1
+    # Later pages and opens keep the same session, so the socket finds the same conversation.
     client.get("/")
+    client.get("/restapi/get-agent-info")
     assert client.session.session_key == cookie.value
+    assert Session.objects.count() == 1
 
 
 def test_agent_info_has_exactly_the_seed_fields(client):
@@ -207,6 +216,18 @@ def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
     assert client.get(STATUS_URL).json() == {"online": True}
 
     services.agent_accepting_set(user=agent, accepting=False)
+    assert client.get(STATUS_URL).json() == {"online": False}
+
+
+def test_chat_status_is_read_from_the_cache_by_the_pages_that_poll_it(
+    client, django_assert_num_queries
+):
+    assert client.get(STATUS_URL).json() == {"online": True}
+    # Every open page asks every 30 s: after the first, no query until presence changes.
+    with django_assert_num_queries(0):
+        assert client.get(STATUS_URL).json() == {"online": True}
+    BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
+    services.presence_publish()  # what switching the bot off in admin announces
     assert client.get(STATUS_URL).json() == {"online": False}
 
 

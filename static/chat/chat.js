@@ -1017,6 +1017,12 @@ function connect() {
     setStatus(TEXT_NO_SESSION);
     return;
   }
+  if (state.agentInfoPromise) {
+    // The box's opening request starts the visitor's session, which the socket needs: a
+    // message sent at once waits for it.
+    state.agentInfoPromise.then(connect);
+    return;
+  }
   socket.connect();
 }
 

@@ -1,12 +1,14 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the chat consumers."""
+"""ASGI entry point: HTTP goes to Django (as WSGI in threads, chatsite/http.py), WebSockets
+to the chat consumers."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models (the consumers do).
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
@@ -14,11 +16,12 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from botapps import worker  # noqa: E402
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
 from chatsite import shutdown  # noqa: E402
+from chatsite.http import WsgiInThreads  # noqa: E402
 from console.routing import websocket_urlpatterns as console_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": WsgiInThreads(django_wsgi_app, threads=settings.HTTP_THREADS),
         # A page on another site must not open a chat on ours: the Origin of
         # the handshake has to be one of ALLOWED_HOSTS. Each socket's route adds the
         # session (the visitor's) or authentication (the console's).

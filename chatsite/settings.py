@@ -141,6 +141,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Threads each server process serves pages and the HTTP API from (chatsite/http.py): pages
+# spend their time on the CPU, and a few threads cover the waits on the database.
+HTTP_THREADS = int(os.environ.get("DJANGO_HTTP_THREADS", "4"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {

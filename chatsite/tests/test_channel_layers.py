@@ -89,3 +89,16 @@ async def test_every_socket_of_a_process_gets_its_event_when_hundreds_are_sent_a
     finally:
         await layer.flush()
         await layer.close_pools()
+
+
+async def test_a_read_waits_longer_than_a_receive_blocks_on_redis(redis_url):
+    # channels_redis blocks on Redis for brpop_timeout seconds waiting for an event; a read
+    # timeout as long (redis-py 8's default, 5 s) raced it, and sockets with nothing to
+    # receive failed now and then. The race itself is too rare to wait for in a test.
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=f"test-{uuid.uuid4().hex}")
+    try:
+        pool = layer.create_pool(0)
+        assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
+        await pool.disconnect()
+    finally:
+        await layer.close_pools()

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+from importlib import import_module
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from . import batching, conf, groups, presence, protocol, ratelimit, selectors, services
 from .models import Conversation
@@ -178,10 +180,13 @@ class VisitorChatConsumer(FrameConsumer):
         The session is read here, in the one hop to the database thread that opens the
         conversation, rather than by a middleware of its own.
         """
-        session = self.scope["session"]
-        # A stored session is never empty (chat_box_config puts the visitor in it), and
-        # one that expired, or never was, loads as nothing.
-        if not session.session_key or not session.load():
+        key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        if not key:
+            return None
+        session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        # A stored session is never empty (the chat box's opening request puts the visitor
+        # in it), and one that expired, or never was, loads as nothing.
+        if not session.load():
             return None
         return services.conversation_open(
             session_key=session.session_key,

@@ -1,4 +1,4 @@
-from channels.sessions import SessionMiddlewareStack
+from channels.sessions import CookieMiddleware
 from django.urls import path
 
 from . import consumers
@@ -7,7 +7,8 @@ from . import consumers
 VISITOR_SOCKET_PATH = "ws/chat/"
 
 websocket_urlpatterns = [
-    # The session finds the visitor's conversation; a visitor is nobody's user, so the
-    # socket skips authentication (a hop to the database thread on every connect).
-    path(VISITOR_SOCKET_PATH, SessionMiddlewareStack(consumers.VisitorChatConsumer.as_asgi())),
+    # The session cookie finds the visitor's conversation. The consumer reads the session in
+    # its own hop to the database thread: a visitor is nobody's user (no authentication), and
+    # channels' session middleware would spend a hop of its own on every connect.
+    path(VISITOR_SOCKET_PATH, CookieMiddleware(consumers.VisitorChatConsumer.as_asgi())),
 ]

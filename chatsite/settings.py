@@ -263,6 +263,8 @@ STORAGES = {
 
 # Sessions identify visitors: the chat socket finds the conversation by the
 # session cookie the page set. JavaScript never needs to read it.
+# Django's database sessions, with new keys drawn in one go (chatsite/sessions.py).
+SESSION_ENGINE = "chatsite.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30

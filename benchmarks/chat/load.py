@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import DefaultCookiePolicy
 
 import httpx
 from websockets.asyncio.client import connect
@@ -183,13 +183,6 @@ async def run_visitors(
     return result
 
 
-class _NoCookieJar(CookieJar):
-    """Every visitor is a new browser: the shared HTTP client keeps no visitor's cookie."""
-
-    def __init__(self) -> None:
-        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
 async def arrive(client: httpx.AsyncClient, base_url: str, page: str, opening: str | None) -> str:
     """A new visitor's page view, then (for the chat) the chat box's opening request; the
     session cookie they set, as a Cookie header ("" for none)."""
@@ -223,9 +216,10 @@ async def run_arrivals(
     rate is replies over the time from the first page view to the last reply."""
     result = LoadResult(visitors=count, questions=asks)
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
-    async with httpx.AsyncClient(
-        limits=limits, cookies=httpx.Cookies(_NoCookieJar()), timeout=CONNECT_TIMEOUT
-    ) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=CONNECT_TIMEOUT) as client:
+        # Every visitor is a new browser: the shared client keeps nobody's cookies (a jar
+        # handed to the client is copied, policy lost; its own jar is told instead).
+        client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
         async def visitor(number: int) -> None:
             socket = None

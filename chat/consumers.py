@@ -165,7 +165,9 @@ class VisitorChatConsumer(FrameConsumer):
         # Join before reading the history: a message stored in between then
         # arrives twice rather than never, and ``replayed`` drops the live copy.
         if not await self.join_or_refuse(
-            groups.conversation_group(self.conversation_id), groups.visitors_group()
+            groups.connection_group(self.channel_name),
+            groups.conversation_group(self.conversation_id),
+            groups.visitors_group(),
         ):
             return  # disconnect() counts the socket off (through __call__ if the layer fails)
         status, history = await database_sync_to_async(self._status_and_history)()

@@ -44,7 +44,9 @@ class AgentConsoleConsumer(FrameConsumer):
             )
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
-        if not await self.join_or_refuse(groups.staff_inbox_group()):
+        if not await self.join_or_refuse(
+            groups.connection_group(self.channel_name), groups.staff_inbox_group()
+        ):
             return
         self.client_key = uuid.uuid4().hex
         snapshot = await database_sync_to_async(self._register)()

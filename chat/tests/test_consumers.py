@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -136,6 +137,27 @@ async def test_an_unanswerable_question_gets_the_fallback():
     _, reply = await ask(communicator, "qwertyuiop zxcvbnm", "c-1")
     assert reply["text"] == "I don't know the answer to that one."
     await communicator.disconnect()
+
+
+async def test_each_socket_is_in_a_private_group_any_process_can_address_it_by():
+    alice = await connect(await new_visitor())
+    bob = await connect(await new_visitor())
+    await alice.receive_json_from(TIMEOUT)
+    await bob.receive_json_from(TIMEOUT)
+    layer = get_channel_layer()
+    private = sorted(name for name in layer.groups if name.startswith("chat.connection."))
+    assert len(private) == 2 and all(len(layer.groups[name]) == 1 for name in private)
+    for n, name in enumerate(private):
+        await layer.group_send(name, {"type": "chat.send", "frame": {"type": "probe", "n": n}})
+    got = [
+        (await alice.receive_json_from(TIMEOUT))["n"],
+        (await bob.receive_json_from(TIMEOUT))["n"],
+    ]
+    assert sorted(got) == [0, 1]
+    assert await alice.receive_nothing(timeout=0.2) and await bob.receive_nothing(timeout=0.2)
+    await alice.disconnect()
+    await bob.disconnect()
+    assert not [name for name in layer.groups if name.startswith("chat.connection.")]
 
 
 async def test_two_visitors_never_see_each_others_messages():

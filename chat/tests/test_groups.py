@@ -16,6 +16,8 @@ def test_every_group_name_is_valid_and_visitor_and_staff_sides_differ():
         groups.conversation_staff_group(10**12),
         groups.staff_inbox_group(),
         groups.visitors_group(),
+        groups.connection_group("specific.0123456789abcdef0123456789abcdef!0123456789ab"),
+        groups.connection_group("specific..inmemory!AbCdEfGhIjKl"),
     ]
     assert all(VALID_GROUP.match(name) for name in names)
     assert len(set(names)) == len(names)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from chat import selectors, services
@@ -172,6 +173,17 @@ async def test_a_console_says_hello_and_lists_who_is_present_and_the_conversatio
     assert await database_sync_to_async(selectors.present_agent_ids)() == {anna.pk}
     for communicator_ in (communicator, first, second):
         await communicator_.disconnect()
+
+
+async def test_a_console_is_in_a_private_group_any_process_can_address_it_by():
+    anna = await new_agent("anna", title="Support")
+    console = await open_console(anna)
+    layer = get_channel_layer()
+    (private,) = [name for name in layer.groups if name.startswith("chat.connection.")]
+    await layer.group_send(private, {"type": "chat.send", "frame": {"type": "probe"}})
+    assert await expect(console, "probe") == {"type": "probe"}
+    await console.disconnect()
+    assert private not in layer.groups
 
 
 async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():

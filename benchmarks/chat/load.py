@@ -131,6 +131,21 @@ async def drain(socket, result: LoadResult) -> None:
         return
 
 
+async def ask_in_turn(
+    socket, number: int, questions: Sequence[str], *, asks: int, tag: str, result: LoadResult
+) -> None:
+    """Visitor ``number`` asks ``asks`` questions one after another, each once the last is
+    answered; then listens for anything that should not come. A failure ends its turn."""
+    for asked in range(asks):
+        question = questions[(number + asked) % len(questions)]
+        try:
+            await ask(socket, question, f"{tag}-{number}-{asked}", result)
+        except Exception as error:
+            result.errors[type(error).__name__] += 1
+            return
+    await drain(socket, result)
+
+
 async def run_visitors(
     base_url: str,
     path: str,
@@ -158,14 +173,7 @@ async def run_visitors(
                 return
             finally:
                 await ready.wait()
-            for asked in range(asks):
-                question = questions[(number + asked) % len(questions)]
-                try:
-                    await ask(socket, question, f"{tag}-{number}-{asked}", result)
-                except Exception as error:
-                    result.errors[type(error).__name__] += 1
-                    return
-            await drain(socket, result)
+            await ask_in_turn(socket, number, questions, asks=asks, tag=tag, result=result)
         finally:
             if socket is not None:
                 await socket.close()
@@ -231,14 +239,7 @@ async def run_arrivals(
                 except Exception as error:
                     result.errors[f"connect: {type(error).__name__}"] += 1
                     return
-                for asked in range(asks):
-                    question = questions[(number + asked) % len(questions)]
-                    try:
-                        await ask(socket, question, f"{tag}-{number}-{asked}", result)
-                    except Exception as error:
-                        result.errors[type(error).__name__] += 1
-                        return
-                await drain(socket, result)
+                await ask_in_turn(socket, number, questions, asks=asks, tag=tag, result=result)
             finally:
                 if socket is not None:
                     await socket.close()

@@ -55,6 +55,10 @@ CHAT_PATH = "/ws/chat/"
 TARGETS = {"echo": ECHO_PATH, "bare": BARE_PATH, "chat": CHAT_PATH}
 APPLICATION = "benchmarks.chat.baselines:application"
 SECTIONS = ("arrivals", "connected", "burst", "idle", "workers")
+# Resident memory one idle visitor (page loaded, socket open, greeting received) may cost.
+IDLE_KIB_TARGET = 24
+# Visitors who come and go before idle memory is measured, so that it counts sockets only.
+IDLE_WARM_UP = 50
 
 
 @dataclass(frozen=True)
@@ -249,25 +253,36 @@ async def burst(server: ServerProcess, layer: str, options: Options) -> dict[str
     }
 
 
-async def idle_memory(server: ServerProcess, layer: str, options: Options) -> dict[str, float]:
+async def idle_memory(workdir: Path, layer: str, options: Options) -> dict[str, float]:
+    """Resident memory per idle visitor, each target on a server process of its own (a process
+    reuses what an earlier target's sockets freed, which would flatter whoever comes later),
+    warmed first by a few visitors (the chat's first greeting loads the bot)."""
     per_connection = {}
     for target, path in TARGETS.items():
-        cookies = await session_cookies(server.url, options.idle)
-        await asyncio.sleep(1)
-        before = rss_kib(server.proc.pid)
-        sockets, failures = await hold_idle(server.url, path, cookies)
-        await asyncio.sleep(2)
-        after = rss_kib(server.proc.pid)
-        kib = (after - before) / max(1, len(sockets))
-        per_connection[target] = kib
-        print(
-            f"{layer:<7}{target:<6}{len(sockets)} idle sockets: {kib:.1f} KiB each "
-            f"(server RSS {before / 1024:.0f} MiB -> {after / 1024:.0f} MiB)"
-            + (f", failed {dict(failures)}" if failures else ""),
-            flush=True,
-        )
-        await asyncio.gather(*(socket.close() for socket in sockets))
-        await asyncio.sleep(1)
+        server = server_for(workdir, layer, options, name=f"{layer}-idle-{target}")
+        server.start()
+        try:
+            # Only the chat finds its visitor by the session; the baselines need no cookie.
+            count = options.idle + IDLE_WARM_UP
+            cookies = await session_cookies(server.url, count) if target == "chat" else [""] * count
+            warm, _ = await hold_idle(server.url, path, cookies[:IDLE_WARM_UP])
+            await asyncio.gather(*(socket.close() for socket in warm))
+            await asyncio.sleep(1)
+            before = rss_kib(server.proc.pid)
+            sockets, failures = await hold_idle(server.url, path, cookies[IDLE_WARM_UP:])
+            await asyncio.sleep(2)
+            after = rss_kib(server.proc.pid)
+            kib = (after - before) / max(1, len(sockets))
+            per_connection[target] = kib
+            print(
+                f"{layer:<7}{target:<6}{len(sockets)} idle visitors: {kib:.1f} KiB each "
+                f"(server RSS {before / 1024:.0f} MiB -> {after / 1024:.0f} MiB)"
+                + (f", failed {dict(failures)}" if failures else ""),
+                flush=True,
+            )
+            await asyncio.gather(*(socket.close() for socket in sockets))
+        finally:
+            server.stop()
     return per_connection
 
 
@@ -413,7 +428,7 @@ async def main(options: Options) -> int:
                 if "burst" in options.only:
                     figures[layer]["burst"] = await burst(server, layer, options)
                 if "idle" in options.only:
-                    figures[layer]["memory"] = await idle_memory(server, layer, options)
+                    figures[layer]["memory"] = await idle_memory(workdir, layer, options)
             finally:
                 server.stop()
         if options.redis_url and "workers" in options.only:
@@ -468,11 +483,22 @@ def report_targets(figures: dict[str, dict], options: Options) -> int:
                 f"average (p50 {b['p50_ms']:.0f} ms); less CPU per reply, or the visitors "
                 f"spread over more worker processes, shortens the queue"
             )
-        if "memory" not in figures[layer]:
+    for layer in ("memory", "redis"):
+        if "memory" not in figures.get(layer, {}):
             continue
-        kib = figures[layer]["memory"]["chat"]
-        ok = kib * 1024 <= 50_000
-        print(f"  {'met ' if ok else 'MISS'} {layer}: <= 50 KB per idle connection: {kib:.1f} KiB")
+        kib = figures[layer]["memory"]
+        ok = kib["chat"] <= IDLE_KIB_TARGET
+        print(
+            f"  {'met ' if ok else 'MISS'} {layer}: <= {IDLE_KIB_TARGET} KiB per idle visitor "
+            f"({options.idle} on one worker): {kib['chat']:.1f} KiB"
+        )
+        if not ok:
+            print(
+                f"       why: daphne itself holds {kib['echo']:.1f} KiB for each socket of a raw "
+                f"ASGI echo (Twisted's connection, Autobahn's protocol, their buffers) and "
+                f"{kib['bare']:.1f} KiB for a bare Channels consumer's; the chat's consumer, its "
+                f"groups and rate limit add the rest"
+            )
         missed += not ok
     if "two_workers" in figures:
         w = figures["two_workers"]
@@ -488,9 +514,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--visitors", type=int, default=100)
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--concurrent", type=int, default=200)
-    parser.add_argument("--idle", type=int, default=2000)
+    parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument("--arriving", type=int, default=200)
     parser.add_argument("--arriving-questions", type=int, default=10)
     parser.add_argument(

@@ -29,6 +29,8 @@ REPLY_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 60.0
 # How long a visitor listens after its last reply for frames that should not come.
 DRAIN_SECONDS = 0.3
+# Handshakes under way at once while idle visitors gather (the burst is measured apart).
+IDLE_CONNECTING = 200
 
 
 @dataclass
@@ -251,18 +253,23 @@ async def run_arrivals(
     return result
 
 
-async def hold_idle(base_url: str, path: str, cookies: Sequence[str]) -> tuple[list, Counter]:
-    """Open one silent socket per cookie, each greeted; return the sockets and the failures."""
+async def hold_idle(
+    base_url: str, path: str, cookies: Sequence[str], *, connecting: int = IDLE_CONNECTING
+) -> tuple[list, Counter]:
+    """Open one silent socket per cookie, each greeted, ``connecting`` handshakes at a time
+    (visitors gathering over a day, not a burst); return the sockets and the failures."""
     failures: Counter = Counter()
+    limit = asyncio.Semaphore(connecting)
 
     async def one(cookie: str):
-        try:
-            socket = await open_socket(base_url, path, cookie)
-            await wait_for_greeting(socket)
-            return socket
-        except Exception as error:
-            failures[type(error).__name__] += 1
-            return None
+        async with limit:
+            try:
+                socket = await open_socket(base_url, path, cookie)
+                await wait_for_greeting(socket)
+                return socket
+            except Exception as error:
+                failures[type(error).__name__] += 1
+                return None
 
     sockets = await asyncio.gather(*(one(cookie) for cookie in cookies))
     return [s for s in sockets if s is not None], failures

@@ -145,6 +145,10 @@ def row(layer: str, target: str, result: LoadResult, ratios: str = "") -> str:
 async def arrivals(server: ServerProcess, layer: str, options: Options) -> dict[str, dict]:
     """Visitors arriving: each target ``rounds`` times, interleaved; the median round's."""
     _, sample_questions = load_seed()
+    # A server that has answered before: the bot's first question loads its model.
+    await run_arrivals(
+        server.url, CHAT_PATH, 5, sample_questions, asks=1, tag="warm", opening=AGENT_INFO_PATH
+    )
     rates: dict[str, list[LoadResult]] = {target: [] for target in TARGETS}
     for round_number in range(options.rounds):
         for target, path in TARGETS.items():

@@ -23,7 +23,7 @@ from http.cookiejar import DefaultCookiePolicy
 import httpx
 from websockets.asyncio.client import connect
 
-from testsupport.harness import visitor_cookie
+from testsupport.harness import AGENT_INFO_PATH
 
 REPLY_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 60.0
@@ -65,13 +65,28 @@ class LoadResult:
 
 
 async def session_cookies(base_url: str, count: int, *, concurrency: int = 8) -> list[str]:
+    """``count`` new visitors' session cookies, each from a page view and the chat box
+    opening (``arrive``), ``concurrency`` visitors at a time."""
     limit = asyncio.Semaphore(concurrency)
+    async with _visitors_client(concurrency) as client:
 
-    async def one() -> str:
-        async with limit:
-            return await asyncio.to_thread(visitor_cookie, base_url)
+        async def one() -> str:
+            async with limit:
+                return await arrive(client, base_url, "/", AGENT_INFO_PATH)
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def _visitors_client(connections: int) -> httpx.AsyncClient:
+    """One HTTP client for many new visitors: no connection or cookie is kept from one
+    visitor to the next (a jar handed to httpx is copied without its policy, so the
+    client's own jar is told instead)."""
+    client = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=0),
+        timeout=CONNECT_TIMEOUT,
+    )
+    client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return client
 
 
 def _socket_url(base_url: str, path: str) -> str:
@@ -225,11 +240,7 @@ async def run_arrivals(
     for its greeting and asks ``asks`` questions, one after another. Everything counts: the
     rate is replies over the time from the first page view to the last reply."""
     result = LoadResult(visitors=count, questions=asks)
-    limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
-    async with httpx.AsyncClient(limits=limits, timeout=CONNECT_TIMEOUT) as client:
-        # Every visitor is a new browser: the shared client keeps nobody's cookies (a jar
-        # handed to the client is copied, policy lost; its own jar is told instead).
-        client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    async with _visitors_client(count) as client:
 
         async def visitor(number: int) -> None:
             socket = None

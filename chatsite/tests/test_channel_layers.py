@@ -2,15 +2,14 @@
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 import redis
 
 from chatsite.channel_layers import RedisChannelLayer
+
+from .test_settings import load_settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
 BURST = 300
@@ -54,14 +53,10 @@ async def test_a_burst_of_group_adds_waits_for_connections_instead_of_failing(re
 
 def production_layer_config(redis_url: str) -> dict:
     """The channel layer's CONFIG as chatsite.settings builds it for REDIS_URL."""
-    probe = (
+    result = load_settings(
         "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps(settings.CHANNEL_LAYERS['default']['CONFIG']))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chatsite.settings", "REDIS_URL": redis_url}
-    env.pop("CHANNEL_LAYER_CAPACITY", None)
-    result = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+        "print(json.dumps(settings.CHANNEL_LAYERS['default']['CONFIG']))",
+        REDIS_URL=redis_url,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -19,14 +19,16 @@ VARIABLES = [
     "DJANGO_ALLOWED_HOSTS",
     "DATABASE_URL",
     "REDIS_URL",
+    "CHANNEL_LAYER_CAPACITY",
 ]
 
 
-def load_settings(**env):
+def load_settings(probe: str = PROBE, **env):
+    """Run ``probe`` in a fresh process on the site's settings, read from ``env`` alone."""
     clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     clean["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         env={**clean, **env},
         cwd=ROOT,
         capture_output=True,

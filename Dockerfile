@@ -1,4 +1,5 @@
-# The production shape of the site: daphne serving HTTP and WebSockets.
+# One ASGI worker of the site: daphne serving HTTP and WebSockets (docker-compose.yml puts
+# several behind HAProxy).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,4 +22,5 @@ USER chat
 EXPOSE 8000
 # A listen backlog of 1024 (Twisted's default is 50) lets a burst of visitors connect without
 # waiting on SYN retries; daphne pings every socket idle for 20 s and drops those silent for 30 s.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -e tcp:port=8000:interface=0.0.0.0:backlog=1024 --ping-interval 20 --ping-timeout 30 --proxy-headers chatsite.asgi:application"]
+# docker-compose.yml runs the migrations once (its `migrate` service) before the workers start.
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=1024", "--ping-interval", "20", "--ping-timeout", "30", "--proxy-headers", "chatsite.asgi:application"]

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "console",
     "shop",
     "botapps",
+    # The project's own commands: `serve` (the production shape on one machine).
+    "chatsite",
 ]
 
 MIDDLEWARE = [

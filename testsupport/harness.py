@@ -121,6 +121,7 @@ class ServerProcess:
         self.daphne_args = daphne_args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.name = name
         self.log_path = workdir / f"{name}.log"
         self.database_path = workdir / "e2e.sqlite3"
         self.proc: subprocess.Popen | None = None
@@ -192,39 +193,45 @@ class ServerProcess:
             _migrated = folder / "migrated.sqlite3"
             shutil.copyfile(url[len("sqlite:///") :], _migrated)
 
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            # Twisted listens with a backlog of 50 unless told: a burst of connects would
+            # wait for SYN retries.
+            "-e",
+            f"tcp:port={self.port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}",
+            *self.daphne_args,
+            self.application,
+        ]
+
+    def ready(self) -> bool:
+        """Whether the server answers HTTP (with any status)."""
+        try:
+            _probe_opener.open(self.url + "/", timeout=2).close()
+            return True
+        except urllib.error.HTTPError:
+            return True  # it answers HTTP, even if with an error status
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
     def start(self, timeout: float = 30.0) -> None:
         assert self.proc is None or self.proc.poll() is not None, "server already running"
         with self._log() as log:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    # Twisted listens with a backlog of 50 unless told: a burst of
-                    # connects would wait for SYN retries.
-                    "-e",
-                    f"tcp:port={self.port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}",
-                    *self.daphne_args,
-                    self.application,
-                ],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                self.command(), cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                pytest.fail(f"daphne exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                _probe_opener.open(self.url + "/", timeout=2).close()
+                pytest.fail(f"{self.name} exited with {self.proc.returncode}:\n{self.output()}")
+            if self.ready():
                 return
-            except urllib.error.HTTPError:
-                return  # it answers HTTP, even if with an error status
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
+            time.sleep(0.1)
         self.stop()
-        pytest.fail(f"daphne did not answer on {self.url} within {timeout}s:\n{self.output()}")
+        pytest.fail(f"{self.name} did not answer on {self.url} within {timeout}s:\n{self.output()}")
 
     def kill(self) -> None:
         """Abrupt death (SIGKILL): connections drop without a closing handshake."""
@@ -242,7 +249,7 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
                 pytest.fail(
-                    f"daphne was still running {STOP_TIMEOUT} s after SIGTERM (killed):\n"
+                    f"{self.name} was still running {STOP_TIMEOUT} s after SIGTERM (killed):\n"
                     f"{self.output()[-4000:]}"
                 )
 
@@ -251,6 +258,65 @@ class ServerProcess:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+
+class ServedBehindProxy(ServerProcess):
+    """The production shape on one machine (``manage.py serve``): HAProxy on the port,
+    ``workers`` daphne processes behind it, and the webhook worker when on Redis."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None, *, workers: int, **kw):
+        kw.setdefault("name", "serve")
+        super().__init__(workdir, env, **kw)
+        self.workers = workers
+        self.seen_workers: set[str] = set()
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "manage.py",
+            "serve",
+            f"--workers={self.workers}",
+            f"--bind=127.0.0.1:{self.port}",
+        ]
+
+    def ready(self) -> bool:
+        """Whether every worker has answered through the proxy (the proxy answers 503 until
+        its health checks find the workers' sockets)."""
+        try:
+            response = _probe_opener.open(self.url + "/", timeout=2)
+        except urllib.error.HTTPError as error:
+            response = error
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+        with response:
+            if response.status != 503:
+                self.seen_workers.add(response.headers.get("X-Chat-Worker", ""))
+        return len(self.seen_workers - {""}) >= self.workers
+
+    def processes(self) -> list[int]:
+        """The pids of the supervisor and everything it started, however deep."""
+        return [self.proc.pid, *descendants(self.proc.pid)] if self.proc else []
+
+
+def descendants(pid: int) -> list[int]:
+    """The pids of every living process started by ``pid``, children first."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name in parentheses may hold spaces; the parent's pid follows it.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        children = parents.get(queue.pop(0), [])
+        found += children
+        queue += children
+    return found
 
 
 @contextmanager

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test eval bench bench-bot bench-webhooks lint format clean
+.PHONY: run test eval bench bench-bot bench-webhooks soak lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000
 
 bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + rundramatiq) and retries
 	$(BIN)/python -m benchmarks.chat.bench_webhooks
+
+SOAK_MINUTES ?= 30
+SOAK_WORKERS ?= 2
+soak: $(VENV)/.dev  ## The production shape at half its maximum for SOAK_MINUTES (30): memory, errors, latency
+	$(BIN)/python -m benchmarks.chat.soak --minutes $(SOAK_MINUTES) --workers $(SOAK_WORKERS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

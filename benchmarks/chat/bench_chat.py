@@ -13,15 +13,15 @@ them with real WebSocket visitors (benchmarks.chat.load). It prints, for each la
 * the latency at 200 visitors asking at once;
 * memory per idle connection (2,000 silent sockets) and the server's resident memory;
 
-then two workers behind one Redis: visitors spread over both, privacy, and an agent on
-one worker taking over (and handing back) a visitor served by the other.
+then the production shape (``manage.py serve``: HAProxy in front of daphne workers, on Redis
+and a PostgreSQL database of its own) with one worker and with two: visitors arriving through
+the proxy, and an agent on one worker taking over (and handing back) a visitor on the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import platform
@@ -29,6 +29,8 @@ import resource
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +39,11 @@ import daphne
 import django
 
 from benchmarks.evaluation import load_seed
-from testsupport.harness import AGENT_INFO_PATH, ServerProcess
+from testsupport.harness import AGENT_INFO_PATH, ServedBehindProxy, ServerProcess
 
 from .baselines import BARE_PATH, ECHO_PATH
 from .load import (
     LoadResult,
-    _next_frame,
     hold_idle,
     open_socket,
     run_arrivals,
@@ -50,6 +51,7 @@ from .load import (
     session_cookies,
     wait_for_greeting,
 )
+from .scenarios import hand_over
 
 CHAT_PATH = "/ws/chat/"
 TARGETS = {"echo": ECHO_PATH, "bare": BARE_PATH, "chat": CHAT_PATH}
@@ -57,6 +59,8 @@ APPLICATION = "benchmarks.chat.baselines:application"
 SECTIONS = ("arrivals", "connected", "burst", "idle", "workers")
 # Resident memory one idle visitor (page loaded, socket open, greeting received) may cost.
 IDLE_KIB_TARGET = 24
+# The PostgreSQL server on which the production shape's runs make a database of their own.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # Visitors who come and go before idle memory is measured, so that it counts sockets only.
 IDLE_WARM_UP = 50
 
@@ -72,6 +76,7 @@ class Options:
     arriving: int
     arriving_questions: int
     redis_url: str | None
+    database_url: str | None
     only: frozenset[str]
 
 
@@ -106,10 +111,19 @@ async def measured_run(server: ServerProcess, path: str, cookies, questions, **k
     return result
 
 
-def raise_open_file_limit() -> None:
-    # Thousands of sockets on both ends of loopback: the servers inherit this limit.
+def prepare_load_generator() -> None:
+    """Thousands of sockets on both ends of loopback (the servers inherit this process's open
+    file limit), and no log line per page view of every arriving visitor."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def versions() -> str:
+    return (
+        f"daphne {daphne.__version__}, channels {channels.__version__}, "
+        f"Django {django.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
 
 
 def production_env(workdir: Path) -> dict[str, str]:
@@ -123,13 +137,28 @@ def production_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def server_for(workdir: Path, layer: str, options: Options, *, name: str) -> ServerProcess:
+def server_for(workdir: Path, layer: str, redis_url: str | None, *, name: str) -> ServerProcess:
     env = production_env(workdir)
     if layer == "redis":
-        env |= {"REDIS_URL": options.redis_url or "", "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}"}
+        env |= {"REDIS_URL": redis_url or "", "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}"}
     else:
         env |= {"REDIS_URL": ""}
     return ServerProcess(workdir, env, name=name, application=APPLICATION)
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """The SQLite database (migrated) and static files the servers in ``workdir`` share."""
+    first = server_for(workdir, "memory", None, name="migrate")
+    first.migrate()
+    first.manage("collectstatic", "--noinput")
+
+
+async def warm(server: ServerProcess) -> None:
+    """A server that has answered before: the bot's first question loads its model."""
+    _, sample_questions = load_seed()
+    await run_arrivals(
+        server.url, CHAT_PATH, 5, sample_questions, asks=1, tag="warm", opening=AGENT_INFO_PATH
+    )
 
 
 def row(layer: str, target: str, result: LoadResult, ratios: str = "") -> str:
@@ -145,10 +174,7 @@ def row(layer: str, target: str, result: LoadResult, ratios: str = "") -> str:
 async def arrivals(server: ServerProcess, layer: str, options: Options) -> dict[str, dict]:
     """Visitors arriving: each target ``rounds`` times, interleaved; the median round's."""
     _, sample_questions = load_seed()
-    # A server that has answered before: the bot's first question loads its model.
-    await run_arrivals(
-        server.url, CHAT_PATH, 5, sample_questions, asks=1, tag="warm", opening=AGENT_INFO_PATH
-    )
+    await warm(server)
     rates: dict[str, list[LoadResult]] = {target: [] for target in TARGETS}
     for round_number in range(options.rounds):
         for target, path in TARGETS.items():
@@ -263,7 +289,7 @@ async def idle_memory(workdir: Path, layer: str, options: Options) -> dict[str, 
     warmed first by a few visitors (the chat's first greeting loads the bot)."""
     per_connection = {}
     for target, path in TARGETS.items():
-        server = server_for(workdir, layer, options, name=f"{layer}-idle-{target}")
+        server = server_for(workdir, layer, options.redis_url, name=f"{layer}-idle-{target}")
         server.start()
         try:
             # Only the chat finds its visitor by the session; the baselines need no cookie.
@@ -290,96 +316,99 @@ async def idle_memory(workdir: Path, layer: str, options: Options) -> dict[str, 
     return per_connection
 
 
-async def frame_of(socket, kind: str, **fields) -> dict:
-    """The next frame of type ``kind`` whose fields have the values given."""
-    while True:
-        frame = await _next_frame(socket, 10)
-        if frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items()):
-            return frame
-
-
-async def answered_by(socket, role: str) -> None:
-    while ((await frame_of(socket, "status")).get("answering") or {}).get("role") != role:
-        pass
-
-
-async def two_workers(workdir: Path, options: Options) -> dict[str, object]:
-    """Two Daphne processes on one database and one Redis."""
-    prefix = f"bench-{uuid.uuid4().hex}"
-    env = production_env(workdir) | {"REDIS_URL": options.redis_url or "", "REDIS_PREFIX": prefix}
-    workers = [
-        ServerProcess(workdir, env, name=f"worker{n}", application=APPLICATION) for n in (1, 2)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        _, sample_questions = load_seed()
-        half = options.visitors // 2
-        cookies = [await session_cookies(worker.url, half) for worker in workers]
-        loads = await asyncio.gather(
-            *(
-                run_visitors(
-                    worker.url,
-                    CHAT_PATH,
-                    cookies[n],
-                    sample_questions,
-                    asks=options.questions,
-                    tag=f"w{n}",
-                )
-                for n, worker in enumerate(workers)
-            )
-        )
-        rate = sum(load.replies_per_second for load in loads)
-        misdelivered = sum(load.misdelivered for load in loads)
-        errors = sum(sum(load.errors.values()) for load in loads)
-
-        agent_cookie = workers[0].agent_cookie()
-        handover = await hand_over_across(workers, agent_cookie)
+async def behind_proxy(workdir: Path, options: Options) -> dict[str, object]:
+    """The production shape (``manage.py serve``: HAProxy, daphne workers, the webhook worker)
+    with one worker, then two, on one Redis and one PostgreSQL database: visitors arriving
+    through the proxy, and with two, an agent on one worker taking over from the bot a
+    visitor on the other."""
+    _, sample_questions = load_seed()
+    figures: dict[str, object] = {}
+    with throwaway_database(options.database_url) as database_url:
+        env = production_env(workdir) | {
+            "REDIS_URL": options.redis_url or "",
+            "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        }
+        if database_url:
+            env["DATABASE_URL"] = database_url
         print(
-            f"two workers, one Redis: {half} visitors on each, {rate:.0f} replies/s in all, "
-            f"errors {errors}, misdelivered {misdelivered}; agent on worker 1 takes over a "
-            f"visitor on worker 2 and hands back: {'ok' if handover else 'FAILED'}",
-            flush=True,
+            f"\nThe production shape (manage.py serve): HAProxy, N daphne workers, Redis, "
+            f"{'PostgreSQL' if database_url else 'SQLite'}; {options.arriving} visitors "
+            f"arriving x {options.arriving_questions} questions, median of {options.rounds} "
+            f"rounds; cpu ms: all of the shape's processes"
         )
-        return {"misdelivered": misdelivered, "errors": errors, "handover": handover}
-    finally:
-        for worker in workers:
-            worker.stop()
-
-
-async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> bool:
-    visitor_cookie = (await session_cookies(workers[1].url, 1))[0]
-    visitor = await open_socket(workers[1].url, CHAT_PATH, visitor_cookie)
-    agent = await open_socket(workers[0].url, "/ws/staff/", agent_cookie)
-    try:
-        await wait_for_greeting(visitor)
-        await frame_of(agent, "conversations")
-        await visitor.send(json.dumps({"type": "message", "text": "Hi", "client_id": "h1"}))
-        row = await frame_of(agent, "conversation", state="bot")
-        conversation = row["id"]
-        await agent.send(json.dumps({"type": "take", "conversation": conversation}))
-        await answered_by(visitor, "agent")
-        await agent.send(
-            json.dumps(
-                {
-                    "type": "message",
-                    "conversation": conversation,
-                    "text": "Bench agent here",
-                    "client_id": "a1",
+        print(
+            f"{'workers':<9}{'replies/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu ms':>9}"
+            f"{'errors':>8}{'wrong':>8}"
+        )
+        for count in (1, 2):
+            server = ServedBehindProxy(workdir, env, workers=count, name=f"serve{count}")
+            server.migrate()
+            server.start(timeout=120)
+            try:
+                await warm(server)
+                results = []
+                for round_number in range(options.rounds):
+                    processes = server.processes()
+                    cpu_before = sum(map(cpu_seconds, processes))
+                    result = await run_arrivals(
+                        server.url,
+                        CHAT_PATH,
+                        options.arriving,
+                        sample_questions,
+                        asks=options.arriving_questions,
+                        tag=f"p{count}{round_number}",
+                        opening=AGENT_INFO_PATH,
+                    )
+                    result.server_cpu_seconds = sum(map(cpu_seconds, processes)) - cpu_before
+                    results.append(result)
+                results.sort(key=lambda r: r.replies_per_second)
+                median = results[len(results) // 2]
+                errors = sum(sum(r.errors.values()) for r in results)
+                misdelivered = sum(r.misdelivered for r in results)
+                print(
+                    f"{count:<9}{median.replies_per_second:>10.0f}"
+                    f"{median.percentile_ms(0.5):>9.1f}{median.percentile_ms(0.99):>9.1f}"
+                    f"{median.server_cpu_ms_per_reply:>9.2f}{errors:>8}{misdelivered:>8}",
+                    flush=True,
+                )
+                figures[count] = {
+                    "rate": median.replies_per_second,
+                    "errors": errors,
+                    "misdelivered": misdelivered,
                 }
-            )
-        )
-        reply = await frame_of(visitor, "message", text="Bench agent here")
-        await agent.send(json.dumps({"type": "hand_back", "conversation": conversation}))
-        await answered_by(visitor, "bot")
-        await visitor.send(
-            json.dumps({"type": "message", "text": sample_question(), "client_id": "h2"})
-        )
-        while True:
-            frame = await frame_of(visitor, "message")
-            if frame["sender"]["role"] == "bot":
-                break
-        return reply["sender"]["role"] == "agent"
+                if count == 2:
+                    figures["handover"] = await hand_over_across(server)
+            finally:
+                server.stop()
+    two_to_one = figures[2]["rate"] / figures[1]["rate"]
+    print(
+        f"two workers / one: {two_to_one:.2f}x; an agent on one worker takes over a visitor on "
+        f"the other and hands back: {'ok' if figures['handover'] else 'FAILED'}",
+        flush=True,
+    )
+    return {
+        "misdelivered": figures[1]["misdelivered"] + figures[2]["misdelivered"],
+        "errors": figures[1]["errors"] + figures[2]["errors"],
+        "handover": figures["handover"],
+        "rates": (figures[1]["rate"], figures[2]["rate"]),
+    }
+
+
+async def hand_over_across(server: ServedBehindProxy) -> bool:
+    """A visitor and an agent whose sockets the proxy gave to different workers."""
+    agent_cookie = server.agent_cookie()
+    [visitor_cookie] = await session_cookies(server.url, 1)
+    visitor = await open_socket(server.url, CHAT_PATH, visitor_cookie)
+    agent = await open_socket(server.url, "/ws/staff/", agent_cookie)
+    try:
+        workers = {s.response.headers["X-Chat-Worker"] for s in (visitor, agent)}
+        if len(workers) != 2:
+            print(f"hand-over: both sockets on {workers}", file=sys.stderr)
+            return False
+        await wait_for_greeting(visitor)
+        await hand_over(visitor=visitor, agent=agent, question=sample_question())
+        return True
     except Exception as error:
         print(f"hand-over failed: {type(error).__name__}: {error}", file=sys.stderr)
         return False
@@ -388,29 +417,39 @@ async def hand_over_across(workers: list[ServerProcess], agent_cookie: str) -> b
         await agent.close()
 
 
+@contextmanager
+def throwaway_database(url: str | None) -> Iterator[str | None]:
+    """A new, empty database on the PostgreSQL server of ``url``, dropped afterwards; None
+    (SQLite, then) without one."""
+    if not url:
+        yield None
+        return
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def sample_question() -> str:
     return load_seed()[1][0]
 
 
 async def main(options: Options) -> int:
-    raise_open_file_limit()
-    # A line per page view otherwise, for every arriving visitor.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    print(
-        f"Chat benchmark: daphne {daphne.__version__}, channels {channels.__version__}, "
-        f"Django {django.__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs; SQLite; load generator in this process",
-        flush=True,
-    )
+    prepare_load_generator()
+    print(f"Chat benchmark: {versions()}; SQLite; load generator in this process", flush=True)
     layers = ["memory"] + (["redis"] if options.redis_url else [])
     figures: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
         workdir = Path(tmp)
-        first = server_for(workdir, "memory", options, name="migrate")
-        first.migrate()
-        first.manage("collectstatic", "--noinput")
+        prepare_workdir(workdir)
         for layer in layers:
-            server = server_for(workdir, layer, options, name=layer)
+            server = server_for(workdir, layer, options.redis_url, name=layer)
             server.start()
             try:
                 figures[layer] = {}
@@ -436,8 +475,7 @@ async def main(options: Options) -> int:
             finally:
                 server.stop()
         if options.redis_url and "workers" in options.only:
-            print()
-            figures["two_workers"] = await two_workers(workdir, options)
+            figures["two_workers"] = await behind_proxy(workdir, options)
     return report_targets(figures, options)
 
 
@@ -508,7 +546,11 @@ def report_targets(figures: dict[str, dict], options: Options) -> int:
         w = figures["two_workers"]
         ok = w["handover"] and w["misdelivered"] == 0 and w["errors"] == 0
         missed += not ok
-        print(f"  {'met ' if ok else 'MISS'} two workers: privacy and hand-over")
+        one, two = w["rates"]
+        print(
+            f"  {'met ' if ok else 'MISS'} two workers behind the proxy: privacy and hand-over "
+            f"(replies/s: {one:.0f} with one worker, {two:.0f} with two, {two / one:.2f}x)"
+        )
     print(f"\n{missed} target(s) missed" if missed else "\nall targets met")
     return 1 if missed else 0
 
@@ -533,6 +575,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         help="Redis for the Redis-layer runs ('' to skip them)",
     )
+    parser.add_argument(
+        "--database-url",
+        default=DATABASE_URL,
+        help="a PostgreSQL server on which the production shape's run creates (and drops) a "
+        "database of its own ('' for SQLite)",
+    )
     args = parser.parse_args(argv)
     return Options(
         visitors=args.visitors,
@@ -544,6 +592,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         arriving=args.arriving,
         arriving_questions=args.arriving_questions,
         redis_url=args.redis_url or None,
+        database_url=args.database_url or None,
         only=frozenset(args.only.split(",")),
     )
 

@@ -4,10 +4,11 @@ Each simulated visitor has its own session cookie (from a real page view), opens
 chat socket, waits for the greeting, then asks its questions one after another,
 each time waiting for the bot's reply. ``run_arrivals`` times visitors as they arrive
 (page view, socket, greeting and questions all counted); ``run_visitors`` times only the
-questions of visitors who are already connected. It records every reply's latency, every
-error, and every frame that was not meant for it: a visitor message with another
-visitor's ``client_id``, a reply before its question was acknowledged, or anything
-that arrives after its last reply.
+questions of visitors who are already connected; ``visit`` is one arriving visitor, whose
+questions may also be paced (the soak's steady load, benchmarks/chat/soak.py). It records
+every reply's latency, every error, and every frame that was not meant for it: a visitor
+message with another visitor's ``client_id``, a reply before its question was acknowledged,
+or anything that arrives after its last reply.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ async def session_cookies(base_url: str, count: int, *, concurrency: int = 8) ->
     """``count`` new visitors' session cookies, each from a page view and the chat box
     opening (``arrive``), ``concurrency`` visitors at a time."""
     limit = asyncio.Semaphore(concurrency)
-    async with _visitors_client(concurrency) as client:
+    async with visitors_client(concurrency) as client:
 
         async def one() -> str:
             async with limit:
@@ -77,7 +78,7 @@ async def session_cookies(base_url: str, count: int, *, concurrency: int = 8) ->
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
-def _visitors_client(connections: int) -> httpx.AsyncClient:
+def visitors_client(connections: int) -> httpx.AsyncClient:
     """One HTTP client for many new visitors: no connection or cookie is kept from one
     visitor to the next (a jar handed to httpx is copied without its policy, so the
     client's own jar is told instead)."""
@@ -149,11 +150,26 @@ async def drain(socket, result: LoadResult) -> None:
 
 
 async def ask_in_turn(
-    socket, number: int, questions: Sequence[str], *, asks: int, tag: str, result: LoadResult
+    socket,
+    number: int,
+    questions: Sequence[str],
+    *,
+    asks: int,
+    tag: str,
+    result: LoadResult,
+    pace: float | None = None,
 ) -> None:
     """Visitor ``number`` asks ``asks`` questions one after another, each once the last is
-    answered; then listens for anything that should not come. A failure ends its turn."""
+    answered; then listens for anything that should not come. A failure ends its turn.
+
+    ``pace``: seconds from one question to the next, on a schedule kept from the first (open
+    loop: a slow reply does not push the later questions back, unless it is slower than the
+    pace itself, as a visitor waits for an answer before asking again); ``None``: each the
+    moment the last is answered."""
+    started = time.perf_counter()
     for asked in range(asks):
+        if pace is not None:
+            await asyncio.sleep(max(0.0, started + asked * pace - time.perf_counter()))
         question = questions[(number + asked) % len(questions)]
         try:
             await ask(socket, question, f"{tag}-{number}-{asked}", result)
@@ -224,6 +240,38 @@ async def arrive(client: httpx.AsyncClient, base_url: str, page: str, opening: s
     return cookie
 
 
+async def visit(
+    client: httpx.AsyncClient,
+    base_url: str,
+    path: str,
+    number: int,
+    questions: Sequence[str],
+    *,
+    asks: int,
+    tag: str,
+    result: LoadResult,
+    page: str = "/",
+    opening: str | None = None,
+    pace: float | None = None,
+) -> None:
+    """One visitor arrives: loads ``page``, makes the ``opening`` request if any (the chat
+    box's, which starts the session), opens the socket at ``path``, waits for its greeting,
+    asks ``asks`` questions (``pace``: see ``ask_in_turn``) and leaves."""
+    socket = None
+    try:
+        try:
+            cookie = await arrive(client, base_url, page, opening)
+            socket = await open_socket(base_url, path, cookie)
+            await wait_for_greeting(socket)
+        except Exception as error:
+            result.errors[f"connect: {type(error).__name__}"] += 1
+            return
+        await ask_in_turn(socket, number, questions, asks=asks, tag=tag, result=result, pace=pace)
+    finally:
+        if socket is not None:
+            await socket.close()
+
+
 async def run_arrivals(
     base_url: str,
     path: str,
@@ -235,30 +283,29 @@ async def run_arrivals(
     page: str = "/",
     opening: str | None = None,
 ) -> LoadResult:
-    """``count`` visitors arrive at once: each loads ``page``, makes the ``opening`` request
-    if any (the chat box's, which starts the session), opens the socket at ``path``, waits
-    for its greeting and asks ``asks`` questions, one after another. Everything counts: the
-    rate is replies over the time from the first page view to the last reply."""
+    """``count`` visitors arrive at once (``visit``), each asking ``asks`` questions one
+    after another. Everything counts: the rate is replies over the time from the first page
+    view to the last reply."""
     result = LoadResult(visitors=count, questions=asks)
-    async with _visitors_client(count) as client:
-
-        async def visitor(number: int) -> None:
-            socket = None
-            try:
-                try:
-                    cookie = await arrive(client, base_url, page, opening)
-                    socket = await open_socket(base_url, path, cookie)
-                    await wait_for_greeting(socket)
-                except Exception as error:
-                    result.errors[f"connect: {type(error).__name__}"] += 1
-                    return
-                await ask_in_turn(socket, number, questions, asks=asks, tag=tag, result=result)
-            finally:
-                if socket is not None:
-                    await socket.close()
-
+    async with visitors_client(count) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(visitor(n) for n in range(count)))
+        await asyncio.gather(
+            *(
+                visit(
+                    client,
+                    base_url,
+                    path,
+                    n,
+                    questions,
+                    asks=asks,
+                    tag=tag,
+                    result=result,
+                    page=page,
+                    opening=opening,
+                )
+                for n in range(count)
+            )
+        )
         # Drain time is not answering time.
         result.seconds = time.perf_counter() - started - DRAIN_SECONDS
     return result

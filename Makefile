@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test eval bench bench-bot bench-webhooks soak lint format clean
+.PHONY: run serve-prod test eval bench bench-bot bench-webhooks soak lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt | $(B
 run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# WORKERS: daphne processes behind HAProxy (default: one per core); more than one needs Redis (REDIS_URL or REDIS_SENTINELS).
+WORKERS ?=
+serve-prod: $(VENV)/.runtime  ## The production shape: HAProxy (Debian's haproxy) in front of WORKERS daphne workers
+	$(BIN)/python manage.py serve $(if $(WORKERS),--workers $(WORKERS)) --bind $(HOST):$(PORT)
 
 test: $(VENV)/.dev  ## The apps' import rules, the front end's unit tests, then the whole suite
 	$(BIN)/lint-imports --no-cache

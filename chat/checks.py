@@ -76,7 +76,10 @@ def check_channel_layer(app_configs=None, **kwargs) -> list[Warning]:
         return [
             Warning(
                 "The in-memory channel layer only reaches consumers of one process.",
-                hint="Set REDIS_URL so that several worker processes share one channel layer.",
+                hint=(
+                    "Set REDIS_URL (or REDIS_SENTINELS) so that several worker processes "
+                    "share one channel layer."
+                ),
                 id="chat.W001",
             )
         ]

@@ -147,17 +147,60 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # spend their time on the CPU, and a few threads cover the waits on the database.
 HTTP_THREADS = int(os.environ.get("DJANGO_HTTP_THREADS", "4"))
 
+# Redis: the channel layer, the cache and the webhook queue all use it when there is one.
+# - REDIS_URL alone (redis://[[user]:password@]host:6379/db, rediss:// for TLS): that one
+#   server.
+# - REDIS_SENTINELS (host:port,host:port; port 26379 when left out): Redis Sentinel. All three
+#   ask the sentinels which server is the primary of the service REDIS_SENTINEL_MASTER
+#   (default "mymaster") each time they connect, and so follow a fail-over by themselves.
+#   REDIS_URL is then optional and lends the primary only its user name, password, database
+#   number and TLS (rediss://); its host and port are ignored. REDIS_SENTINEL_PASSWORD is the
+#   sentinels' own password (their requirepass), if they have one.
+# Either way, sites (or test runs) sharing one Redis keep apart by REDIS_PREFIX. Nothing
+# connects while settings load: the clients are made lazily (chatsite/redis_sentinel.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "asgi")
+
+
+def env_sentinels(name: str) -> list[list[str | int]]:
+    """Comma-separated host:port pairs ([::1]:26379 for IPv6), as [host, port] lists."""
+    hosts: list[list[str | int]] = []
+    for entry in env_list(name, ""):
+        host, colon, port = entry.rpartition(":")
+        if not colon or host.endswith(":"):  # no port given (or a bare IPv6 address)
+            host, port = entry, "26379"
+        host = host.removeprefix("[").removesuffix("]")
+        if not host or not port.isdigit():
+            raise ImproperlyConfigured(f"{name} must be host:port pairs, not {entry!r}.")
+        hosts.append([host, int(port)])
+    return hosts
+
+
+REDIS_SENTINELS = env_sentinels("REDIS_SENTINELS")
+if REDIS_SENTINELS:
+    if REDIS_URL.lower().startswith("unix:"):
+        raise ImproperlyConfigured("With REDIS_SENTINELS, REDIS_URL must be redis:// or rediss://.")
+    # What each of the three users of Redis is given to find the primary with.
+    REDIS_SENTINEL = {
+        "sentinels": REDIS_SENTINELS,
+        "master_name": os.environ.get("REDIS_SENTINEL_MASTER", "").strip() or "mymaster",
+        "sentinel_password": os.environ.get("REDIS_SENTINEL_PASSWORD", ""),
+    }
+else:
+    REDIS_SENTINEL = None
+# Whether the site runs on Redis at all, one way or the other.
+REDIS = bool(REDIS_URL or REDIS_SENTINELS)
+
+if REDIS:
     CHANNEL_LAYERS = {
         "default": {
             # channels_redis's layer on a pool that makes bursts of connects wait instead of
-            # failing, and that reconnects what a Redis restart broke (chatsite/channel_layers.py).
+            # failing, and that reconnects what a Redis restart or fail-over broke
+            # (chatsite/channel_layers.py).
             "BACKEND": "chatsite.channel_layers.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
-                # Sites (or test runs) sharing one Redis keep apart by prefix.
-                "prefix": os.environ.get("REDIS_PREFIX", "asgi"),
+                "hosts": [{**REDIS_SENTINEL, "url": REDIS_URL} if REDIS_SENTINEL else REDIS_URL],
+                "prefix": REDIS_PREFIX,
                 "pool_size": 100,
                 "pool_timeout": 10,
                 # Every socket of one process receives through one Redis list, and what goes
@@ -172,28 +215,37 @@ else:
 
 # The cache holds the API's per-bot rate-limit counters: shared by every worker process
 # through Redis when there is one.
-if REDIS_URL:
+if REDIS:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "asgi"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
+    if REDIS_SENTINEL:
+        # The pool is built from LOCATION (its host ignored) and the sentinels.
+        CACHES["default"]["OPTIONS"] = {
+            "pool_class": "chatsite.redis_sentinel.SentinelPool",
+            **REDIS_SENTINEL,
+        }
 
 # Webhooks to bot apps leave through a Dramatiq queue: on Redis, worked off by its own
 # service (`manage.py rundramatiq`); without Redis, in memory, worked off by a thread
 # of the server itself (so `runserver` needs no other process). Either way every
 # delivery is a database row first, so a restart loses none (botapps/delivery.py).
+if REDIS_SENTINEL:
+    # A RedisBroker on a client of the primary the sentinels name (chatsite/redis_sentinel.py).
+    _broker = "chatsite.redis_sentinel.SentinelRedisBroker"
+    _broker_options = {**REDIS_SENTINEL, "url": REDIS_URL, "namespace": f"{REDIS_PREFIX}-dramatiq"}
+elif REDIS_URL:
+    _broker = "dramatiq.brokers.redis.RedisBroker"
+    _broker_options = {"url": REDIS_URL, "namespace": f"{REDIS_PREFIX}-dramatiq"}
+else:
+    _broker, _broker_options = "dramatiq.brokers.stub.StubBroker", {}
 DRAMATIQ_BROKER = {
-    "BROKER": (
-        "dramatiq.brokers.redis.RedisBroker" if REDIS_URL else "dramatiq.brokers.stub.StubBroker"
-    ),
-    "OPTIONS": (
-        {"url": REDIS_URL, "namespace": os.environ.get("REDIS_PREFIX", "asgi") + "-dramatiq"}
-        if REDIS_URL
-        else {}
-    ),
+    "BROKER": _broker,
+    "OPTIONS": _broker_options,
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -205,7 +257,7 @@ DRAMATIQ_BROKER = {
     ],
 }
 # Whether this server process works off webhooks itself (see above).
-CHAT_WEBHOOK_IN_PROCESS_WORKER = env_bool("WEBHOOK_IN_PROCESS_WORKER", not REDIS_URL)
+CHAT_WEBHOOK_IN_PROCESS_WORKER = env_bool("WEBHOOK_IN_PROCESS_WORKER", not REDIS)
 
 # The HTTP API for bot apps (botapps/api/): JSON only, authenticated as a bot app only.
 REST_FRAMEWORK = {

@@ -97,3 +97,24 @@ async def test_a_read_waits_longer_than_a_receive_blocks_on_redis(redis_url):
         await pool.disconnect()
     finally:
         await layer.close_pools()
+
+
+async def test_a_socket_that_goes_while_waiting_on_redis_leaves_no_buffer_behind(redis_url):
+    # The first receive of a process holds the receive lock and waits on Redis itself; a
+    # socket closing then (its receive cancelled) left its buffer in the layer for good.
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=f"test-{uuid.uuid4().hex}")
+    channel = await layer.new_channel()
+    try:
+        receiving = asyncio.create_task(layer.receive(channel))
+        deadline = asyncio.get_running_loop().time() + 5
+        while not (layer.receive_lock and layer.receive_lock.locked()):
+            assert asyncio.get_running_loop().time() < deadline, "the receive never waited"
+            await asyncio.sleep(0.01)
+        receiving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await receiving
+
+        assert channel not in layer.receive_buffer
+    finally:
+        await layer.flush()
+        await layer.close_pools()

@@ -92,8 +92,8 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1.")
         if workers > 1 and "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
             raise CommandError(
-                "Several workers reach each other's sockets only through Redis: set REDIS_URL, "
-                "or serve with --workers 1."
+                "Several workers reach each other's sockets only through Redis: set REDIS_URL "
+                "(or REDIS_SENTINELS), or serve with --workers 1."
             )
         proxy = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/sbin")
         if proxy is None:

@@ -324,13 +324,7 @@ async def behind_proxy(workdir: Path, options: Options) -> dict[str, object]:
     _, sample_questions = load_seed()
     figures: dict[str, object] = {}
     with throwaway_database(options.database_url) as database_url:
-        env = production_env(workdir) | {
-            "REDIS_URL": options.redis_url or "",
-            "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        }
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = shape_env(workdir, redis_url=options.redis_url, database_url=database_url)
         print(
             f"\nThe production shape (manage.py serve): HAProxy, N daphne workers, Redis, "
             f"{'PostgreSQL' if database_url else 'SQLite'}; {options.arriving} visitors "
@@ -415,6 +409,19 @@ async def hand_over_across(server: ServedBehindProxy) -> bool:
     finally:
         await visitor.close()
         await agent.close()
+
+
+def shape_env(workdir: Path, *, redis_url: str | None, database_url: str | None) -> dict:
+    """The production shape's environment (``manage.py serve``): ``production_env`` on Redis,
+    with keys of its own there, and on ``database_url`` (SQLite in ``workdir`` if None)."""
+    env = production_env(workdir) | {
+        "REDIS_URL": redis_url or "",
+        "REDIS_PREFIX": f"bench-{uuid.uuid4().hex}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
 
 
 @contextmanager

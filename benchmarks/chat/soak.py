@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +37,9 @@ from .bench_chat import (
     DATABASE_URL,
     prepare_load_generator,
     prepare_workdir,
-    production_env,
     rss_kib,
     server_for,
+    shape_env,
     throwaway_database,
     versions,
     warm,
@@ -422,13 +421,7 @@ async def soak(options: Options) -> Soak:
             finally:
                 server.stop()
         with throwaway_database(options.database_url) as database_url:
-            env = production_env(workdir) | {
-                "REDIS_URL": options.redis_url or "",
-                "REDIS_PREFIX": f"soak-{uuid.uuid4().hex}",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            }
-            if database_url:
-                env["DATABASE_URL"] = database_url
+            env = shape_env(workdir, redis_url=options.redis_url, database_url=database_url)
             server = ServedBehindProxy(workdir, env, workers=options.workers, name="soak")
             server.migrate()
             server.start(timeout=120)

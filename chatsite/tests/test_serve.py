@@ -52,6 +52,12 @@ def test_several_workers_without_redis_are_refused(settings):
         call_command("serve", "--workers=2", "--skip-setup")
 
 
+@pytest.mark.parametrize("bind", ["8000", "localhost", "127.0.0.1:http", "127.0.0.1:70000"])
+def test_an_address_without_a_port_is_refused(bind):
+    with pytest.raises(CommandError, match="host:port"):
+        call_command("serve", f"--bind={bind}", "--skip-setup")
+
+
 def test_no_worker_is_refused():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("serve", "--workers=0", "--skip-setup")

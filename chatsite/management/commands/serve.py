@@ -90,6 +90,11 @@ class Command(BaseCommand):
     def handle(self, *args, workers: int, bind: str, skip_setup: bool, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
+        _host, colon, port = bind.rpartition(":")
+        if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+            raise CommandError(
+                f"--bind takes host:port (or :port for every address), not {bind!r}."
+            )
         if workers > 1 and "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
             raise CommandError(
                 "Several workers reach each other's sockets only through Redis: set REDIS_URL "

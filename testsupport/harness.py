@@ -233,6 +233,10 @@ class ServerProcess:
         self.stop()
         pytest.fail(f"{self.name} did not answer on {self.url} within {timeout}s:\n{self.output()}")
 
+    def processes(self) -> list[int]:
+        """The pids of the server and everything it started, however deep."""
+        return [self.proc.pid, *descendants(self.proc.pid)] if self.proc else []
+
     def kill(self) -> None:
         """Abrupt death (SIGKILL): connections drop without a closing handshake."""
         if self.proc and self.proc.poll() is None:
@@ -293,9 +297,11 @@ class ServedBehindProxy(ServerProcess):
                 self.seen_workers.add(response.headers.get("X-Chat-Worker", ""))
         return len(self.seen_workers - {""}) >= self.workers
 
-    def processes(self) -> list[int]:
-        """The pids of the supervisor and everything it started, however deep."""
-        return [self.proc.pid, *descendants(self.proc.pid)] if self.proc else []
+
+def process_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (which, in parentheses, may
+    hold spaces): the state first, then the parent's pid, ...; OSError once it has ended."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def descendants(pid: int) -> list[int]:
@@ -305,11 +311,9 @@ def descendants(pid: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            parent = int(process_stat(int(entry.name))[1])
         except OSError:
             continue
-        # The command name in parentheses may hold spaces; the parent's pid follows it.
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
         parents.setdefault(parent, []).append(int(entry.name))
     found, queue = [], [pid]
     while queue:

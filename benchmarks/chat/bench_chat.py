@@ -39,7 +39,7 @@ import daphne
 import django
 
 from benchmarks.evaluation import load_seed
-from testsupport.harness import AGENT_INFO_PATH, ServedBehindProxy, ServerProcess
+from testsupport.harness import AGENT_INFO_PATH, ServedBehindProxy, ServerProcess, process_stat
 
 from .baselines import BARE_PATH, ECHO_PATH
 from .load import (
@@ -90,8 +90,7 @@ def rss_kib(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    fields = process_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -321,7 +320,6 @@ async def behind_proxy(workdir: Path, options: Options) -> dict[str, object]:
     with one worker, then two, on one Redis and one PostgreSQL database: visitors arriving
     through the proxy, and with two, an agent on one worker taking over from the bot a
     visitor on the other."""
-    _, sample_questions = load_seed()
     figures: dict[str, object] = {}
     with throwaway_database(options.database_url) as database_url:
         env = shape_env(workdir, redis_url=options.redis_url, database_url=database_url)
@@ -341,21 +339,13 @@ async def behind_proxy(workdir: Path, options: Options) -> dict[str, object]:
             server.start(timeout=120)
             try:
                 await warm(server)
-                results = []
-                for round_number in range(options.rounds):
-                    processes = server.processes()
-                    cpu_before = sum(map(cpu_seconds, processes))
-                    result = await run_arrivals(
-                        server.url,
-                        CHAT_PATH,
-                        options.arriving,
-                        sample_questions,
-                        asks=options.arriving_questions,
-                        tag=f"p{count}{round_number}",
-                        opening=AGENT_INFO_PATH,
-                    )
-                    result.server_cpu_seconds = sum(map(cpu_seconds, processes)) - cpu_before
-                    results.append(result)
+                results = await arrival_rounds(
+                    server,
+                    visitors=options.arriving,
+                    asks=options.arriving_questions,
+                    rounds=options.rounds,
+                    tag=f"p{count}",
+                )
                 results.sort(key=lambda r: r.replies_per_second)
                 median = results[len(results) // 2]
                 errors = sum(sum(r.errors.values()) for r in results)
@@ -387,6 +377,30 @@ async def behind_proxy(workdir: Path, options: Options) -> dict[str, object]:
         "handover": figures["handover"],
         "rates": (figures[1]["rate"], figures[2]["rate"]),
     }
+
+
+async def arrival_rounds(
+    server: ServerProcess, *, visitors: int, asks: int, rounds: int, tag: str
+) -> list[LoadResult]:
+    """``rounds`` runs of ``visitors`` arriving at the chat at once, each asking ``asks``
+    questions, each with the CPU of every process of the server."""
+    _, questions = load_seed()
+    results = []
+    for round_number in range(rounds):
+        processes = server.processes()
+        cpu_before = sum(map(cpu_seconds, processes))
+        result = await run_arrivals(
+            server.url,
+            CHAT_PATH,
+            visitors,
+            questions,
+            asks=asks,
+            tag=f"{tag}{round_number}",
+            opening=AGENT_INFO_PATH,
+        )
+        result.server_cpu_seconds = sum(map(cpu_seconds, processes)) - cpu_before
+        results.append(result)
+    return results
 
 
 async def hand_over_across(server: ServedBehindProxy) -> bool:

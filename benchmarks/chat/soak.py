@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.evaluation import load_seed
-from testsupport.harness import AGENT_INFO_PATH, ServedBehindProxy, ServerProcess, descendants
+from testsupport.harness import AGENT_INFO_PATH, ServedBehindProxy, ServerProcess
 
 from .bench_chat import (
     CHAT_PATH,
     DATABASE_URL,
+    arrival_rounds,
     prepare_load_generator,
     prepare_workdir,
     rss_kib,
@@ -44,7 +45,7 @@ from .bench_chat import (
     versions,
     warm,
 )
-from .load import DRAIN_SECONDS, LoadResult, run_arrivals, visit, visitors_client
+from .load import DRAIN_SECONDS, LoadResult, visit, visitors_client
 
 # The judgement (see ``judge``).
 WARM_UP_SHARE = 0.10
@@ -153,11 +154,11 @@ def process_role(pid: int) -> str:
     return Path(f"/proc/{pid}/comm").read_text().strip()
 
 
-def server_memory(pid: int) -> dict[str, int]:
+def server_memory(server: ServerProcess) -> dict[str, int]:
     """Resident memory (KiB) of a server process and every process it started, by
     "role[pid]" (daphne, haproxy, webhooks, ...)."""
     memory: dict[str, int] = {}
-    for current in (pid, *descendants(pid)):
+    for current in server.processes():
         try:
             memory[f"{process_role(current)}[{current}]"] = rss_kib(current)
         except (OSError, RuntimeError):
@@ -242,28 +243,24 @@ def _latency(after: Sequence[Sample]) -> Verdict:
     )
 
 
-async def maximum(server: ServerProcess, options: Options, questions: Sequence[str]) -> float:
+async def maximum(server: ServerProcess, options: Options) -> float:
     """The median, over ``probe_rounds``, of the replies per second visitors arriving at once
     get (``make bench``'s arrivals), each asking as many questions as the soak's."""
-    rates = []
-    for round_number in range(options.probe_rounds):
-        result = await run_arrivals(
-            server.url,
-            CHAT_PATH,
-            options.probe_visitors,
-            questions,
-            asks=options.questions,
-            tag=f"probe{round_number}",
-            opening=AGENT_INFO_PATH,
-        )
-        rates.append(result.replies_per_second)
+    results = await arrival_rounds(
+        server,
+        visitors=options.probe_visitors,
+        asks=options.questions,
+        rounds=options.probe_rounds,
+        tag="probe",
+    )
+    for round_number, result in enumerate(results, 1):
         print(
-            f"  round {round_number + 1}: {result.replies_per_second:.0f} replies/s, "
+            f"  round {round_number}: {result.replies_per_second:.0f} replies/s, "
             f"p99 {result.percentile_ms(0.99):.0f} ms, errors {dict(result.errors) or 0}, "
             f"misdelivered {result.misdelivered}",
             flush=True,
         )
-    return statistics.median(rates)
+    return statistics.median(result.replies_per_second for result in results)
 
 
 HEADER = (
@@ -345,7 +342,7 @@ async def hold(
                     errors=sum(result.errors.values()) - errors,
                     misdelivered=result.misdelivered - misdelivered,
                     visitors=len(under_way),
-                    rss_kib=server_memory(server.proc.pid),
+                    rss_kib=server_memory(server),
                 )
             )
             print(line(samples[-1]), flush=True)
@@ -375,7 +372,7 @@ async def run(server: ServerProcess, options: Options) -> Soak:
             f"{options.questions} questions (median of {options.probe_rounds} rounds)",
             flush=True,
         )
-        rate = await maximum(server, options, questions) / 2
+        rate = await maximum(server, options) / 2
     print(
         f"\nHolding {rate:.1f} replies/s for {options.seconds / 60:g} min: a visitor arriving "
         f"every {options.questions / rate:.2f} s on average, {options.questions} questions "

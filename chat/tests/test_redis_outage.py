@@ -30,6 +30,7 @@ from testsupport.harness import (
     launch_chromium,
     require_chromium,
     require_installed,
+    serve,
 )
 
 from .test_e2e_browser import (
@@ -118,20 +119,9 @@ def redis_server():
 @pytest.fixture
 def site(request, redis_server):
     require_chromium()  # checked before the server starts, for nothing otherwise
-    with tempfile.TemporaryDirectory(prefix="chat-outage-") as tmp:
-        server = ServerProcess(
-            Path(tmp),
-            env={"REDIS_URL": redis_server.url, "REDIS_PREFIX": f"test-{uuid.uuid4().hex}"},
-        )
-        failed_before = request.session.testsfailed
-        server.migrate()
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            if request.session.testsfailed > failed_before:
-                print(f"----- daphne output -----\n{server.output()}")
+    env = {"REDIS_URL": redis_server.url, "REDIS_PREFIX": f"test-{uuid.uuid4().hex}"}
+    with serve(request, "chat-outage-", env=env) as server:
+        yield server
 
 
 def http_status(url: str) -> int:

@@ -40,7 +40,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from chatsite.channel_layers import RedisChannelLayer
-from testsupport.harness import ServerProcess, free_port, require_installed, visitor_cookie
+from testsupport.harness import (
+    ServerProcess,
+    free_port,
+    require_installed,
+    serve,
+    visitor_cookie,
+)
 
 from .test_settings import load_settings
 
@@ -556,29 +562,21 @@ async def history_client_ids(url: str, cookie: str, expected: set[str]) -> set[s
 
 @pytest.fixture
 def site(request, sentinel_setup):
-    with tempfile.TemporaryDirectory(prefix="chat-failover-") as tmp:
-        server = ServerProcess(
-            Path(tmp),
-            env={
-                "REDIS_SENTINELS": sentinel_setup.sentinels,
-                "REDIS_SENTINEL_MASTER": SERVICE,
-                # Lends only the database number: its host is never used with sentinels.
-                "REDIS_URL": "redis://not-a-redis-host.invalid:6379/0",
-                "REDIS_PREFIX": f"test-{uuid.uuid4().hex}",
-                # Words alone answer the example questions; the model is not loaded.
-                "BOT_SEMANTIC": "0",
-            },
-        )
-        failed_before = request.session.testsfailed
-        server.migrate()
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            if request.session.testsfailed > failed_before:
-                print(f"----- daphne output -----\n{server.output()[-20000:]}")
-                print(f"----- sentinel.log -----\n{sentinel_setup.sentinel.log()}")
+    failed_before = request.session.testsfailed
+    env = {
+        "REDIS_SENTINELS": sentinel_setup.sentinels,
+        "REDIS_SENTINEL_MASTER": SERVICE,
+        # Lends only the database number: its host is never used with sentinels.
+        "REDIS_URL": "redis://not-a-redis-host.invalid:6379/0",
+        "REDIS_PREFIX": f"test-{uuid.uuid4().hex}",
+        # Words alone answer the example questions; the model is not loaded.
+        "BOT_SEMANTIC": "0",
+    }
+    # serve() prints daphne's output if a test failed; the sentinel's log is printed here.
+    with serve(request, "chat-failover-", env=env) as server:
+        yield server
+    if request.session.testsfailed > failed_before:
+        print(f"----- sentinel.log -----\n{sentinel_setup.sentinel.log()}")
 
 
 @pytest.mark.e2e

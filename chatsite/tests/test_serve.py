@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from benchmarks.chat.load import open_socket, session_cookies, wait_for_greeting
 from benchmarks.chat.scenarios import frame_of, hand_over
 from chatsite.management.commands import serve
-from testsupport.harness import ServedBehindProxy, require_installed
+from testsupport.harness import ServedBehindProxy, process_stat, require_installed
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -102,10 +102,9 @@ def served(request, tmp_path_factory):
 def running(pid: int) -> bool:
     """Alive, not a zombie waiting for a parent to read its exit."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return process_stat(pid)[0] != "Z"
     except OSError:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def worker_of(socket) -> str:

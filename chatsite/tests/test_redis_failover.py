@@ -366,7 +366,7 @@ QUESTIONS_EACH = len(QUESTIONS) // VISITORS
 THINK_SECONDS = 0.2
 # A socket that shows nothing this long while its visitor waits for an answer is given up.
 FRAME_TIMEOUT = 10.0
-# The chat box's reconnect backoff (static/chat/common.js).
+# The chat box's reconnect backoff (chat/static/chat/common.js).
 BACKOFF_MIN = 0.5
 BACKOFF_MAX = 10.0
 ANSWERS_BEFORE = 2

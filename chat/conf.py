@@ -26,6 +26,9 @@ DEFAULTS = {
     # (chat.catalog explains it). Empty: the site has no shop, and the bot answers from its
     # knowledge alone.
     "CHAT_CATALOG": "",
+    # Whether the bot's replies play the new-message sound while the box is closed or the
+    # tab hidden; a person's always do. Visitors can mute both.
+    "CHAT_SOUND_BOT_REPLIES": False,
 }
 
 

@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
+# A closed chat box asked to listen to the visitor's conversation, and none is open: the page
+# stops listening until the visitor opens the box.
+NOTHING_TO_RESUME_CLOSE_CODE = 4004
+NOTHING_TO_RESUME = object()
 # Frames a history replay holds, each with its own "id".
 REPLAYED_TYPES = frozenset({"message", "suggestion"})
 
@@ -151,6 +155,9 @@ class VisitorChatConsumer(FrameConsumer):
         await self.accept()
         self.page_info = protocol.decode_page_info(self.scope.get("query_string", b""))
         conversation = await database_sync_to_async(self._conversation_open)()
+        if conversation is NOTHING_TO_RESUME:
+            await self.close(code=NOTHING_TO_RESUME_CLOSE_CODE)
+            return
         if conversation is None:
             await self.send_frame(
                 protocol.error_frame(
@@ -176,8 +183,9 @@ class VisitorChatConsumer(FrameConsumer):
         for frame in history:
             await self.send_frame(frame)
 
-    def _conversation_open(self) -> Conversation | None:
-        """The visitor's conversation, opened; None without a live session.
+    def _conversation_open(self) -> Conversation | object | None:
+        """The visitor's conversation, opened; None without a live session, and
+        NOTHING_TO_RESUME for a closed box (``resume``) whose visitor has no open one.
 
         The session is read here, in the one hop to the database thread that opens the
         conversation, rather than by a middleware of its own.
@@ -190,11 +198,13 @@ class VisitorChatConsumer(FrameConsumer):
         # in it), and one that expired, or never was, loads as nothing.
         if not session.load():
             return None
-        return services.conversation_open(
+        conversation = services.conversation_open(
             session_key=session.session_key,
             page=self.page_info.page,
             product_id=self.page_info.product_id,
+            start=not self.page_info.resume,
         )
+        return NOTHING_TO_RESUME if conversation is None else conversation
 
     def _status_and_history(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return (

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from . import conf, protocol, routing
 from .models import LeftMessage
 
 #: How often a chat box asks whether the chat is online while its socket is closed.
 STATUS_POLL_SECONDS = 30
+#: The answers to "How was this chat?", worst first.
+RATING_CHOICES = (
+    (1, _("Very bad")),
+    (2, _("Bad")),
+    (3, _("OK")),
+    (4, _("Good")),
+    (5, _("Very good")),
+)
 
 
 def shared_config() -> dict[str, Any]:
@@ -37,4 +47,10 @@ def chat_box_config() -> dict[str, Any]:
         "max_value_length": protocol.MAX_VALUE_LENGTH,
         "max_name_length": left.get_field("name").max_length,
         "max_email_length": left.get_field("email").max_length,
+        "rating_choices": [(score, str(label)) for score, label in RATING_CHOICES],
+        # A person's reply always sounds (unless muted); the bot's only if the site wants.
+        "sound_bot_replies": conf.get("CHAT_SOUND_BOT_REPLIES"),
+        # What the loader (embed.js) fetches when the visitor first opens the box.
+        "script_url": static("chat/chat.js"),
+        "stylesheet_url": static("chat/chat.css"),
     }

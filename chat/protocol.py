@@ -244,10 +244,15 @@ def _value(data: dict[str, Any], *, client_id: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class PageInfo:
-    """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3``."""
+    """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3``.
+
+    ``resume`` (``&resume=1``) is a page whose chat box is closed listening for replies to
+    the visitor's conversation: it finds the open one, never starts one.
+    """
 
     page: str = ""
     product_id: int | None = None
+    resume: bool = False
 
 
 def decode_page_info(query_string: bytes) -> PageInfo:
@@ -264,6 +269,7 @@ def decode_page_info(query_string: bytes) -> PageInfo:
     return PageInfo(
         page=page if PAGE_PATTERN.fullmatch(page) else "",
         product_id=int(product) if PRODUCT_ID_PATTERN.fullmatch(product) else None,
+        resume=(query.get("resume") or [""])[0] == "1",
     )
 
 

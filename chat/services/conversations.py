@@ -16,11 +16,12 @@ from .base import ConversationNotFound
 
 
 def conversation_open(
-    *, session_key: str, page: str = "", product_id: int | None = None
-) -> Conversation:
+    *, session_key: str, page: str = "", product_id: int | None = None, start: bool = True
+) -> Conversation | None:
     """The visitor's open conversation, counting one more open socket on it; a new one
     starts with the bot's greeting (unless the bot is off, or only suggests in
-    side-kick mode).
+    side-kick mode). With ``start`` false (a closed chat box listening for replies) none
+    is started: None when the visitor has no open conversation.
 
     Either way it records the page the visitor opened the chat on, and the id of the
     product that page showed as the page gave it: the catalog is asked only when the product
@@ -29,6 +30,8 @@ def conversation_open(
     # The socket reads the history after this: only consoles need to hear of it live.
     audience = Audience(other_tabs=False, staff=selectors.consoles_present())
     conversation = _open_conversation(session_key)
+    if conversation is None and not start:
+        return None
     if conversation is None:
         started = _conversation_start(
             session_key=session_key, page=page, product_id=product_id, audience=audience

@@ -497,3 +497,30 @@ async def test_a_question_the_bot_cannot_answer_is_recorded_for_staff():
         ("Do you ship to Canada?", 2, "/products/gopher-hoodie/")
     ]
     await communicator.disconnect()
+
+
+async def test_a_closed_box_resumes_the_open_conversation_but_never_starts_one():
+    session_key = await new_visitor()
+    # No conversation yet: the closed box is told so and stops listening; nothing is started.
+    listener = visitor_communicator(session_key, path="/ws/chat/?resume=1")
+    connected, _ = await listener.connect()
+    assert connected
+    closed = await listener.receive_output(TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": 4004}
+    assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+    # Once the visitor has opened the chat, a closed box on another page hears its replies.
+    opened = await connect(session_key)
+    await opened.receive_json_from(TIMEOUT)  # the greeting
+    listener = visitor_communicator(session_key, path="/ws/chat/?resume=1")
+    connected, _ = await listener.connect()
+    assert connected
+    status = await listener.receive_json_from(TIMEOUT)
+    assert status["type"] == "status"
+    assert (await listener.receive_json_from(TIMEOUT))["text"].startswith(GREETING_START)
+    await ask(opened, "What is isomorphic go?", "resume-1")
+    assert (await listener.receive_json_from(TIMEOUT))["client_id"] == "resume-1"
+    assert (await listener.receive_json_from(TIMEOUT))["text"] == ISOMORPHIC_GO_ANSWER
+    assert await database_sync_to_async(Conversation.objects.count)() == 1
+    await listener.disconnect()
+    await opened.disconnect()

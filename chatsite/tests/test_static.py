@@ -15,14 +15,16 @@ import pytest
 from testsupport.harness import serve
 
 FROM_PROXY = {"X-Forwarded-Proto": "https"}
-# The page references these; the manifest storage names them with 12 hex digits of their hash.
+# The page references these (the loader, and in its config the chat it loads on opening); the
+# manifest storage names them with 12 hex digits of their hash.
 REFERENCED = {
+    "chat/embed.js": "text/javascript",
     "chat/chat.js": "text/javascript",
     "chat/chat.css": "text/css",
 }
 # What the chat box's ES module imports.
 MODULE_IMPORT = re.compile(r'from "(\./[^"]+)";')
-STATIC_URL = re.compile(r'(?:src|href)="/static/([^"]+)"')
+STATIC_URL = re.compile(r'(?:src=|href=|"script_url": |"stylesheet_url": )"/static/([^"]+)"')
 HASHED = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{12}(?P<suffix>\.[a-z]+)$")
 TEN_YEARS = "max-age=315360000"
 
@@ -81,18 +83,22 @@ def test_a_product_page_references_hashed_static_files(page_static_names, static
         assert (static_root / name).is_file()
 
 
-def test_the_chat_box_module_imports_the_hashed_common_module(
-    server, page_static_names, static_root
-):
+def test_the_chat_box_module_imports_hashed_modules(server, page_static_names, static_root):
     # A page never runs a new chat.js against an old common.js a browser kept for ever.
     chat_js = static_root / page_static_names["chat/chat.js"]
     imports = MODULE_IMPORT.findall(chat_js.read_text())
-    assert len(imports) == 1 and HASHED.match(imports[0][2:]), imports
-    common = (chat_js.parent / imports[0]).resolve().relative_to(static_root.resolve())
-    status, headers, _ = get(server, f"/static/{common}", FROM_PROXY)
-    assert status == 200
-    assert headers["content-type"].startswith("text/javascript")
-    assert "immutable" in headers["cache-control"]
+    assert {HASHED.match(name[2:])["stem"] for name in imports} == {
+        "common",
+        "i18n",
+        "notify",
+        "sheet",
+    }, imports
+    for name in imports:
+        module = (chat_js.parent / name).resolve().relative_to(static_root.resolve())
+        status, headers, _ = get(server, f"/static/{module}", FROM_PROXY)
+        assert status == 200
+        assert headers["content-type"].startswith("text/javascript")
+        assert "immutable" in headers["cache-control"]
 
 
 @pytest.mark.parametrize("source", sorted(REFERENCED))

@@ -155,3 +155,44 @@ def test_a_visitor_asks_for_a_person_and_an_agent_takes_over_and_hands_back(cont
         ids = shown_ids(page, selector, attribute)
         assert len(ids) == len(set(ids)), f"shown twice: {ids}"
     assert agent_errors == [] and visitor_errors == []
+
+
+def test_axe_finds_nothing_in_the_console_with_a_conversation_open(browser, server):
+    from testsupport.accessibility import axe_violations
+
+    # axe is injected as a script: the site's Content-Security-Policy would refuse it.
+    context = browser.new_context(base_url=server.url, bypass_csp=True)
+    try:
+        agent = context.new_page()
+        agent.goto("/admin/login/?next=/staff/")
+        agent.locator("#id_username").fill(AGENT)
+        agent.locator("#id_password").fill(PASSWORD)
+        agent.locator("input[type=submit]").click()
+        expect(agent.locator("#consolePresence")).to_contain_text(AGENT)
+        violations = axe_violations(agent)
+        assert violations == [], "axe-core, console with no conversation:\n" + "\n".join(violations)
+
+        visitor = context.browser.new_context(base_url=server.url)
+        try:
+            page = visitor.new_page()
+            page.goto("/")
+            page.locator("#chatboxLauncher").click()
+            field = page.locator("#chatboxInputField")
+            field.fill("I want to talk to a human")
+            field.press("Enter")
+            row = agent.locator(
+                '#consoleConversations [data-conversation-id][data-state="waiting"]'
+            )
+            expect(row).to_have_count(1)
+            row.click()
+            expect(
+                agent.locator('#consoleMessages .consoleMessage[data-role="visitor"]')
+            ).to_have_count(1)
+            violations = axe_violations(agent)
+            assert violations == [], "axe-core, console with a conversation:\n" + "\n".join(
+                violations
+            )
+        finally:
+            visitor.close()
+    finally:
+        context.close()

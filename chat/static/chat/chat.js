@@ -37,8 +37,11 @@
  * - Everything from the server or the visitor is rendered with textContent, never as markup.
  */
 import {
+  chatUrl,
   config,
   httpUrl,
+  localGet,
+  localSet,
   makeClientId,
   outbox,
   reconnectingSocket,
@@ -49,16 +52,28 @@ import {
   str,
   typingNotifier,
 } from "./common.js";
+import { format, gettext } from "./i18n.js";
+import { unreadTracker } from "./notify.js";
+import { phoneSheet } from "./sheet.js";
 
 var STORAGE_OPEN = "chatbox:open";
 var STORAGE_OUTBOX = "chatbox:outbox";
 var STORAGE_LEAVE = "chatbox:leave";
-var AGENT_INFO_URL = config.agent_info_url;
-var STATUS_URL = config.status_url;
-var LEAVE_URL = config.leave_message_url;
+// The visitor has a conversation: pages whose box is closed listen for its replies.
+var STORAGE_CONVERSATION = "chatbox:conversation";
+// Embedded on another site: the visitor's signed token (third-party cookies are blocked).
+var STORAGE_TOKEN = "chatbox:token";
+var TOKEN_HEADER = "X-Chat-Visitor-Token";
+var AGENT_INFO_URL = chatUrl(config.agent_info_url);
+var STATUS_URL = chatUrl(config.status_url);
+var LEAVE_URL = chatUrl(config.leave_message_url);
+var TRANSCRIPT_URL = config.transcript_url ? chatUrl(config.transcript_url) : "";
 var WS_PATH = config.socket_path;
+var EMBEDDED = Boolean(config.base_url);
 var CSRF_COOKIE = "csrftoken";
 var CLOSED_CLOSE_CODE = 4002;           // the server closed the conversation
+var INVALID_TOKEN_CLOSE_CODE = 4003;    // an embedded visitor's token was refused
+var NOTHING_TO_RESUME_CLOSE_CODE = 4004; // a closed box found no open conversation
 var FAST_RECONNECT_MIN_GAP_MS = 5000;   // reconnect at once after 4002, but not in a loop
 var STATUS_POLL_MS = config.status_poll_ms;
 var AGENT_TYPING_SHOW_MS = 6000;
@@ -68,22 +83,38 @@ var MAX_ATTACHMENTS = config.max_attachments;
 var MAX_ACTIONS = config.max_actions;
 var CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 var LONE_SURROGATE = /(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/;
-var TEXT_CONNECTING = "Connecting\u2026";
-var TEXT_RECONNECTING = "Connection lost. Reconnecting\u2026";
-var TEXT_NO_SESSION = "Chat unavailable. Reload the page to continue.";
-var TEXT_CLOSED = "This chat was closed.";
-var TEXT_WAITING = "Waiting for someone from the team\u2026";
-var TEXT_AWAY = "Nobody can chat right now.";
-var TEXT_LAUNCHER_ONLINE = "Chat with us";
-var TEXT_LAUNCHER_OFFLINE = "Leave us a message";
-var TEXT_LEAVE_SENDING = "Sending\u2026";
-var TEXT_LEAVE_THANKS = "Thanks! We'll get back to you by email.";
-var TEXT_LEAVE_INVALID = "Please check the fields marked above.";
-var TEXT_LEAVE_NETWORK = "Your message could not be sent: check your connection and try again.";
-var TEXT_LEAVE_FORBIDDEN = "Your message could not be sent: reload the page and try again.";
-var TEXT_LEAVE_FAILED = "Your message could not be sent just now. Please try again.";
-var TEXT_LEAVE_TOO_LARGE = "Your message is too long to send. Please shorten it.";
-var TEXT_NEW_TAB = " (opens in a new tab)";
+var TEXT_CONNECTING = gettext("Connecting\u2026");
+var TEXT_RECONNECTING = gettext("Connection lost. Reconnecting\u2026");
+var TEXT_NO_SESSION = gettext("Chat unavailable. Reload the page to continue.");
+var TEXT_CLOSED = gettext("This chat was closed.");
+var TEXT_WAITING = gettext("Waiting for someone from the team\u2026");
+var TEXT_AWAY = gettext("Nobody can chat right now.");
+var TEXT_LAUNCHER_ONLINE = gettext("Chat with us");
+var TEXT_LAUNCHER_OFFLINE = gettext("Leave us a message");
+var TEXT_CHAT_WITH = gettext("Chat with %(name)s");
+var TEXT_SOMEONE = gettext("Someone");
+var TEXT_IS_TYPING = gettext("%(name)s is typing\u2026");
+var TEXT_YOU = gettext("You");
+var TEXT_SENDING = gettext("Sending\u2026");
+var TEXT_NOT_SENT = gettext("Not sent");
+var TEXT_SOMETHING_WRONG = gettext("Something went wrong.");
+var TEXT_AVATAR = gettext("%(name)s avatar");
+var TEXT_AGENT_AVATAR = gettext("Agent avatar");
+var TEXT_LEAVE_SENDING = gettext("Sending\u2026");
+var TEXT_LEAVE_THANKS = gettext("Thanks! We'll get back to you by email.");
+var TEXT_LEAVE_INVALID = gettext("Please check the fields marked above.");
+var TEXT_LEAVE_NETWORK = gettext("Your message could not be sent: check your connection and try again.");
+var TEXT_LEAVE_FORBIDDEN = gettext("Your message could not be sent: reload the page and try again.");
+var TEXT_LEAVE_FAILED = gettext("Your message could not be sent just now. Please try again.");
+var TEXT_LEAVE_TOO_LARGE = gettext("Your message is too long to send. Please shorten it.");
+var TEXT_NEW_TAB = gettext(" (opens in a new tab)");
+var TEXT_RATING_CHOOSE = gettext("Please choose one of the five answers.");
+var TEXT_RATING_THANKS = gettext("Thank you for your rating!");
+var TEXT_TRANSCRIPT_SENDING = gettext("Sending\u2026");
+var TEXT_TRANSCRIPT_SENT = gettext("Sent. Check your inbox in a minute.");
+var TEXT_TRANSCRIPT_FAILED = gettext("The conversation could not be emailed just now. Please try again.");
+var TEXT_TRANSCRIPT_NETWORK = gettext("The conversation could not be emailed: check your connection and try again.");
+var TEXT_TOKEN_REFUSED = gettext("Your chat could not be found again, so a new one starts.");
 var LEAVE_FIELDS = ["name", "email", "text"];
 
 var els = {};
@@ -103,7 +134,7 @@ var state = {
   outbox: null,          // outbox() of {client_id, text, value?}, kept in sessionStorage
   openQuickReplies: [],  // message elements whose quick replies can still be pressed
   attachmentCount: 0,    // for the ids that label each attachment's buttons
-  visitorName: "You",    // the server's name for the visitor, once it has sent one
+  visitorName: TEXT_YOU, // the server's name for the visitor, once it has sent one
   online: null,          // null until known
   statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
   conversationState: null,  // "bot" | "waiting" | "agent" | "closed"
@@ -112,7 +143,12 @@ var state = {
   leaveSending: false,
   connectionText: null,  // status line: the connection (wins)
   conversationText: null, // status line: the conversation
-  agentTypingTimer: null
+  agentTypingTimer: null,
+  unread: null,          // notify.js's tracker: the launcher's count, the title, the sound
+  sheet: null,           // sheet.js: the box over the whole screen on phones
+  rating: null,          // the closed conversation's rating, {score, comment}, once given
+  ratingSending: false,
+  transcriptSending: false
 };
 
 /* ---------------- the outbox ---------------- */
@@ -218,7 +254,8 @@ function showPending(item) {
   if (typeof item.value === "string") {
     node.setAttribute("data-response-value", item.value);
   }
-  node.title = "Sending\u2026";
+  node.title = TEXT_SENDING;
+  node.querySelector(".chatSenderName").setAttribute("data-pending-label", TEXT_SENDING);
   els.conversation.appendChild(node);
   state.pending.set(item.client_id, node);
   retireAnsweredQuickReplies();
@@ -430,6 +467,8 @@ function handleMessageFrame(frame) {
   state.shownIds.set(id, node);
   retireAnsweredQuickReplies();
   scrollToBottom();
+  state.unread.update();
+  renderEnd();
 }
 
 function dropPending(clientId) {
@@ -442,11 +481,17 @@ function dropPending(clientId) {
 
 function handleErrorFrame(frame) {
   var detail = typeof frame.detail === "string" && frame.detail ? frame.detail :
-    "Something went wrong.";
+    TEXT_SOMETHING_WRONG;
   var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
   if (frame.code === "no_session") {
     // Reconnecting with the same (missing) session cookie cannot succeed.
     state.fatal = true;
+  }
+  if (frame.code === "invalid_token") {
+    // Forged or expired: the socket closes (4003) and the visitor starts afresh.
+    forgetToken();
+    showNotice(TEXT_TOKEN_REFUSED);
+    return;
   }
   if (frame.code === "conversation_closed") {
     // Nothing was stored: the message stays pending in the outbox and goes to the new
@@ -473,10 +518,10 @@ function handleErrorFrame(frame) {
       node.classList.remove("chatboxMessage--pending");
       node.classList.add("chatboxMessage--failed");
       node.removeAttribute("aria-busy");
-      node.title = "Not sent";
+      node.title = TEXT_NOT_SENT;
       var note = document.createElement("div");
       note.className = "chatboxMessageFailedNote";
-      note.textContent = "Not sent";
+      note.textContent = TEXT_NOT_SENT;
       node.appendChild(note);
     }
   }
@@ -506,8 +551,24 @@ function handleStatusFrame(frame) {
     setLeaveRequested(false);
   }
   state.conversationText = state.conversationState === "closed" ? TEXT_CLOSED : null;
+  if (frame.rating && typeof frame.rating === "object") {
+    state.rating = { score: frame.rating.score, comment: str(frame.rating.comment) };
+  } else if ("rating" in frame) {
+    state.rating = null;
+  }
+  if (state.conversationState === "closed") {
+    // Nothing more to listen for while the box is closed, until it opens again.
+    localSet(STORAGE_CONVERSATION, null);
+  } else if (state.conversationState) {
+    localSet(STORAGE_CONVERSATION, "1");
+  }
   renderStatus();
   renderOnline();
+  renderAfter();
+  renderEnd();
+  if ("read_through" in frame) {
+    state.unread.setReadThrough(frame.read_through);
+  }
 }
 
 function handleTypingFrame(frame) {
@@ -519,8 +580,8 @@ function handleTypingFrame(frame) {
     return;
   }
   var sender = (frame.sender && typeof frame.sender === "object") ? frame.sender : {};
-  var name = str(sender.name) || "Someone";
-  els.typing.textContent = name + " is typing\u2026";
+  var name = str(sender.name) || TEXT_SOMEONE;
+  els.typing.textContent = format(TEXT_IS_TYPING, { name: name });
   els.typing.hidden = false;
   if (state.agentTypingTimer !== null) {
     clearTimeout(state.agentTypingTimer);
@@ -557,6 +618,9 @@ function handleFrame(frame) {
     }
   } else if (frame.type === "typing") {
     handleTypingFrame(frame);
+  } else if (frame.type === "read") {
+    // This visitor read the conversation in some tab: no tab counts it unread any more.
+    state.unread.setReadThrough(frame.through);
   }
   // Unknown frame types are ignored.
 }
@@ -626,7 +690,7 @@ function renderHeader() {
     title = bot ? bot.title : (a ? a.title : "");
     thumb = bot ? bot.thumb : "";
   }
-  var heading = name ? "Chat with " + name : "";
+  var heading = name ? format(TEXT_CHAT_WITH, { name: name }) : "";
   if (state.conversationState === "waiting") {
     title = TEXT_WAITING;
   } else if (nobodyAnswers()) {
@@ -645,7 +709,7 @@ function renderHeader() {
   if (els.agentThumb) {
     if (thumb) {
       els.agentThumb.src = thumb;
-      els.agentThumb.alt = name ? name + " avatar" : "Agent avatar";
+      els.agentThumb.alt = name ? format(TEXT_AVATAR, { name: name }) : TEXT_AGENT_AVATAR;
       els.agentThumb.hidden = false;
       if (els.agentInitial) {
         els.agentInitial.hidden = true;
@@ -662,7 +726,7 @@ function renderHeader() {
 function fetchChatStatus() {
   return fetch(STATUS_URL, {
     headers: { "Accept": "application/json" },
-    credentials: "same-origin",
+    credentials: "same-origin",  // embedded: no cookie crosses sites, the status needs none
     cache: "no-store"
   }).then(function (resp) {
     if (!resp.ok) {
@@ -706,7 +770,7 @@ function loadAgentInfo() {
   var controller = typeof AbortController === "function" ? new AbortController() : null;
   var timer = controller ? setTimeout(function () { controller.abort(); }, 8000) : null;
   state.agentInfoPromise = fetch(AGENT_INFO_URL, {
-    headers: { "Accept": "application/json" },
+    headers: visitorHeaders({ "Accept": "application/json" }),
     credentials: "same-origin",
     signal: controller ? controller.signal : undefined
   }).then(function (resp) {
@@ -716,6 +780,9 @@ function loadAgentInfo() {
     return resp.json();
   }).then(function (info) {
     if (info && typeof info === "object") {
+      if (EMBEDDED && typeof info.visitor_token === "string" && info.visitor_token) {
+        localSet(STORAGE_TOKEN, info.visitor_token);
+      }
       applyAgentInfo(info);
       state.agentInfoLoaded = true;
     }
@@ -761,6 +828,36 @@ function renderLeave() {
     // The conversation just got shorter: keep its latest message in view.
     scrollToBottom();
   }
+}
+
+/* Who the visitor is, for the chat's HTTP endpoints: the session cookie on the chat's own
+ * site; embedded on another site, the signed token kept in that site's localStorage (an
+ * empty one asks for a new visitor). */
+function visitorHeaders(headers) {
+  if (EMBEDDED) {
+    headers[TOKEN_HEADER] = localGet(STORAGE_TOKEN) || "";
+  }
+  return headers;
+}
+
+function forgetToken() {
+  if (EMBEDDED) {
+    localSet(STORAGE_TOKEN, null);
+    state.agentInfoLoaded = false;  // the next opening asks for a new visitor
+  }
+}
+
+/* A form POST: the token stands for the visitor when embedded (no cookie, so no CSRF token
+ * is needed); on the chat's own site, Django's CSRF token. */
+function formHeaders() {
+  var headers = {
+    "Accept": "application/json",
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"
+  };
+  if (!EMBEDDED) {
+    headers["X-CSRFToken"] = csrfToken();
+  }
+  return visitorHeaders(headers);
 }
 
 function readCookie(name) {
@@ -870,14 +967,10 @@ function submitLeaveMessage() {
   els.leave.setAttribute("aria-busy", "true");
   setLeaveResult(TEXT_LEAVE_SENDING);
 
-  fetch(els.leave.getAttribute("action") || LEAVE_URL, {
+  fetch(LEAVE_URL, {
     method: "POST",
     credentials: "same-origin",
-    headers: {
-      "Accept": "application/json",
-      "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
-      "X-CSRFToken": csrfToken()
-    },
+    headers: formHeaders(),
     body: body.toString()
   }).then(function (resp) {
     if (resp.status === 201) {
@@ -913,6 +1006,150 @@ function submitLeaveMessage() {
   });
 }
 
+/* ---------------- ending, rating, transcript ---------------- */
+
+function conversationLive() {
+  return state.conversationState === "bot" || state.conversationState === "waiting" ||
+    state.conversationState === "agent";
+}
+
+/* "End chat" while the conversation is live and the visitor has said something in it. */
+function renderEnd() {
+  if (!els.end) {
+    return;
+  }
+  var said = els.conversation.querySelector('.chatboxMessage[data-role="visitor"]') !== null;
+  els.end.hidden = !(conversationLive() && state.statusFromSocket && said);
+}
+
+function endChat() {
+  if (socket.send({ type: "end" })) {
+    els.end.hidden = true;
+    state.focusAfter = true;  // the rating takes focus when the closed status arrives
+  }
+}
+
+/* Closed: ask once how it was, offer the transcript and a new chat. */
+function renderAfter() {
+  if (!els.after) {
+    return;
+  }
+  var closed = state.conversationState === "closed" && state.statusFromSocket;
+  var wasHidden = els.after.hidden;
+  els.after.hidden = !closed;
+  if (!closed) {
+    return;
+  }
+  els.rating.hidden = state.rating !== null;
+  if (state.rating !== null) {
+    setResult(els.ratingResult, TEXT_RATING_THANKS);
+  }
+  if (els.transcript) {
+    els.transcript.hidden = !TRANSCRIPT_URL;
+  }
+  if (wasHidden) {
+    scrollToBottom();
+    if (state.focusAfter && state.open) {
+      var first = els.rating.hidden ? els.newChat : els.rating.querySelector("input");
+      first.focus();
+    }
+  }
+  state.focusAfter = false;
+}
+
+function setResult(node, text, kind) {
+  node.textContent = text || "";
+  node.className = "chatboxAfterResult" + (kind ? " chatboxAfterResult--" + kind : "");
+}
+
+function submitRating() {
+  var chosen = els.rating.querySelector("input[name=score]:checked");
+  if (!chosen) {
+    setResult(els.ratingResult, TEXT_RATING_CHOOSE, "error");
+    els.rating.querySelector("input[name=score]").focus();
+    return;
+  }
+  var frame = { type: "rate", score: Number(chosen.value) };
+  var comment = els.ratingComment.value.trim();
+  if (comment) {
+    frame.comment = comment;
+  }
+  // The status that follows carries the rating: every tab then stops asking.
+  if (socket.send(frame)) {
+    setResult(els.ratingResult, TEXT_SENDING);
+  } else {
+    setResult(els.ratingResult, TEXT_RECONNECTING, "error");
+  }
+}
+
+function submitTranscript() {
+  if (state.transcriptSending || !TRANSCRIPT_URL) {
+    return;
+  }
+  var field = els.transcriptEmail;
+  var errorEl = els.transcriptError;
+  errorEl.hidden = true;
+  field.removeAttribute("aria-invalid");
+  field.removeAttribute("aria-describedby");
+  var body = new URLSearchParams();
+  body.set("email", field.value.trim());
+  state.transcriptSending = true;
+  els.transcriptSend.disabled = true;
+  setResult(els.transcriptResult, TEXT_TRANSCRIPT_SENDING);
+  fetch(TRANSCRIPT_URL, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: formHeaders(),
+    body: body.toString()
+  }).then(function (resp) {
+    if (resp.status === 201) {
+      setResult(els.transcriptResult, TEXT_TRANSCRIPT_SENT);
+      return null;
+    }
+    return resp.json().then(function (data) {
+      var errors = (data && data.errors) || {};
+      var fieldMessage = errorMessages(errors.email);
+      if (fieldMessage) {
+        errorEl.textContent = fieldMessage;
+        errorEl.hidden = false;
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", errorEl.id);
+        setResult(els.transcriptResult, "");
+        field.focus();
+        return;
+      }
+      // Too many, nothing to send, or the mail server down: the server says which.
+      setResult(els.transcriptResult, errorMessages(errors.__all__) || TEXT_TRANSCRIPT_FAILED,
+        "error");
+    }, function () {
+      setResult(els.transcriptResult, TEXT_TRANSCRIPT_FAILED, "error");
+    });
+  }, function () {
+    setResult(els.transcriptResult, TEXT_TRANSCRIPT_NETWORK, "error");
+  }).then(function () {
+    state.transcriptSending = false;
+    els.transcriptSend.disabled = false;
+  });
+}
+
+/* A new conversation after a closed one: the socket opens it afresh. */
+function newChat() {
+  state.rating = null;
+  state.conversationState = null;
+  els.rating.reset();
+  setResult(els.ratingResult, "");
+  setResult(els.transcriptResult, "");
+  els.conversation.textContent = "";
+  state.shownIds.clear();
+  state.openQuickReplies = [];
+  state.unread.reset();
+  els.after.hidden = true;
+  socket.close(1000, "New chat");
+  state.statusFromSocket = false;
+  socket.again();
+  focusFirstField();
+}
+
 /* ---------------- typing ---------------- */
 
 // Whether the visitor is typing, told to whoever answers.
@@ -934,6 +1171,17 @@ function stopTyping(send) {
  * the product on it ("how much is this?"). */
 function socketUrl() {
   var query = "?page=" + encodeURIComponent(window.location.pathname);
+  // The visitor's language, for what the server says (the bot's fixed phrases, notices).
+  if (document.documentElement.lang) {
+    query += "&lang=" + encodeURIComponent(document.documentElement.lang);
+  }
+  if (!state.open) {
+    // The box is closed: listen to the visitor's conversation, never start one.
+    query += "&resume=1";
+  }
+  if (EMBEDDED && localGet(STORAGE_TOKEN)) {
+    query += "&token=" + encodeURIComponent(localGet(STORAGE_TOKEN));
+  }
   var productId = document.body.getAttribute("data-product-id");
   if (productId) {
     query += "&product=" + encodeURIComponent(productId);
@@ -1009,12 +1257,24 @@ var socket = reconnectingSocket({
   }
 });
 
+/* The box is open, or closed on a page of a visitor who has a conversation: its replies
+ * must reach the launcher's count. */
+function wantsSocket() {
+  return state.open || localGet(STORAGE_CONVERSATION) === "1";
+}
+
 function connect() {
-  if (!state.open || state.userClosed) {
+  if (!wantsSocket()) {
     return;
   }
   if (state.fatal) {
     setStatus(TEXT_NO_SESSION);
+    return;
+  }
+  if (state.open && !state.agentInfoLoaded && !state.agentInfoPromise && EMBEDDED &&
+      !localGet(STORAGE_TOKEN)) {
+    // An embedded visitor without a token gets one from the opening request first.
+    loadAgentInfo().then(connect);
     return;
   }
   if (state.agentInfoPromise) {
@@ -1038,7 +1298,19 @@ function onSocketClose(event) {
     setStatus(TEXT_NO_SESSION);
     return "stop";
   }
-  if (!state.open || state.userClosed) {
+  if (event.code === NOTHING_TO_RESUME_CLOSE_CODE) {
+    // No open conversation: this closed box has nothing to listen for.
+    localSet(STORAGE_CONVERSATION, null);
+    return state.open ? "now" : "stop";
+  }
+  if (event.code === INVALID_TOKEN_CLOSE_CODE) {
+    forgetToken();
+    if (state.open) {
+      loadAgentInfo().then(connect);
+    }
+    return "stop";
+  }
+  if (!wantsSocket()) {
     return "stop";
   }
   var now = Date.now();
@@ -1052,7 +1324,7 @@ function onSocketClose(event) {
 
 function reconnectSoon() {
   // Network came back or the tab became visible: don't wait out a long backoff.
-  if (state.open && !state.userClosed && !state.fatal) {
+  if (wantsSocket() && !state.fatal) {
     socket.soon();
   }
 }
@@ -1085,6 +1357,9 @@ function openChat(options) {
     els.launcher.setAttribute("aria-expanded", "true");
     els.launcher.classList.add("chatboxLauncher--open");
     sessionSet(STORAGE_OPEN, "1");
+    state.sheet.opened();
+    // What it shows is read now, in every tab.
+    state.unread.update();
     // Show anything typed (and not yet acknowledged) before a navigation or reload.
     state.outbox.items().forEach(showPending);
     setStatus(TEXT_CONNECTING);
@@ -1104,14 +1379,20 @@ function closeChat() {
   }
   state.open = false;
   state.userClosed = true;
-  disconnect();
+  if (localGet(STORAGE_CONVERSATION) === "1" && socket.current()) {
+    // The socket stays: replies to the conversation still reach the launcher's count.
+    stopTyping(true);
+  } else {
+    disconnect();
+  }
   setStatus(null);
   els.box.hidden = true;
   els.launcher.setAttribute("aria-expanded", "false");
   els.launcher.classList.remove("chatboxLauncher--open");
   sessionSet(STORAGE_OPEN, null);
+  state.sheet.closed();
   els.launcher.focus();
-  // The socket told us the status while open; from now on the launcher asks again.
+  // The launcher asks for the status again while no socket tells it.
   fetchChatStatus();
 }
 
@@ -1150,7 +1431,7 @@ function queueMessage(text, value) {
 
 /* ---------------- init ---------------- */
 
-function init() {
+function init(options) {
   els.box = document.getElementById("chatbox");
   els.launcher = document.getElementById("chatboxLauncher");
   if (!els.box || !els.launcher) {
@@ -1179,6 +1460,35 @@ function init() {
   if (els.leave && !(els.leaveName && els.leaveEmail && els.leaveText && els.leaveSend)) {
     els.leave = null;  // an incomplete form would only fail later
   }
+  els.end = document.getElementById("chatboxEndControl");
+  els.after = document.getElementById("chatboxAfter");
+  els.rating = document.getElementById("chatboxRating");
+  els.ratingComment = document.getElementById("chatboxRatingComment");
+  els.ratingResult = document.getElementById("chatboxRatingResult");
+  els.transcript = document.getElementById("chatboxTranscript");
+  els.transcriptEmail = document.getElementById("chatboxTranscriptEmail");
+  els.transcriptError = document.getElementById("chatboxTranscriptEmailError");
+  els.transcriptSend = document.getElementById("chatboxTranscriptSend");
+  els.transcriptResult = document.getElementById("chatboxTranscriptResult");
+  els.newChat = document.getElementById("chatboxNewChat");
+
+  state.sheet = phoneSheet(els.box);
+  state.unread = unreadTracker({
+    box: els.box,
+    launcher: els.launcher,
+    conversation: els.conversation,
+    badge: els.launcher.querySelector(".chatboxLauncherBadge"),
+    unreadText: document.getElementById("chatboxUnread"),
+    announcer: document.getElementById("chatboxAnnouncer"),
+    soundControl: document.getElementById("chatboxSoundControl"),
+    soundBotReplies: config.sound_bot_replies === true,
+    seen: function () {
+      return state.open && document.visibilityState === "visible";
+    },
+    markRead: function (id) {
+      socket.send({ type: "read", through: id });
+    }
+  });
 
   state.outbox = outbox({ storageKey: STORAGE_OUTBOX, valid: validOutboxItem });
   state.leaveRequested = sessionGet(STORAGE_LEAVE) === "1";
@@ -1204,6 +1514,16 @@ function init() {
     }
   }
   els.input.addEventListener("input", onVisitorInput);
+  els.end.addEventListener("click", endChat);
+  els.rating.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submitRating();
+  });
+  els.transcript.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submitTranscript();
+  });
+  els.newChat.addEventListener("click", newChat);
   if (els.leave) {
     els.leave.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -1230,6 +1550,8 @@ function init() {
       reconnectSoon();
       pollChatStatus();
     }
+    // Shown again with the box open: what arrived meanwhile is read now.
+    state.unread.update();
   });
   window.addEventListener("pagehide", function () {
     // Leaving the page: close quietly (no reconnect from a page being unloaded).
@@ -1242,7 +1564,7 @@ function init() {
   });
   window.addEventListener("pageshow", function (event) {
     // Restored from the back/forward cache: reconnect if the chat is open.
-    if (event.persisted && state.open && !state.userClosed) {
+    if (event.persisted && wantsSocket()) {
       socket.live();
       connect();
     }
@@ -1253,13 +1575,24 @@ function init() {
   fetchChatStatus();
   window.setInterval(pollChatStatus, STATUS_POLL_MS);
 
-  if (sessionGet(STORAGE_OPEN) === "1") {
-    openChat({ focus: false });
+  if ((options && options.open) || sessionGet(STORAGE_OPEN) === "1") {
+    openChat({ focus: Boolean(options && options.open) });
+  } else if (wantsSocket()) {
+    // Closed, with a conversation: listen for its replies (the unread count).
+    connect();
   }
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", init);
-} else {
-  init();
+/* Called by the loader (embed.js) once the box's markup is on the page: ``open`` when the
+ * visitor's click on the launcher is what loaded the chat. Starts once. */
+var started = false;
+export function start(options) {
+  if (started) {
+    if (options && options.open) {
+      openChat({ focus: true });
+    }
+    return;
+  }
+  started = true;
+  init(options);
 }

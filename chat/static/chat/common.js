@@ -3,7 +3,8 @@
  * ids for outgoing messages, sending a frame, which links may be opened, the reconnect
  * backoff and the socket that comes back by itself (with its heartbeat), the outbox of
  * messages not yet acknowledged, the wait a rate-limit refusal asks for, saying "typing",
- * the tab's session storage, and the page's config.
+ * the tab's session storage and the browser's local storage, and the page's config (with
+ * the chat server's address when the box is embedded on another site).
  * A native ES module: both import what they use from it.
  */
 var BACKOFF_MIN_MS = 500;
@@ -141,10 +142,17 @@ export function typingNotifier(send, timers) {
   return Object.freeze({ input: input, stop: stop });
 }
 
-/* The socket at ``path`` on this site, over TLS when the page is. */
+/* ``path`` on the chat's server: this site, or the one named by config.base_url when the
+ * box is embedded on another site's page (embed.js). */
+export function chatUrl(path) {
+  return config.base_url ? new URL(path, config.base_url).href : path;
+}
+
+/* The socket at ``path`` on the chat's server, over TLS when that server is. */
 export function siteSocketUrl(path) {
-  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  return scheme + window.location.host + path;
+  var base = new URL(config.base_url || window.location.href);
+  var scheme = base.protocol === "https:" ? "wss://" : "ws://";
+  return scheme + base.host + path;
 }
 
 /* A frame from the network as the object it must be, or null for anything else. */
@@ -177,6 +185,27 @@ export function sessionSet(key, value) {
       window.sessionStorage.removeItem(key);
     } else {
       window.sessionStorage.setItem(key, value);
+    }
+  } catch (e) {
+    /* unavailable: kept for this page only */
+  }
+}
+
+/* The browser's localStorage, shared by the visitor's tabs on this site (the same caveats). */
+export function localGet(key) {
+  try {
+    return window.localStorage.getItem(key);
+  } catch (e) {
+    return null;
+  }
+}
+
+export function localSet(key, value) {
+  try {
+    if (value === null) {
+      window.localStorage.removeItem(key);
+    } else {
+      window.localStorage.setItem(key, value);
     }
   } catch (e) {
     /* unavailable: kept for this page only */

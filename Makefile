@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve-prod test eval bench bench-bot bench-webhooks soak lint format clean
+.PHONY: run serve-prod test eval bench bench-bot bench-webhooks bench-widget soak screenshots lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ bench-bot: $(VENV)/.dev  ## Reply latency, build time and memory at 10 to 10,000
 
 bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + rundramatiq) and retries
 	$(BIN)/python -m benchmarks.chat.bench_webhooks
+
+bench-widget: $(VENV)/.dev  ## What the chat box costs a page (gzip bytes) before and after it is opened
+	$(BIN)/python -m benchmarks.widget.weight
+
+screenshots: $(VENV)/.dev  ## docs/screenshots: the chat box on desktop and phone, light and dark
+	$(BIN)/python -m testsupport.screenshots
 
 SOAK_MINUTES ?= 30
 SOAK_WORKERS ?= 2

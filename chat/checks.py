@@ -1,8 +1,13 @@
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch
 
 from . import catalog, conf
 
@@ -11,8 +16,9 @@ def settings_errors(
     defaults: dict[str, Any], get: Callable[[str], Any], *, app: str
 ) -> list[Error]:
     """An app's settings against their defaults' types: a flag is True or False, seconds a
-    positive number, a count a positive integer, a path a string. Ids are ``<app>.E001``
-    (a count), ``E003`` (a flag), ``E004`` (seconds) and ``E005`` (a string)."""
+    positive number, a count a positive integer, a path a string, a list a list of strings.
+    Ids are ``<app>.E001`` (a count), ``E003`` (a flag), ``E004`` (seconds), ``E005`` (a
+    string) and ``E007`` (a list)."""
     errors = []
     for name, default in defaults.items():
         value = get(name)
@@ -23,6 +29,11 @@ def settings_errors(
             if not isinstance(value, bool):
                 errors.append(
                     Error(f"{name} must be True or False, not {value!r}.", id=f"{app}.E003")
+                )
+        elif isinstance(default, list | tuple):
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                errors.append(
+                    Error(f"{name} must be a list of strings, not {value!r}.", id=f"{app}.E007")
                 )
         elif isinstance(default, float):
             # Seconds: a fraction is fine.
@@ -84,3 +95,97 @@ def check_channel_layer(app_configs=None, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+EMAIL_SETTINGS = ("CHAT_SITE_NAME", "CHAT_SITE_URL", "CHAT_CONSOLE_URL", "CHAT_TEAM_EMAILS")
+
+
+@register()
+def check_email_settings(app_configs=None, **kwargs) -> list[Error]:
+    """What the chat's emails are sent to and link to: wrong, every email would be."""
+    if settings_errors(
+        {name: conf.DEFAULTS[name] for name in EMAIL_SETTINGS}, conf.get, app="chat"
+    ):
+        return []  # check_limits reports those
+    errors = []
+    for address in conf.get("CHAT_TEAM_EMAILS"):
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.append(
+                Error(
+                    f"CHAT_TEAM_EMAILS holds {address!r}, which is not an email address.",
+                    id="chat.E008",
+                )
+            )
+    site_url = conf.get("CHAT_SITE_URL")
+    try:
+        URLValidator(schemes=["http", "https"])(site_url)
+    except ValidationError:
+        errors.append(
+            Error(
+                f"CHAT_SITE_URL must be the site's http:// or https:// address, not {site_url!r}.",
+                hint="Links in the chat's emails start with it, e.g. https://shop.example.com.",
+                id="chat.E009",
+            )
+        )
+    console = conf.get("CHAT_CONSOLE_URL")
+    try:
+        resolve_url(console)
+    except NoReverseMatch:
+        errors.append(
+            Error(
+                f"CHAT_CONSOLE_URL names {console!r}, which is neither a URL name nor a path.",
+                hint="Give the URL name or the path of the page where staff answer left messages.",
+                id="chat.E010",
+            )
+        )
+    return errors
+
+
+# Backends that never deliver: fine on a laptop, lost mail in production.
+UNDELIVERED = {
+    "django.core.mail.backends.console.EmailBackend": "printed on the console",
+    "django.core.mail.backends.locmem.EmailBackend": "kept in memory",
+    "django.core.mail.backends.dummy.EmailBackend": "dropped",
+}
+
+
+@register(deploy=True)
+def check_email(app_configs=None, **kwargs) -> list[Warning]:
+    if settings.DEBUG:
+        return []
+    warnings = []
+    fate = UNDELIVERED.get(settings.EMAIL_BACKEND)
+    if fate:
+        warnings.append(
+            Warning(
+                f"Email is {fate}, not sent: visitors get no transcript and the team no "
+                "notice of left messages.",
+                hint="Set EMAIL_URL (smtp://user:password@host:587/?tls=1) or EMAIL_HOST.",
+                id="chat.W002",
+            )
+        )
+    if settings.DEFAULT_FROM_EMAIL == "webmaster@localhost":
+        warnings.append(
+            Warning(
+                "DEFAULT_FROM_EMAIL is Django's placeholder webmaster@localhost, which mail "
+                "servers refuse or file as spam.",
+                hint="Set DEFAULT_FROM_EMAIL, e.g. 'Gopher Goods <chat@shop.example.com>'.",
+                id="chat.W003",
+            )
+        )
+    site_url = conf.get("CHAT_SITE_URL")
+    if isinstance(site_url, str) and urlsplit(site_url).hostname in LOCAL_HOSTS:
+        warnings.append(
+            Warning(
+                f"CHAT_SITE_URL is {site_url!r}: the links in the chat's emails lead to the "
+                "reader's own machine.",
+                hint="Set CHAT_SITE_URL to the site's address, e.g. https://shop.example.com.",
+                id="chat.W004",
+            )
+        )
+    return warnings
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

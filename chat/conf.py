@@ -29,6 +29,23 @@ DEFAULTS = {
     # Whether the bot's replies play the new-message sound while the box is closed or the
     # tab hidden; a person's always do. Visitors can mute both.
     "CHAT_SOUND_BOT_REPLIES": False,
+    # What the chat's emails call the site, and its address as visitors and staff reach it
+    # (links in emails are absolute): no trailing slash needed.
+    "CHAT_SITE_NAME": "Gopher Goods",
+    "CHAT_SITE_URL": "http://127.0.0.1:8000",
+    # Where staff answer left messages, linked from the email that tells them of one: a URL
+    # name or a path, as Django's LOGIN_URL. The staff console by default; the chat knows it
+    # by name only, so a site without the console names its own page.
+    "CHAT_CONSOLE_URL": "console:staff_console",
+    # Addresses told of every left message, besides the staff who may chat and have an
+    # email address.
+    "CHAT_TEAM_EMAILS": [],
+    # Transcripts by email: at most this many per visitor (their session) in each window of
+    # that many seconds, and per address they go to. Only transcripts that were sent count.
+    "CHAT_TRANSCRIPTS_PER_VISITOR": 3,
+    "CHAT_TRANSCRIPTS_PER_VISITOR_SECONDS": 60 * 60,
+    "CHAT_TRANSCRIPTS_PER_ADDRESS": 5,
+    "CHAT_TRANSCRIPTS_PER_ADDRESS_SECONDS": 24 * 60 * 60,
 }
 
 

@@ -5,7 +5,8 @@ that one change. Nothing else announces. Who hears of it subscribes, from its ap
 ``ready()``:
 
 - ``chat.realtime`` shows it to the sockets that may be listening, after the commit;
-- ``botapps.webhooks`` records webhook deliveries for the bot apps, in the same transaction.
+- ``botapps.webhooks`` records webhook deliveries for the bot apps, in the same transaction;
+- ``chat.notifications`` emails the team of a left message, after the commit.
 
 A subscriber gets all the events of one announcement together, so it can send one
 conversation's row to the consoles once however many of its events change it, and ask
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Message, Suggestion
+from .models import LeftMessage, Message, Suggestion
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,13 @@ class MessagesCreated(Event):
     @property
     def conversation_id(self) -> int:
         return self.messages[0].conversation_id
+
+
+@dataclass(frozen=True)
+class LeftMessageCreated(Event):
+    """A visitor left a message for the team while nobody could chat."""
+
+    left_message: LeftMessage
 
 
 @dataclass(frozen=True)

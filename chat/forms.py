@@ -1,5 +1,6 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .models import LeftMessage
@@ -45,3 +46,19 @@ class LeftMessageForm(forms.ModelForm):
         # CharField adds its length validator only when built; this one is built already.
         text.validators.append(MaxLengthValidator(max_length))
         text.widget.attrs["maxlength"] = str(max_length)
+
+
+class TranscriptForm(forms.Form):
+    """Where to email the visitor's transcript."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the email address to send the transcript to."),
+            "max_length": _(
+                "Email addresses are limited to %(limit_value)d characters; "
+                "this one has %(show_value)d."
+            ),
+        },
+    )

@@ -43,6 +43,7 @@ def chat_box_config() -> dict[str, Any]:
         "agent_info_url": reverse("chat:agent_info"),
         "status_url": reverse("chat:chat_status"),
         "leave_message_url": reverse("chat:leave_message"),
+        "transcript_url": reverse("chat:transcript"),
         "status_poll_ms": STATUS_POLL_SECONDS * 1000,
         "max_value_length": protocol.MAX_VALUE_LENGTH,
         "max_name_length": left.get_field("name").max_length,

@@ -335,3 +335,42 @@ def _product_named(shop: catalog.Catalog, question: str) -> ProductFacts | None:
 def conversation_messages(*, conversation_id: int) -> QuerySet[Message]:
     """Every message of a conversation, oldest first."""
     return Message.objects.filter(conversation_id=conversation_id).order_by("id")
+
+
+# --- email ------------------------------------------------------------------------------------
+
+
+def visitor_conversation_latest(*, session_key: str) -> Conversation | None:
+    """The visitor's conversation now: the open one, else the one closed last (a visitor whose
+    chat staff just closed still asks for that one's transcript)."""
+    if not session_key:
+        return None
+    return (
+        Conversation.objects.filter(session_key=session_key).order_by("-created_at", "-id").first()
+    )
+
+
+def conversation_transcript(*, conversation_id: int) -> tuple[list[Message], int]:
+    """The conversation's messages as its chat box shows them, oldest first (the newest
+    ``CHAT_HISTORY_LIMIT``), and how many earlier ones that leaves out."""
+    limit = conf.get("CHAT_HISTORY_LIMIT")
+    messages = conversation_messages(conversation_id=conversation_id)
+    latest = list(messages.order_by("-id")[:limit])[::-1]
+    left_out = messages.count() - len(latest) if len(latest) == limit else 0
+    return latest, left_out
+
+
+def team_email_addresses() -> list[str]:
+    """Who hears of a left message: CHAT_TEAM_EMAILS, then every staff member the console lets
+    chat who has an email address; each address once, whatever its case."""
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .exclude(email="")
+        .exclude(answerers.users_q("pk"))
+        .order_by("pk")
+    )
+    addresses: dict[str, str] = {}
+    for address in [*conf.get("CHAT_TEAM_EMAILS"), *(u.email for u in staff if user_can_chat(u))]:
+        addresses.setdefault(address.strip().lower(), address.strip())
+    return list(addresses.values())

@@ -8,4 +8,5 @@ urlpatterns = [
     path("restapi/get-agent-info", views.agent_info, name="agent_info"),
     path("restapi/chat-status", views.chat_status, name="chat_status"),
     path("chat/leave-message", views.leave_message, name="leave_message"),
+    path("restapi/transcript", views.transcript, name="transcript"),
 ]

@@ -1,9 +1,10 @@
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import conf, selectors, services
-from .forms import LeftMessageForm
+from .forms import LeftMessageForm, TranscriptForm
 from .middleware import body_limit
 
 # What a visitor's session holds for the chat: that it is one (an empty session is not stored).
@@ -50,3 +51,38 @@ def leave_message(request: HttpRequest) -> JsonResponse:
         page=request.POST.get("page", "")[:300],
     )
     return JsonResponse({"ok": True}, status=201)
+
+
+def transcript_body_limit() -> int:
+    """Bytes a transcript request may take: the longest address (254 characters) with every
+    character percent-encoded at its largest (12 bytes), the CSRF token and room: 4 KiB."""
+    return 4 * 1024
+
+
+@require_POST
+@body_limit(transcript_body_limit)
+def transcript(request: HttpRequest) -> JsonResponse:
+    """Email the visitor's conversation to the address they give: 201; field errors 400; no
+    conversation 404; over a limit 429 with Retry-After; the mail server failing 502."""
+    form = TranscriptForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    try:
+        services.transcript_send(
+            session_key=request.session.session_key or "", email=form.cleaned_data["email"]
+        )
+    except services.ConversationNotFound as exc:
+        return _refusal(404, exc)
+    except services.TranscriptRateLimited as exc:
+        response = _refusal(429, exc, retry_after=exc.retry_after)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except services.TranscriptNotSent as exc:
+        return _refusal(502, exc)
+    return JsonResponse({"ok": True}, status=201)
+
+
+def _refusal(status: int, error: services.ChatActionError, **extra) -> JsonResponse:
+    """A refusal in the shape of the form's errors, as one error of the whole form."""
+    errors = {NON_FIELD_ERRORS: [{"message": error.detail, "code": error.code}]}
+    return JsonResponse({"errors": errors, **extra}, status=status)

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chatsite.mail_settings import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -368,6 +370,23 @@ if os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "").strip():
     CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 0)
 if os.environ.get("CHAT_RATE_LIMIT_SECONDS", "").strip():
     CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 0)
+
+# Email: chat transcripts to visitors, and notices of left messages to the team. EMAIL_URL
+# (smtp://user:password@host:587/?tls=1) or EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL; EMAIL_TIMEOUT; DEFAULT_FROM_EMAIL and
+# SERVER_EMAIL. With no mail server named, email is printed on the console (check --deploy
+# warns). A bad value stops the start with a sentence (chatsite/mail_settings.py).
+globals().update(email_settings(os.environ))
+
+# What the chat's emails call the site and link to, and who of the team hears of left
+# messages besides the staff who may chat: set only when given, so that chat/conf.py's
+# defaults stay the one place they are written.
+if os.environ.get("CHAT_SITE_NAME", "").strip():
+    CHAT_SITE_NAME = os.environ["CHAT_SITE_NAME"].strip()
+if os.environ.get("CHAT_SITE_URL", "").strip():
+    CHAT_SITE_URL = os.environ["CHAT_SITE_URL"].strip()
+if os.environ.get("CHAT_TEAM_EMAILS", "").strip():
+    CHAT_TEAM_EMAILS = env_list("CHAT_TEAM_EMAILS", "")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
 - ``messages``: what agents write, and typing.
 - ``handover``: who answers: asking for a person, take, hand back, transfer, close, side-kick.
 - ``presence``: staff consoles and whether agents accept chats.
+- ``transcripts``: a visitor's conversation by email, within its limits.
 """
 
 from .base import (
@@ -61,6 +62,11 @@ from .questions import (
     visitor_message_post,
     visitor_messages_post,
 )
+from .transcripts import (
+    TranscriptNotSent,
+    TranscriptRateLimited,
+    transcript_send,
+)
 
 __all__ = [
     "AgentUnavailable",
@@ -77,6 +83,8 @@ __all__ = [
     "SYSTEM_NAME",
     "State",
     "TAKEABLE",
+    "TranscriptNotSent",
+    "TranscriptRateLimited",
     "VISITOR_NAME",
     "VisitorPost",
     "VisitorQuestion",
@@ -99,6 +107,7 @@ __all__ = [
     "conversation_transfer",
     "left_message_create",
     "presence_publish",
+    "transcript_send",
     "visitor_message_post",
     "visitor_messages_post",
     "visitor_typing",

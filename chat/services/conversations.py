@@ -99,9 +99,9 @@ def conversation_socket_close(*, conversation_id: int) -> None:
 def left_message_create(
     *, name: str, email: str, text: str, session_key: str = "", page: str = ""
 ) -> LeftMessage:
-    """Keep what a visitor left for staff while nobody could chat."""
+    """Keep what a visitor left for staff while nobody could chat; the team hears of it."""
     conversation = _open_conversation(session_key) if session_key else None
-    return LeftMessage.objects.create(
+    left = LeftMessage.objects.create(
         name=name,
         email=email,
         text=text,
@@ -109,3 +109,5 @@ def left_message_create(
         conversation=conversation,
         page=page,
     )
+    events.publish(events.LeftMessageCreated(left))
+    return left

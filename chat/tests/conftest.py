@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import socket
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -154,3 +160,84 @@ def events(monkeypatch, django_capture_on_commit_callbacks):
 
     captured.run = run
     return captured
+
+
+# --- email ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One email as the SMTP server took it: the envelope, and the message parsed."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        return self._part("plain")
+
+    @property
+    def html(self) -> str:
+        return self._part("html")
+
+    def _part(self, subtype: str) -> str:
+        # Lines travel as CRLF over SMTP; compared here as the templates write them.
+        return self.message.get_body(preferencelist=(subtype,)).get_content().replace("\r\n", "\n")
+
+
+class SmtpServer:
+    """aiosmtpd's handler: keeps every email it is given; ``refuse`` makes it answer DATA with
+    a temporary failure instead (a mail server that is up but cannot take mail)."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse:
+            return "451 Requested action aborted: local error in processing"
+        message = message_from_bytes(envelope.original_content, policy=email_policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def use_smtp(settings, port: int) -> None:
+    """Point Django's SMTP backend at 127.0.0.1:``port``, in clear (what the test server speaks)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "Gopher Goods <chat@shop.example.com>"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free port, with Django's SMTP backend sending to it;
+    ``smtp_server.received`` is what arrived."""
+    handler = SmtpServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    use_smtp(settings, controller.port)
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_down(settings) -> None:
+    """Django's SMTP backend pointed at a port nobody listens on: the mail server is down."""
+    use_smtp(settings, free_port())

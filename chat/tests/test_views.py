@@ -1,4 +1,5 @@
 import io
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -7,11 +8,12 @@ from django.contrib.sessions.models import Session
 from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from bots.models import BotProfile
 from chat import services, views
 from chat.middleware import BodyLimitMiddleware
-from chat.models import LeftMessage
+from chat.models import Conversation, LeftMessage, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -369,3 +371,198 @@ def test_views_without_a_body_limit_are_left_to_django():
     middleware = BodyLimitMiddleware(lambda request: None)
     request = asgi_post(b"x" * 50_000, [])
     assert middleware.process_view(request, views.chat_status, (), {}) is None
+
+
+# --- the transcript by email ------------------------------------------------------------------
+
+TRANSCRIPT_URL = "/restapi/transcript"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def visitor_with_a_conversation(client, *texts: str):
+    """A visitor as the chat box makes one: the session its opening starts, a conversation."""
+    client.get("/restapi/get-agent-info")
+    conversation = services.conversation_open(session_key=client.session.session_key)
+    for text in texts:
+        Message.objects.create(
+            conversation=conversation, sender_role="visitor", sender_name="Visitor", text=text
+        )
+    return conversation
+
+
+def an_address() -> str:
+    # Each test its own: the per-address counts outlive a test in the cache.
+    return f"ann-{uuid.uuid4().hex[:12]}@example.org"
+
+
+def test_transcript_url_is_named():
+    assert reverse("chat:transcript") == TRANSCRIPT_URL
+
+
+def test_transcript_emails_the_visitors_conversation(client, smtp_server):
+    visitor_with_a_conversation(client, f"Is this escaped? {XSS}")
+    to = an_address()
+
+    response = client.post(TRANSCRIPT_URL, {"email": to})
+
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"ok": True}
+    [received] = smtp_server.received
+    assert received.rcpt_tos == [to]
+    assert received.subject == "Your chat with Gopher Goods"
+    assert "Case:\nHi there! I'm Case." in received.text  # the greeting
+    assert f"You:\nIs this escaped? {XSS}" in received.text
+    assert "Is this escaped? &lt;img src=x onerror=alert(1)&gt;" in received.html
+    assert "<img" not in received.html
+
+
+def test_transcript_enforces_csrf(smtp_server):
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/").cookies[settings.CSRF_COOKIE_NAME].value
+    visitor_with_a_conversation(client)
+    to = an_address()
+    assert client.post(TRANSCRIPT_URL, {"email": to}).status_code == 403
+    assert smtp_server.received == []
+    response = client.post(TRANSCRIPT_URL, {"email": to}, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    assert len(smtp_server.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "message"),
+    [
+        ({}, "required", "Enter the email address to send the transcript to."),
+        ({"email": "  "}, "required", "Enter the email address to send the transcript to."),
+        ({"email": "not-an-email"}, "invalid", "Enter a valid email address."),
+        (
+            {"email": "a" * 250 + "@example.org"},
+            "max_length",
+            "Email addresses are limited to 254 characters; this one has 262.",
+        ),
+    ],
+    ids=["missing", "blank", "invalid", "too-long"],
+)
+def test_transcript_with_a_bad_address_is_400_with_json_errors(
+    client, smtp_server, fields, code, message
+):
+    visitor_with_a_conversation(client)
+    response = client.post(TRANSCRIPT_URL, fields)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    errors = response.json()["errors"]
+    assert list(errors) == ["email"]
+    assert {"message": message, "code": code} in errors["email"]
+    assert smtp_server.received == []
+
+
+def test_transcript_without_a_conversation_is_404_in_words(client, smtp_server):
+    client.get("/restapi/get-agent-info")  # a session, but the chat never connected
+    response = client.post(TRANSCRIPT_URL, {"email": an_address()})
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": {
+            "__all__": [
+                {
+                    "message": "There is no chat to send yet: write to us first, then ask for it.",
+                    "code": "not_found",
+                }
+            ]
+        }
+    }
+    # Without any session at all, the same.
+    assert Client().post(TRANSCRIPT_URL, {"email": an_address()}).status_code == 404
+    assert smtp_server.received == []
+
+
+def test_transcript_a_closed_conversation_is_still_sent(client, smtp_server):
+    conversation = visitor_with_a_conversation(client, "Thanks, bye")
+    # Staff closed it: the box still shows it until the visitor writes again.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=Conversation.State.CLOSED, closed_at=timezone.now()
+    )
+    assert client.post(TRANSCRIPT_URL, {"email": an_address()}).status_code == 201
+    assert "Thanks, bye" in smtp_server.received[0].text
+
+
+def assert_rate_limited(response, *, at_most: int):
+    assert response.status_code == 429
+    body = response.json()
+    assert body["errors"]["__all__"][0]["code"] == "rate_limited"
+    assert "Please try again in" in body["errors"]["__all__"][0]["message"]
+    assert 1 <= body["retry_after"] <= at_most
+    assert response["Retry-After"] == str(body["retry_after"])
+
+
+def test_transcript_a_visitor_gets_three_an_hour_then_429_with_retry_after(client, smtp_server):
+    visitor_with_a_conversation(client)
+    for _ in range(3):
+        assert client.post(TRANSCRIPT_URL, {"email": an_address()}).status_code == 201
+    assert_rate_limited(client.post(TRANSCRIPT_URL, {"email": an_address()}), at_most=3600)
+    assert len(smtp_server.received) == 3
+    # Another visitor is not held back.
+    other = Client()
+    visitor_with_a_conversation(other)
+    assert other.post(TRANSCRIPT_URL, {"email": an_address()}).status_code == 201
+
+
+def test_transcript_an_address_gets_five_a_day_whoever_asks(smtp_server):
+    to = an_address()
+    for _ in range(5):
+        visitor = Client()
+        visitor_with_a_conversation(visitor)
+        assert visitor.post(TRANSCRIPT_URL, {"email": to}).status_code == 201
+    sixth = Client()
+    visitor_with_a_conversation(sixth)
+    assert_rate_limited(sixth.post(TRANSCRIPT_URL, {"email": to.upper()}), at_most=24 * 3600)
+    assert len(smtp_server.received) == 5
+    # The sixth visitor still has their own three, to other addresses.
+    assert sixth.post(TRANSCRIPT_URL, {"email": an_address()}).status_code == 201
+
+
+def test_transcript_with_the_mail_server_down_is_502_and_loses_nothing(client, settings, smtp_down):
+    conversation = visitor_with_a_conversation(client, "Keep this")
+    to = an_address()
+    for _ in range(4):  # a failure takes none of the visitor's three
+        response = client.post(TRANSCRIPT_URL, {"email": to})
+        assert response.status_code == 502
+        assert response.json() == {
+            "errors": {
+                "__all__": [
+                    {
+                        "message": "Your transcript could not be sent just now. "
+                        "Please try again in a moment.",
+                        "code": "not_sent",
+                    }
+                ]
+            }
+        }
+    assert list(conversation.messages.values_list("text", flat=True))[-1] == "Keep this"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
+    for _ in range(3):
+        assert client.post(TRANSCRIPT_URL, {"email": to}).status_code == 201
+
+
+def test_transcript_an_oversized_body_is_413_and_sends_nothing(client, smtp_server):
+    visitor_with_a_conversation(client)
+    body = urlencode({"email": an_address(), "padding": "x" * 5000})
+    response = client.post(TRANSCRIPT_URL, body, content_type=FORM)
+    assert response.status_code == 413
+    assert response.json()["errors"]["__all__"][0]["code"] == "too_large"
+    assert "limited to 4096 bytes" in response.json()["errors"]["__all__"][0]["message"]
+    assert smtp_server.received == []
+
+
+def test_transcript_the_longest_address_fits_the_body_limit(client, mailoutbox):
+    # 254 characters of 4 bytes each, percent-encoded: 12 bytes a character. Not an address the
+    # form takes, but one it answers in words, never a 413.
+    visitor_with_a_conversation(client)
+    body = urlencode({"email": "🐹" * 254, "csrfmiddlewaretoken": "t" * 64})
+    assert len(body) <= views.transcript_body_limit() == 4096
+    response = client.post(TRANSCRIPT_URL, body, content_type=FORM)
+    assert response.status_code == 400
+    assert response.json()["errors"]["email"][0]["code"] == "invalid"
+
+
+def test_transcript_is_post_only(client):
+    assert client.get(TRANSCRIPT_URL).status_code == 405

@@ -18,7 +18,16 @@ from django.core.exceptions import ImproperlyConfigured
 ROOT = Path(__file__).resolve().parents[2]
 # What the machine running the tests may have set (CI sets DATABASE_URL and REDIS_URL) must
 # not leak into a run that states its whole environment.
-OWN_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_")
+OWN_PREFIXES = (
+    "DJANGO_",
+    "DATABASE_",
+    "REDIS_",
+    "EMAIL_",
+    "DEFAULT_FROM_EMAIL",
+    "SERVER_EMAIL",
+    "CHAT_SITE_",
+    "CHAT_TEAM_EMAILS",
+)
 CHECK_ID = re.compile(r"^\S*: \((\w+\.\w+)\)", re.MULTILINE)
 
 
@@ -38,6 +47,10 @@ def production(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         # Not contacted by the checks; its presence selects the Redis channel layer.
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        # Not contacted either: transcripts and team notices leave through it.
+        "EMAIL_URL": "submission://chat:secret@mail.example.com",
+        "DEFAULT_FROM_EMAIL": "Gopher Goods <chat@shop.example.com>",
+        "CHAT_SITE_URL": "https://shop.example.com",
     }
     env.update(overrides)
     return clean_environment(**env)
@@ -75,8 +88,12 @@ def test_production_settings_pass_check_deploy_without_a_warning(tmp_path):
         ({"DJANGO_HSTS_SECONDS": "0"}, {"security.W004"}),
         ({"DJANGO_HSTS_PRELOAD": "0"}, {"security.W021"}),
         ({"REDIS_URL": None}, {"chat.W001"}),
+        # Email on the console, from Django's placeholder address: nothing would arrive.
+        ({"EMAIL_URL": None, "DEFAULT_FROM_EMAIL": None}, {"chat.W002", "chat.W003"}),
+        # Links in emails to the development address.
+        ({"CHAT_SITE_URL": None}, {"chat.W004"}),
     ],
-    ids=["no-https", "no-hsts", "no-preload", "no-redis"],
+    ids=["no-https", "no-hsts", "no-preload", "no-redis", "no-email", "no-site-url"],
 )
 def test_check_deploy_fails_on_what_production_must_not_lack(tmp_path, overrides, expected):
     result = check_deploy(production(tmp_path, **overrides))

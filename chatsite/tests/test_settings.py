@@ -20,6 +20,9 @@ VARIABLES = [
     "DATABASE_URL",
     "REDIS_URL",
     "CHANNEL_LAYER_CAPACITY",
+    "EMAIL_URL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
 ]
 
 
@@ -69,3 +72,12 @@ def test_without_debug_a_secret_key_is_required():
     result = load_settings(DJANGO_DEBUG="false")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_email_url_stops_the_start_with_a_sentence():
+    result = load_settings(EMAIL_URL="smtp://mail.example.com:587x/")
+    assert result.returncode != 0
+    assert "EMAIL_URL's port must be a number from 1 to 65535" in result.stderr
+    result = load_settings(EMAIL_URL="imap://mail.example.com")
+    assert result.returncode != 0
+    assert "EMAIL_URL must start with one of smtp://" in result.stderr

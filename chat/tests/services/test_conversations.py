@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat import selectors, services
+from chat import events, selectors, services
 from chat.models import Conversation
 from shop.models import Product
 
@@ -65,3 +65,10 @@ def test_a_left_message_belongs_to_the_visitors_open_conversation(conversation):
     assert (
         services.left_message_create(name="X", email="x@example.com", text="t").conversation is None
     )
+
+
+def test_a_left_message_is_announced_once(db, monkeypatch):
+    announced = []
+    monkeypatch.setattr("chat.events._subscribers", [announced.append])
+    left = services.left_message_create(name="Vi", email="vi@example.com", text="Call me.")
+    assert announced == [(events.LeftMessageCreated(left),)]

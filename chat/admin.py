@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
+from . import selectors
 from .models import (
     AgentClient,
     AgentStatus,
     ChatSettings,
     Conversation,
+    ConversationRating,
     LeftMessage,
     Message,
     Suggestion,
@@ -33,10 +37,28 @@ class ConversationAdmin(admin.ModelAdmin):
         "created_at",
         "last_message_at",
         "message_count",
+        "rating_score",
     ]
-    list_filter = ["state", "sidekick", "assigned_agent"]
-    fields = ["state", "assigned_agent", "sidekick", "session_key", "current_page"]
-    readonly_fields = ["state", "assigned_agent", "session_key", "current_page"]
+    list_filter = ["state", "sidekick", "assigned_agent", "rating_score"]
+    fields = [
+        "state",
+        "assigned_agent",
+        "sidekick",
+        "session_key",
+        "current_page",
+        "rating_score",
+        "rating_comment",
+        "rated_at",
+    ]
+    readonly_fields = [
+        "state",
+        "assigned_agent",
+        "session_key",
+        "current_page",
+        "rating_score",
+        "rating_comment",
+        "rated_at",
+    ]
     inlines = [MessageInline]
     date_hierarchy = "last_message_at"
 
@@ -46,6 +68,58 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, conversation: Conversation) -> int:
         return conversation.message_total
+
+
+@admin.register(ConversationRating)
+class ConversationRatingAdmin(admin.ModelAdmin):
+    """The "Ratings" report: averages per agent and per bot over the ratings the filters
+    leave (chat.selectors.ratings_report), above those ratings. Read only."""
+
+    list_display = [
+        "rated_at",
+        "conversation",
+        "rating_score",
+        "rating_comment",
+        "assigned_agent",
+        "bot_name",
+    ]
+    list_display_links = None
+    list_filter = ["rating_score", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["assigned_agent"]
+    search_fields = ["rating_comment"]
+    date_hierarchy = "rated_at"
+    ordering = ["-rated_at", "-id"]
+
+    def get_queryset(self, request):
+        return selectors.rated_conversations()
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # not a redirect (a bad filter, say)
+            response.context_data["report"] = selectors.ratings_report(
+                conversations=changelist.queryset
+            )
+        return response
+
+    @admin.display(description="conversation", ordering="pk")
+    def conversation(self, conversation: Conversation) -> str:
+        url = reverse("admin:chat_conversation_change", args=[conversation.pk])
+        return format_html('<a href="{}">#{}</a>', url, conversation.pk)
+
+    @admin.display(description="bot that answered")
+    def bot_name(self, conversation: Conversation) -> str:
+        # Whom the rating is of when no agent held the chat: see selectors.ratings_report.
+        return "" if conversation.assigned_agent_id else (conversation.bot_name or "")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Message)

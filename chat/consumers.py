@@ -214,12 +214,40 @@ class VisitorChatConsumer(FrameConsumer):
 
     decode_frame = staticmethod(protocol.decode_visitor_frame)
 
-    async def handle(self, frame: protocol.VisitorMessage | protocol.Typing) -> None:
-        if isinstance(frame, protocol.Typing):
-            await database_sync_to_async(services.visitor_typing)(
-                conversation_id=self.conversation_id, active=frame.active
-            )
+    async def handle(self, frame: protocol.VisitorFrame) -> None:
+        if isinstance(frame, protocol.VisitorMessage):
+            await self.post(frame)
             return
+        try:
+            answer = await database_sync_to_async(self._perform)(frame)
+        except services.ChatActionError as error:
+            await self.send_frame(protocol.error_frame(error.code, error.detail))
+            return
+        if answer is not None:
+            await self.send_frame(answer)
+
+    def _perform(self, frame: protocol.VisitorFrame) -> dict[str, Any] | None:
+        """Carry out a visitor's frame other than a message; the frame that answers this
+        socket, if any (the visitor's other tabs hear of it through the channel layer)."""
+        conversation_id = self.conversation_id
+        match frame:
+            case protocol.Typing(active=active):
+                services.visitor_typing(conversation_id=conversation_id, active=active)
+            case protocol.Read(through=through):
+                if services.conversation_read_mark(
+                    conversation_id=conversation_id, through=through, channel_name=self.channel_name
+                ):
+                    return protocol.read_frame(through=through)
+            case protocol.End():
+                services.conversation_end(conversation_id=conversation_id)
+            case protocol.Rate(score=score, comment=comment):
+                services.conversation_rate(
+                    conversation_id=conversation_id, score=score, comment=comment
+                )
+        return None
+
+    async def post(self, frame: protocol.VisitorMessage) -> None:
+        """Store the visitor's message; answer it with the message as stored and the reply."""
         try:
             post = await batching.visitor_message_post(
                 services.VisitorQuestion(

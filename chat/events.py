@@ -77,6 +77,23 @@ class ConversationTaken(ConversationChanged):
 
 
 @dataclass(frozen=True)
+class ConversationRated(Event):
+    """The visitor rated the closed conversation."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class VisitorRead(Event):
+    """What the visitor has read moved forward, to the message ``through`` (its id, as
+    frames carry it): their other tabs stop counting it unread."""
+
+    conversation_id: int
+    through: str
+    audience: Audience = EVERYONE
+
+
+@dataclass(frozen=True)
 class ConversationPending(Event):
     """The conversation waits for someone to join, and a bot app may be that someone."""
 

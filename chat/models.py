@@ -6,6 +6,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class Rating(models.IntegerChoices):
+    """How the visitor rated a chat: 1 (poor) to 5 (excellent)."""
+
+    ONE = 1, "1/5"
+    TWO = 2, "2/5"
+    THREE = 3, "3/5"
+    FOUR = 4, "4/5"
+    FIVE = 5, "5/5"
+    __empty__ = "not rated"
+
+
 class Conversation(models.Model):
     """A visitor's conversation, found again by their session on every page."""
 
@@ -39,6 +50,18 @@ class Conversation(models.Model):
     current_page = models.CharField(max_length=300, blank=True)
     # The product that page showed, by its id in the catalog (chat/catalog.py).
     current_product_id = models.BigIntegerField(null=True, blank=True)
+    # The newest message the visitor has read, in any of their tabs: what comes after it
+    # is unread. It only moves forward; the greeting is read from the start.
+    visitor_read_through = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The visitor's rating of the chat, given once after it closed.
+    rating_score = models.PositiveSmallIntegerField(
+        "rating", choices=Rating.choices, null=True, blank=True
+    )
+    # As long as chat.protocol lets a comment be.
+    rating_comment = models.CharField(max_length=1000, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -49,11 +72,24 @@ class Conversation(models.Model):
                 fields=["session_key"],
                 condition=Q(closed_at__isnull=True),
                 name="chat_one_open_conversation_per_session",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_score__isnull=True) | Q(rating_score__range=(1, 5)),
+                name="chat_rating_score_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Conversation {self.pk}"
+
+
+class ConversationRating(Conversation):
+    """Conversations as their ratings: admin's "Ratings" report (the same rows)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "rating"
+        verbose_name_plural = "ratings"
 
 
 class Message(models.Model):

@@ -4,9 +4,13 @@ Visitor to server::
 
     {"type": "message", "text": "...", "client_id": "<id made by the client>", "value": "..."}
     {"type": "typing", "active": true}
+    {"type": "read", "through": "<a message's id>"}
+    {"type": "end"}
+    {"type": "rate", "score": 1..5, "comment": "..."}
 
 ``value`` (optional) is the value of the quick-reply button the visitor pressed;
-``text`` is then the button's label.
+``text`` is then the button's label. ``read`` says the visitor has read the conversation up
+to that message; ``end`` closes the chat; ``rate`` rates a closed one (``comment`` optional).
 
 Staff console to server: see :data:`AGENT_ACTIONS` and :func:`decode_agent_frame`.
 
@@ -57,19 +61,54 @@ class Typing:
     active: bool
 
 
-def decode_visitor_frame(
-    raw: str, *, max_frame_length: int, max_text_length: int
-) -> VisitorMessage | Typing:
+@dataclass(frozen=True)
+class Read:
+    """The visitor has read the conversation up to this message (its id, as frames carry it)."""
+
+    through: str
+
+
+@dataclass(frozen=True)
+class End:
+    """The visitor ends the chat."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The visitor rates the closed chat: ``score`` 1 to 5, and an optional comment."""
+
+    score: int
+    comment: str = ""
+
+
+VisitorFrame = VisitorMessage | Typing | Read | End | Rate
+
+#: The most characters of a rating's comment: what Conversation.rating_comment holds.
+MAX_COMMENT_LENGTH = 1000
+#: The scores a rating may give, worst first.
+SCORES = range(1, 6)
+
+
+def decode_visitor_frame(raw: str, *, max_frame_length: int, max_text_length: int) -> VisitorFrame:
     """Parse and validate one frame from a visitor, or raise ProtocolError."""
     data = _decode_object(raw, max_frame_length=max_frame_length)
     client_id = _client_id(data)
     frame_type = data.get("type")
     if frame_type == "typing":
         return Typing(active=_active(data))
+    if frame_type == "read":
+        return Read(through=_message_id(data, "through", client_id=client_id))
+    if frame_type == "end":
+        return End()
+    if frame_type == "rate":
+        return Rate(
+            score=_score(data, client_id=client_id), comment=_comment(data, client_id=client_id)
+        )
     if frame_type != "message":
         raise ProtocolError(
             "unknown_type",
-            f'Unknown frame type {str(frame_type)[:40]!r}: send type "message" or "typing".',
+            f"Unknown frame type {str(frame_type)[:40]!r}: send type "
+            '"message", "typing", "read", "end" or "rate".',
             client_id=client_id,
         )
     text = _text(data, max_text_length=max_text_length, client_id=client_id)
@@ -201,6 +240,53 @@ def _positive_id(data: dict[str, Any], field: str, *, client_id: str | None) -> 
     return value
 
 
+def _message_id(data: dict[str, Any], field: str, *, client_id: str | None) -> str:
+    value = data.get(field)
+    if not (isinstance(value, str) and UUID.fullmatch(value)):
+        raise ProtocolError(
+            "invalid_message_id",
+            f'{field} must be a message\'s id (the "id" of a message frame).',
+            client_id=client_id,
+        )
+    return value
+
+
+def _score(data: dict[str, Any], *, client_id: str | None) -> int:
+    score = data.get("score")
+    # bool is an int to Python, not a score to anybody.
+    if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
+        raise ProtocolError(
+            "invalid_score",
+            f"score must be a whole number from {SCORES[0]} to {SCORES[-1]}.",
+            client_id=client_id,
+        )
+    return score
+
+
+def _comment(data: dict[str, Any], *, client_id: str | None) -> str:
+    """The rating's comment, trimmed; "" when there is none."""
+    comment = data.get("comment")
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise ProtocolError("invalid_comment", "comment must be a string.", client_id=client_id)
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ProtocolError(
+            "comment_too_long",
+            f"Comments are limited to {MAX_COMMENT_LENGTH} characters; "
+            f"this one has {len(comment)}.",
+            client_id=client_id,
+        )
+    if "\x00" in comment or not _encodes_as_utf8(comment):
+        raise ProtocolError(
+            "invalid_comment",
+            "comment holds characters that cannot be stored.",
+            client_id=client_id,
+        )
+    return comment
+
+
 def _text(data: dict[str, Any], *, max_text_length: int, client_id: str | None) -> str:
     text = data.get("text")
     if not isinstance(text, str):
@@ -329,6 +415,11 @@ def suggestion_frame(suggestion: Any) -> dict[str, Any]:
         "text": suggestion.text,
         "question": str(suggestion.question.uid),
     }
+
+
+def read_frame(*, through: str) -> dict[str, Any]:
+    """The visitor has read their conversation up to the message ``through`` (its id)."""
+    return {"type": "read", "through": through}
 
 
 def typing_frame(*, active: bool, sender: dict[str, str] | None = None) -> dict[str, Any]:

@@ -74,6 +74,16 @@ def publish_visitor_status(conversation_id: int, status: dict[str, Any]) -> None
     _send_after_commit(groups.conversation_group(conversation_id), {"type": "status", **status})
 
 
+def publish_visitor_read(conversation_id: int, *, through: str, audience: Audience) -> None:
+    """Tell the visitor's other tabs what they have read (the reading tab knows it)."""
+    if audience.other_tabs:
+        _send_after_commit(
+            groups.conversation_group(conversation_id),
+            protocol.read_frame(through=through),
+            shown_by=audience.answered,
+        )
+
+
 def publish_presence(agents: list[dict[str, Any]], *, online: bool) -> None:
     """Who is present, to staff; whether the chat is online, to every visitor."""
     _send_after_commit(groups.staff_inbox_group(), {"type": "presence", "agents": agents})
@@ -98,8 +108,8 @@ def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any
 
 
 def announce(announced: Sequence[events.Event]) -> None:
-    """Show one change's events to whoever may be listening: messages, statuses, typing and
-    presence in order, then each changed conversation's row to the consoles, once."""
+    """Show one change's events to whoever may be listening: messages, statuses, reads,
+    typing and presence in order, then each changed conversation's row to the consoles, once."""
     rows: list[int] = []
     # A conversation the announcement changes is read once, for its status and its row.
     read: dict[int, Conversation | None] = {}
@@ -121,11 +131,16 @@ def announce(announced: Sequence[events.Event]) -> None:
             ):
                 if audience.staff:
                     rows.append(id_)
-            case events.ConversationChanged(conversation_id=id_):
+            case (
+                events.ConversationChanged(conversation_id=id_)
+                | events.ConversationRated(conversation_id=id_)
+            ):
                 changed = conversation(id_)
                 if changed is not None:
                     publish_visitor_status(id_, selectors.visitor_status(conversation=changed))
                 rows.append(id_)
+            case events.VisitorRead(conversation_id=id_, through=through, audience=audience):
+                publish_visitor_read(id_, through=through, audience=audience)
             case events.NobodyAvailable(conversation_id=id_):
                 publish_visitor_status(id_, {"leave_message": True})
             case events.SuggestionCreated(suggestion=suggestion):

@@ -8,7 +8,15 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Left
 from django.utils import timezone
 
@@ -187,7 +195,9 @@ SUMMARY_TEXT_LENGTH = 140
 def _conversations() -> QuerySet[Conversation]:
     """Conversations with what their summaries need, in one query."""
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
-    return Conversation.objects.select_related("assigned_agent__chat_agent").annotate(
+    return Conversation.objects.select_related(
+        "assigned_agent__chat_agent", "visitor_read_through"
+    ).annotate(
         agent_is_answerer=ExpressionWrapper(
             answerers.users_q("assigned_agent_id"), output_field=BooleanField()
         ),
@@ -232,7 +242,21 @@ def conversation_summary(
         "last_role": last_role,
         "page": conversation.current_page,
         "product": shown.get(conversation.current_product_id),
+        "rating": _rating(conversation, staff=True),
     }
+
+
+def _rating(conversation: Conversation, *, staff: bool = False) -> dict[str, Any] | None:
+    """The visitor's rating of the conversation, or None; staff see when it was given."""
+    if conversation.rating_score is None:
+        return None
+    rating: dict[str, Any] = {
+        "score": conversation.rating_score,
+        "comment": conversation.rating_comment,
+    }
+    if staff:
+        rating["rated_at"] = conversation.rated_at.isoformat() if conversation.rated_at else None
+    return rating
 
 
 def _is_answerer(conversation: Conversation) -> bool:
@@ -270,14 +294,16 @@ def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
 def visitor_status_get(*, conversation_id: int) -> dict[str, Any]:
     """``visitor_status`` of a conversation read for it alone: its state and agent, without
     the last message the consoles' rows add (a visitor connects with this read)."""
-    conversation = Conversation.objects.select_related("assigned_agent__chat_agent").get(
-        pk=conversation_id
-    )
+    conversation = Conversation.objects.select_related(
+        "assigned_agent__chat_agent", "visitor_read_through"
+    ).get(pk=conversation_id)
     return visitor_status(conversation=conversation)
 
 
 def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
-    """For the visitor's chat box: who answers, and whether anybody can."""
+    """For the visitor's chat box: who answers, and whether anybody can; what the visitor
+    has read (the id of the newest message read, or None), and their rating (None until
+    they rate the closed chat)."""
     bot = answering_bot()  # None while staff have it switched off; one query either way
     online = _online(bot_on=bot is not None)
     answering: dict[str, str] | None = None
@@ -289,7 +315,90 @@ def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
         and not conversation.sidekick
     ):
         answering = {"role": "bot", "name": bot.name, "title": bot.title}
-    return {"state": conversation.state, "online": online, "answering": answering}
+    read = conversation.visitor_read_through
+    return {
+        "state": conversation.state,
+        "online": online,
+        "answering": answering,
+        "read_through": str(read.uid) if read is not None else None,
+        "rating": _rating(conversation),
+    }
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+def rated_conversations() -> QuerySet[Conversation]:
+    """The conversations visitors rated, each with ``bot_name``: the name the site's bot's
+    last answer in it carried (None if it never answered)."""
+    return Conversation.objects.filter(rating_score__isnull=False).annotate(
+        bot_name=_last_bot_name()
+    )
+
+
+def _last_bot_name() -> Subquery:
+    last = Message.objects.filter(conversation=OuterRef("pk"), sender_role=Message.Role.BOT)
+    return Subquery(last.order_by("-id").values("sender_name")[:1])
+
+
+def ratings_report(*, conversations: QuerySet[Conversation] | None = None) -> dict[str, Any]:
+    """The visitors' ratings of ``conversations`` (every one by default), averaged and
+    counted by the database: overall, per agent and per bot.
+
+    A rating is of whoever answered the chat when it ended: its agent, kept when it closes
+    (a person, or a bot app's bot user), else the site's bot by the name its last answer
+    carried. One nobody answered (closed while it waited, say) counts in ``nobody``.
+    """
+    rated = Conversation.objects.filter(rating_score__isnull=False)
+    if conversations is not None:
+        # By id: whatever the given query annotates or orders by stays out of the grouping.
+        rated = rated.filter(pk__in=conversations.order_by().values("pk"))
+    figures = {"count": Count("pk"), "average": Avg("rating_score")}
+    overall = rated.order_by().aggregate(**figures)
+    by_agent = list(
+        rated.filter(assigned_agent__isnull=False)
+        .annotate(
+            is_bot=ExpressionWrapper(
+                answerers.users_q("assigned_agent_id"), output_field=BooleanField()
+            )
+        )
+        .values("assigned_agent", "is_bot")
+        .annotate(**figures)
+        .order_by("-count", "assigned_agent")
+    )
+    by_bot = list(
+        rated.filter(assigned_agent__isnull=True)
+        .annotate(bot=_last_bot_name())
+        .values("bot")
+        .annotate(**figures)
+        .order_by("-count", "bot")
+    )
+    names = {
+        agent["id"]: agent["name"]
+        for agent in agent_identities(user_ids=[row["assigned_agent"] for row in by_agent])
+    }
+    agents = [
+        {"id": row["assigned_agent"], "name": names.get(row["assigned_agent"], "")} | _figures(row)
+        for row in by_agent
+        if not row["is_bot"]
+    ]
+    bots = [
+        {"name": names.get(row["assigned_agent"], ""), "kind": "bot app"} | _figures(row)
+        for row in by_agent
+        if row["is_bot"]
+    ] + [{"name": row["bot"], "kind": "bot"} | _figures(row) for row in by_bot if row["bot"]]
+    nobody = next((_figures(row) for row in by_bot if row["bot"] is None), None)
+    return {
+        "overall": _figures(overall),
+        "agents": agents,
+        "bots": sorted(bots, key=lambda row: -row["count"]),
+        "nobody": nobody,
+    }
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    average = row["average"]
+    return {"count": row["count"], "average": None if average is None else float(average)}
 
 
 def left_messages() -> QuerySet[LeftMessage]:

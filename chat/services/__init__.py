@@ -3,10 +3,13 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
 
 - ``base``: the refusals (``ChatActionError`` and its kinds), ``VisitorPost``, and the steps
   every change shares.
-- ``conversations``: opening a visitor's conversation, its sockets, left messages.
+- ``conversations``: opening a visitor's conversation, its sockets, what the visitor has
+  read, left messages.
 - ``questions``: visitors' questions and the bot's answers, in batches.
 - ``messages``: what agents write, and typing.
-- ``handover``: who answers: asking for a person, take, hand back, transfer, close, side-kick.
+- ``handover``: who answers: asking for a person, take, hand back, transfer, close (staff),
+  end (the visitor), side-kick.
+- ``ratings``: the visitor's rating of a closed chat.
 - ``presence``: staff consoles and whether agents accept chats.
 - ``transcripts``: a visitor's conversation by email, within its limits.
 """
@@ -18,23 +21,29 @@ from .base import (
     TAKEABLE,
     VISITOR_NAME,
     AgentUnavailable,
+    AlreadyRated,
     ChatActionError,
     ConversationClosed,
+    ConversationNotClosed,
     ConversationNotFound,
     ConversationNotOpen,
     ConversationTaken,
     IdempotencyConflict,
+    MessageNotFound,
     NotYourConversation,
     State,
     VisitorPost,
 )
 from .conversations import (
     conversation_open,
+    conversation_read_mark,
     conversation_socket_close,
     left_message_create,
 )
 from .handover import (
+    VISITOR_ENDED,
     conversation_close,
+    conversation_end,
     conversation_hand_back,
     conversation_hand_to_people,
     conversation_request_person,
@@ -62,6 +71,7 @@ from .questions import (
     visitor_message_post,
     visitor_messages_post,
 )
+from .ratings import conversation_rate
 from .transcripts import (
     TranscriptNotSent,
     TranscriptRateLimited,
@@ -70,13 +80,16 @@ from .transcripts import (
 
 __all__ = [
     "AgentUnavailable",
+    "AlreadyRated",
     "BOT_MISSES_BEFORE_HANDOFF",
     "ChatActionError",
     "ConversationClosed",
+    "ConversationNotClosed",
     "ConversationNotFound",
     "ConversationNotOpen",
     "ConversationTaken",
     "IdempotencyConflict",
+    "MessageNotFound",
     "NOBODY_AVAILABLE",
     "NOT_YOURS_TO_WRITE",
     "NotYourConversation",
@@ -85,6 +98,7 @@ __all__ = [
     "TAKEABLE",
     "TranscriptNotSent",
     "TranscriptRateLimited",
+    "VISITOR_ENDED",
     "VISITOR_NAME",
     "VisitorPost",
     "VisitorQuestion",
@@ -97,9 +111,12 @@ __all__ = [
     "bot_suggestion_post",
     "client_save",
     "conversation_close",
+    "conversation_end",
     "conversation_hand_back",
     "conversation_hand_to_people",
     "conversation_open",
+    "conversation_rate",
+    "conversation_read_mark",
     "conversation_request_person",
     "conversation_set_sidekick",
     "conversation_socket_close",

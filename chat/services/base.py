@@ -31,7 +31,8 @@ TAKEABLE = (State.BOT, State.WAITING)
 
 
 class ChatActionError(Exception):
-    """An agent's request that cannot be carried out; ``code`` and the message say why."""
+    """An agent's (or a visitor's) request that cannot be carried out; ``code`` and the
+    message say why."""
 
     code = "not_allowed"
 
@@ -64,6 +65,22 @@ class ConversationNotOpen(ChatActionError):
 
 class IdempotencyConflict(ChatActionError):
     code = "idempotency_conflict"
+
+
+class MessageNotFound(ChatActionError):
+    """The visitor named a message that is not one of their conversation's."""
+
+    code = "unknown_message"
+
+
+class ConversationNotClosed(ChatActionError):
+    """The visitor rated a chat that is still going on."""
+
+    code = "not_closed"
+
+
+class AlreadyRated(ChatActionError):
+    code = "already_rated"
 
 
 class ConversationClosed(Exception):

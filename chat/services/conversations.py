@@ -1,10 +1,11 @@
 """A visitor's conversation: opened (or found again) when their chat box connects,
-its sockets counted, and what they leave for staff when nobody can chat."""
+its sockets counted, what they have read, and what they leave for staff when nobody can
+chat."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bots.loading import answering_bot
@@ -12,7 +13,7 @@ from bots.loading import answering_bot
 from .. import events, selectors
 from ..events import Audience
 from ..models import Conversation, LeftMessage, Message
-from .base import ConversationNotFound
+from .base import ConversationNotFound, MessageNotFound
 
 
 def conversation_open(
@@ -82,6 +83,9 @@ def _conversation_start(
                     text=bot.greeting(),
                     sent_at=now,
                 )
+                # What the visitor sees on opening is never unread.
+                conversation.visitor_read_through = greeting
+                conversation.save(update_fields=["visitor_read_through"])
                 announced.append(events.MessagesCreated((greeting,), audience))
             events.publish(*announced)
     except IntegrityError:
@@ -94,6 +98,36 @@ def conversation_socket_close(*, conversation_id: int) -> None:
     Conversation.objects.filter(pk=conversation_id, open_sockets__gt=0).update(
         open_sockets=F("open_sockets") - 1
     )
+
+
+def conversation_read_mark(
+    *, conversation_id: int, through: str, channel_name: str | None = None
+) -> bool:
+    """The visitor has read their conversation up to the message ``through`` (its id, as
+    frames carry it): whether that moved what they had read forward. Reading an older
+    message changes nothing. ``channel_name``, the reading socket, shows it itself.
+
+    Raises MessageNotFound when ``through`` is no message of the conversation.
+    """
+    found = (
+        Message.objects.filter(conversation_id=conversation_id, uid=through)
+        .values_list("pk", "conversation__open_sockets")
+        .first()
+    )
+    if found is None:
+        raise MessageNotFound("There is no such message in this chat.")
+    message_pk, open_sockets = found
+    with transaction.atomic():
+        # By the messages' order: ids grow as they are stored.
+        moved = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(Q(visitor_read_through__isnull=True) | Q(visitor_read_through__lt=message_pk))
+            .update(visitor_read_through=message_pk)
+        )
+        if moved:
+            audience = Audience(answered=channel_name, other_tabs=open_sockets > 1, staff=False)
+            events.publish(events.VisitorRead(conversation_id, through=through, audience=audience))
+    return bool(moved)
 
 
 def left_message_create(

@@ -1,7 +1,9 @@
 """Who answers a conversation: asking for a person, taking it, handing it back or on,
-closing it, and side-kick mode."""
+closing it (staff) or ending it (the visitor), and side-kick mode."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -170,26 +172,44 @@ def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
 
     An agent closes their own conversations and ones no agent has.
     """
+    closed = _close(
+        conversation_id,
+        allowed=Q(assigned_agent__isnull=True) | Q(assigned_agent=user),
+        notice=lambda: (
+            f"{selectors.agent_identity(user)['name']} closed this chat. "
+            "Write again any time to start a new one."
+        ),
+    )
+    if not closed and _conversation_or_error(conversation_id).state != State.CLOSED:
+        raise NotYourConversation("Another agent is answering this conversation.")
+
+
+VISITOR_ENDED = "The visitor ended the chat. Write again any time to start a new one."
+
+
+def conversation_end(*, conversation_id: int) -> None:
+    """The visitor ends the chat, whoever answers it: closed as staff close it, the agent
+    kept (the chat's rating is theirs). Ending a closed chat changes nothing."""
+    if not _close(conversation_id, allowed=Q(), notice=lambda: VISITOR_ENDED):
+        _conversation_or_error(conversation_id)  # no such conversation: ConversationNotFound
+
+
+def _close(conversation_id: int, *, allowed: Q, notice: Callable[[], str]) -> bool:
+    """Close the conversation if it is open and ``allowed``, and announce it with the chat's
+    notice; whether it closed now."""
     with transaction.atomic():
         closed = (
             Conversation.objects.filter(pk=conversation_id)
             .exclude(state=State.CLOSED)
-            .filter(Q(assigned_agent__isnull=True) | Q(assigned_agent=user))
+            .filter(allowed)
             .update(state=State.CLOSED, closed_at=timezone.now())
         )
-        if not closed:
-            conversation = _conversation_or_error(conversation_id)
-            if conversation.state == State.CLOSED:
-                return
-            raise NotYourConversation("Another agent is answering this conversation.")
-        name = selectors.agent_identity(user)["name"]
-        events.publish(
-            _system_message(
-                conversation_id,
-                f"{name} closed this chat. Write again any time to start a new one.",
-            ),
-            events.ConversationChanged(conversation_id),
-        )
+        if closed:
+            events.publish(
+                _system_message(conversation_id, notice()),
+                events.ConversationChanged(conversation_id),
+            )
+    return bool(closed)
 
 
 def conversation_set_sidekick(

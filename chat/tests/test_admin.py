@@ -1,7 +1,20 @@
+import uuid
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
-from chat.models import AgentClient, AgentStatus, ChatSettings, Conversation, LeftMessage
+from chat.models import (
+    AgentClient,
+    AgentStatus,
+    ChatSettings,
+    Conversation,
+    LeftMessage,
+    Message,
+)
+
+from .conftest import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +27,15 @@ def admin_client(client):
 
 @pytest.mark.parametrize(
     "model",
-    ["conversation", "message", "agentstatus", "agentclient", "leftmessage", "suggestion"],
+    [
+        "conversation",
+        "conversationrating",
+        "message",
+        "agentstatus",
+        "agentclient",
+        "leftmessage",
+        "suggestion",
+    ],
 )
 def test_every_chat_changelist_renders(admin_client, model):
     assert admin_client.get(f"/admin/chat/{model}/").status_code == 200
@@ -69,3 +90,97 @@ def test_adding_a_staff_member_to_the_agents_group_lets_them_chat():
     user.groups.add(Group.objects.get(name="Agents"))
     user = User.objects.get(pk=user.pk)  # permissions are cached per instance
     assert user_can_chat(user)
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+def rated(score, *, agent=None, bot=None, comment="", days_ago=0):
+    when = timezone.now() - timedelta(days=days_ago)
+    conversation = Conversation.objects.create(
+        session_key=uuid.uuid4().hex,
+        state=Conversation.State.CLOSED,
+        closed_at=when,
+        assigned_agent=agent,
+        rating_score=score,
+        rating_comment=comment,
+        rated_at=when,
+    )
+    if bot:
+        Message.objects.create(
+            conversation=conversation, sender_role="bot", sender_name=bot, text="Hi"
+        )
+    return conversation
+
+
+@pytest.fixture
+def ratings(db):
+    anna = make_agent("anna", first_name="Anna")
+    rated(5, agent=anna, comment="Anna sorted it out in a minute.")
+    rated(4, agent=anna)
+    rated(2, bot="Case", comment="The bot did not get my question.")
+    rated(1, bot="Case", days_ago=400)
+    Conversation.objects.create(session_key="o" * 32)  # open, not rated
+    return anna
+
+
+def report_of(response):
+    return response.context["report"]
+
+
+def test_the_ratings_report_shows_averages_per_agent_and_per_bot(admin_client, ratings):
+    response = admin_client.get("/admin/chat/conversationrating/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Ratings report" in page
+    assert "Average <strong>3.00</strong> / 5" in page
+    assert "over 4 ratings" in page
+    assert "<td>Anna</td><td>4.50</td><td>2</td>" in page
+    assert "<td>Case (bot)</td><td>1.50</td><td>2</td>" in page
+    # The ratings themselves, with what the visitors wrote; the open conversation is not one.
+    assert response.context["cl"].result_count == 4
+    assert "The bot did not get my question." in page
+
+
+def test_the_ratings_report_follows_the_filters(admin_client, ratings):
+    response = admin_client.get("/admin/chat/conversationrating/?rating_score__exact=5")
+    assert response.context["cl"].result_count == 1
+    assert report_of(response)["overall"] == {"count": 1, "average": 5.0}
+
+    this_year = timezone.now().year
+    response = admin_client.get(f"/admin/chat/conversationrating/?rated_at__year={this_year}")
+    report = report_of(response)
+    assert report["overall"]["count"] == 3
+    assert report["bots"] == [{"name": "Case", "kind": "bot", "count": 1, "average": 2.0}]
+
+
+def test_ratings_are_read_only(admin_client, ratings):
+    conversation = Conversation.objects.filter(rating_score=5).get()
+    assert admin_client.get("/admin/chat/conversationrating/add/").status_code == 403
+    response = admin_client.post(
+        f"/admin/chat/conversationrating/{conversation.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def test_the_conversation_list_shows_and_filters_ratings_and_links_the_report(
+    admin_client, ratings
+):
+    response = admin_client.get("/admin/chat/conversation/")
+    page = response.content.decode()
+    assert 'href="/admin/chat/conversationrating/"' in page
+    assert "Ratings report" in page
+    assert "column-rating_score" in page
+    assert "5/5" in page and "not rated" in page
+
+    response = admin_client.get("/admin/chat/conversation/?rating_score__exact=4")
+    assert response.context["cl"].result_count == 1
+    response = admin_client.get("/admin/chat/conversation/?rating_score__isnull=True")
+    assert response.context["cl"].result_count == 1
+
+
+def test_the_admin_index_lists_the_ratings(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert 'href="/admin/chat/conversationrating/"' in page
+    assert ">Ratings<" in page

@@ -524,3 +524,194 @@ async def test_a_closed_box_resumes_the_open_conversation_but_never_starts_one()
     assert await database_sync_to_async(Conversation.objects.count)() == 1
     await listener.disconnect()
     await opened.disconnect()
+
+
+# --- reading, ending and rating ---------------------------------------------------------------
+
+
+async def connect_for_status(session_key):
+    """A connected chat box and the status frame it opened with."""
+    communicator = visitor_communicator(session_key)
+    assert (await communicator.connect())[0]
+    status = await communicator.receive_json_from(TIMEOUT)
+    assert status["type"] == "status"
+    return communicator, status
+
+
+@database_sync_to_async
+def read_through_of(session_key):
+    conversation = Conversation.objects.select_related("visitor_read_through").get(
+        session_key=session_key
+    )
+    read = conversation.visitor_read_through
+    return None if read is None else str(read.uid)
+
+
+async def test_a_new_conversation_opens_with_its_greeting_read_and_no_rating():
+    first, status = await connect_for_status(await new_visitor())
+    greeting = await first.receive_json_from(TIMEOUT)
+    assert status["read_through"] == greeting["id"]
+    assert status["rating"] is None
+    await first.disconnect()
+
+
+async def test_what_one_tab_reads_the_other_tabs_hear_and_a_reload_remembers():
+    session_key = await new_visitor()
+    first_tab = await connect(session_key)
+    greeting = await first_tab.receive_json_from(TIMEOUT)
+    second_tab = await connect(session_key)
+    await second_tab.receive_json_from(TIMEOUT)  # the greeting, replayed
+    ack, reply = await ask(first_tab, "What is isomorphic go?", "t-1")
+    assert [await second_tab.receive_json_from(TIMEOUT) for _ in range(2)] == [ack, reply]
+
+    await first_tab.send_json_to({"type": "read", "through": reply["id"]})
+
+    read = {"type": "read", "through": reply["id"]}
+    assert await first_tab.receive_json_from(TIMEOUT) == read
+    assert await second_tab.receive_json_from(TIMEOUT) == read
+    assert await read_through_of(session_key) == reply["id"]
+    # Reading an older message again moves nothing back, and nobody hears of it.
+    await second_tab.send_json_to({"type": "read", "through": greeting["id"]})
+    assert await second_tab.receive_nothing(timeout=0.3)
+    assert await first_tab.receive_nothing(timeout=0.1)
+    assert await read_through_of(session_key) == reply["id"]
+
+    third_tab, status = await connect_for_status(session_key)
+    assert status["read_through"] == reply["id"]
+    for tab in (first_tab, second_tab, third_tab):
+        await tab.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("through", "code"),
+    [
+        ("0b6c1e2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b", "unknown_message"),
+        ("not-a-message-id", "invalid_message_id"),
+        (None, "invalid_message_id"),
+    ],
+)
+async def test_reading_what_is_no_message_of_the_chat_is_refused(through, code):
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    greeting = await communicator.receive_json_from(TIMEOUT)
+
+    await communicator.send_json_to({"type": "read", "through": through})
+
+    error = await communicator.receive_json_from(TIMEOUT)
+    assert (error["type"], error["code"]) == ("error", code)
+    assert error["detail"]
+    assert await read_through_of(session_key) == greeting["id"]
+    _, reply = await ask(communicator, "What is isomorphic go?", "after-error")
+    assert reply["text"] == ISOMORPHIC_GO_ANSWER
+    await communicator.disconnect()
+
+
+async def test_a_message_of_another_visitor_s_chat_cannot_be_read():
+    alice = await connect(await new_visitor())
+    alice_greeting = await alice.receive_json_from(TIMEOUT)
+    bob_key = await new_visitor()
+    bob = await connect(bob_key)
+    bob_greeting = await bob.receive_json_from(TIMEOUT)
+    _, reply = await ask(alice, "What is isomorphic go?", "a-1")
+
+    await bob.send_json_to({"type": "read", "through": reply["id"]})
+
+    assert (await bob.receive_json_from(TIMEOUT))["code"] == "unknown_message"
+    assert await alice.receive_nothing(timeout=0.3)
+    assert await read_through_of(bob_key) == bob_greeting["id"] != alice_greeting["id"]
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_a_chat_going_on_cannot_be_rated():
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+
+    await communicator.send_json_to({"type": "rate", "score": 5})
+
+    error = await communicator.receive_json_from(TIMEOUT)
+    assert (error["type"], error["code"]) == ("error", "not_closed")
+    conversation = await database_sync_to_async(Conversation.objects.get)(session_key=session_key)
+    assert conversation.rating_score is None
+    await communicator.disconnect()
+
+
+async def test_the_visitor_ends_the_chat_rates_it_once_and_every_tab_hears():
+    session_key = await new_visitor()
+    first_tab = await connect(session_key)
+    greeting = await first_tab.receive_json_from(TIMEOUT)
+    second_tab = await connect(session_key)
+    await second_tab.receive_json_from(TIMEOUT)
+
+    await first_tab.send_json_to({"type": "end"})
+
+    for tab in (first_tab, second_tab):
+        notice = await tab.receive_json_from(TIMEOUT)
+        assert notice["sender"] == {"role": "system", "name": "Chat"}
+        assert notice["text"].startswith("The visitor ended the chat.")
+        status = await tab.receive_json_from(TIMEOUT)
+        assert (status["type"], status["state"], status["rating"]) == ("status", "closed", None)
+        assert status["read_through"] == greeting["id"]
+    # Ending it again changes nothing.
+    await second_tab.send_json_to({"type": "end"})
+    assert await second_tab.receive_nothing(timeout=0.3)
+    assert await first_tab.receive_nothing(timeout=0.1)
+
+    await second_tab.send_json_to({"type": "rate", "score": 4, "comment": " Quick and kind. "})
+
+    for tab in (first_tab, second_tab):
+        status = await tab.receive_json_from(TIMEOUT)
+        assert status["type"] == "status"
+        assert status["state"] == "closed"
+        assert status["rating"] == {"score": 4, "comment": "Quick and kind."}
+    # Once: the other tab's rating, sent before it heard, is refused, and the first is kept.
+    await first_tab.send_json_to({"type": "rate", "score": 1})
+    error = await first_tab.receive_json_from(TIMEOUT)
+    assert (error["type"], error["code"]) == ("error", "already_rated")
+    assert await second_tab.receive_nothing(timeout=0.3)
+    conversation = await database_sync_to_async(Conversation.objects.get)(session_key=session_key)
+    assert (conversation.state, conversation.rating_score) == ("closed", 4)
+    assert conversation.rating_comment == "Quick and kind."
+
+    # Writing after the end goes to a new chat, as after staff close one.
+    await first_tab.send_json_to({"type": "message", "text": "One more thing", "client_id": "m"})
+    assert (await first_tab.receive_json_from(TIMEOUT))["code"] == "conversation_closed"
+    assert await first_tab.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4002}
+    again, status = await connect_for_status(session_key)
+    new_greeting = await again.receive_json_from(TIMEOUT)
+    assert new_greeting["text"].startswith(GREETING_START)
+    assert (status["state"], status["rating"]) == ("bot", None)
+    assert status["read_through"] == new_greeting["id"]
+    await second_tab.send_json_to({"type": "rate", "score": 5})  # still on the ended chat
+    assert (await second_tab.receive_json_from(TIMEOUT))["code"] == "already_rated"
+    await again.send_json_to({"type": "rate", "score": 5})
+    assert (await again.receive_json_from(TIMEOUT))["code"] == "not_closed"
+    for tab in (second_tab, again):
+        await tab.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "rate", "score": 0}, "invalid_score"),
+        ({"type": "rate", "score": "5"}, "invalid_score"),
+        ({"type": "rate", "score": 5, "comment": "x" * 1001}, "comment_too_long"),
+        ({"type": "rate", "score": 5, "comment": 42}, "invalid_comment"),
+    ],
+)
+async def test_a_bad_rating_is_refused_and_a_good_one_is_kept_after_it(frame, code):
+    session_key = await new_visitor()
+    communicator = await connect(session_key)
+    await communicator.receive_json_from(TIMEOUT)
+    await communicator.send_json_to({"type": "end"})
+    await communicator.receive_json_from(TIMEOUT)  # the notice
+    await communicator.receive_json_from(TIMEOUT)  # the status
+
+    await communicator.send_json_to(frame)
+    error = await communicator.receive_json_from(TIMEOUT)
+    assert (error["type"], error["code"]) == ("error", code)
+
+    await communicator.send_json_to({"type": "rate", "score": 3})
+    assert (await communicator.receive_json_from(TIMEOUT))["rating"] == {"score": 3, "comment": ""}
+    await communicator.disconnect()

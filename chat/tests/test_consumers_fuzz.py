@@ -78,6 +78,7 @@ def _no_rate_limit(settings):
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 SUGGESTION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MESSAGE_ID = SUGGESTION_ID
 # Each console action and the field it needs besides "conversation".
 AGENT_FIELDS = {
     "open": None,
@@ -201,8 +202,38 @@ def visitor_rules(data: dict[str, Any]) -> set[str]:
     elif kind == "typing":
         if not isinstance(data.get("active"), bool):
             problems.add("invalid_frame")
+    elif kind == "read":
+        through = data.get("through")
+        if not (isinstance(through, str) and MESSAGE_ID.fullmatch(through)):
+            problems.add("invalid_message_id")
+        else:
+            # A fuzzed id is never one of the conversation's messages.
+            problems.add("unknown_message")
+    elif kind == "rate":
+        problems |= rating_problems(data)
+        if not problems:
+            # The fuzzed conversation is never closed: nobody ends it (see frame_types).
+            problems.add("not_closed")
     else:
         problems.add("unknown_type")
+    return problems
+
+
+def rating_problems(data: dict[str, Any]) -> set[str]:
+    problems = set()
+    score = data.get("score")
+    if type(score) is not int or not 1 <= score <= 5:
+        problems.add("invalid_score")
+    comment = data.get("comment")
+    if comment is None:
+        return problems
+    if not isinstance(comment, str):
+        return problems | {"invalid_comment"}
+    comment = comment.strip()
+    if len(comment) > 1000:
+        problems.add("comment_too_long")
+    if "\x00" in comment or any("\ud800" <= char <= "\udfff" for char in comment):
+        problems.add("invalid_comment")
     return problems
 
 
@@ -349,7 +380,18 @@ client_ids = st.one_of(
     json_values,
 )
 actives = st.one_of(st.booleans(), st.sampled_from([0, 1, "true", None]), json_values)
-frame_types = st.one_of(any_text, json_values)
+# Not "end": it closes the conversation the rest of the example talks in (test_consumers
+# tests ending a chat).
+frame_types = st.one_of(any_text, json_values).filter(lambda kind: kind != "end")
+message_ids = st.one_of(
+    st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), any_text, json_values
+)
+scores = st.one_of(st.integers(-1, 7), st.sampled_from([1.0, 4.5, "5", True, None]), json_values)
+comments = st.one_of(
+    plain_texts,
+    texts,
+    st.sampled_from(["", "   ", "x" * 1000, " " + "x" * 1000 + " ", "x" * 1001]),
+)
 ids = st.one_of(
     st.integers(),
     st.sampled_from([0, -1, 1, 2**31, 2**63 - 1, 2**63, 2**64, 10**30, 1.0, "1", True]),
@@ -391,10 +433,26 @@ def any_frames() -> list[st.SearchStrategy]:
     ]
 
 
-visitor_optional = {"text": texts, "client_id": client_ids, "active": actives}
+visitor_optional = {
+    "text": texts,
+    "client_id": client_ids,
+    "active": actives,
+    "through": message_ids,
+    "score": scores,
+    "comment": comments,
+}
 visitor_inputs = st.one_of(
     like({"type": st.just("message"), "text": plain_texts}, {"client_id": good_client_ids}),
     like({"type": st.just("typing"), "active": st.booleans()}, {}),
+    like({"type": st.just("read"), "through": message_ids}, {"client_id": client_ids}),
+    like({"type": st.just("read")}, {"through": message_ids, "client_id": client_ids}),
+    like(
+        {"type": st.just("rate"), "score": st.integers(1, 5)},
+        {"comment": st.one_of(plain_texts, st.just("")), "client_id": good_client_ids},
+    ),
+    like(
+        {"type": st.just("rate")}, {"score": scores, "comment": comments, "client_id": client_ids}
+    ),
     like({"type": st.just("message"), "text": texts}, {"client_id": client_ids}),
     like({"type": st.just("typing")}, {"active": actives, "client_id": client_ids}),
     like({"type": frame_types}, visitor_optional),

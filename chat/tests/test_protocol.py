@@ -4,11 +4,16 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from chat.models import Conversation
 from chat.protocol import (
     AGENT_ACTIONS,
+    MAX_COMMENT_LENGTH,
     AgentCommand,
+    End,
     PageInfo,
     ProtocolError,
+    Rate,
+    Read,
     Typing,
     VisitorMessage,
     decode_agent_frame,
@@ -16,6 +21,7 @@ from chat.protocol import (
     decode_visitor_frame,
     error_frame,
     message_frame,
+    read_frame,
     suggestion_frame,
     typing_frame,
 )
@@ -73,6 +79,114 @@ def test_bad_frames_are_refused_with_a_code_and_a_sentence(frame, code):
         decode(frame)
     assert caught.value.code == code
     assert caught.value.detail.endswith(".")
+
+
+# --- reading, ending and rating ----------------------------------------------------------------
+
+MESSAGE_ID = "0b6c1e2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def test_a_read_frame_names_the_message_read_through():
+    assert decode({"type": "read", "through": MESSAGE_ID}) == Read(through=MESSAGE_ID)
+
+
+@pytest.mark.parametrize(
+    "through",
+    [
+        None,
+        7,
+        "",
+        "hello",
+        MESSAGE_ID.upper(),
+        MESSAGE_ID + "0",
+        "{" + MESSAGE_ID + "}",
+        [MESSAGE_ID],
+    ],
+)
+def test_a_read_frame_without_a_message_s_id_is_refused(through):
+    frame = {"type": "read", "client_id": "r-1"}
+    if through is not None:
+        frame["through"] = through
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame)
+    assert caught.value.code == "invalid_message_id"
+    assert caught.value.detail.endswith(".")
+    assert caught.value.client_id == "r-1"
+
+
+def test_an_end_frame_needs_nothing_else():
+    assert decode({"type": "end"}) == End()
+    assert decode({"type": "end", "reason": "bye"}) == End()
+
+
+@pytest.mark.parametrize("score", [1, 2, 3, 4, 5])
+def test_a_rating_of_1_to_5_is_accepted_without_a_comment(score):
+    assert decode({"type": "rate", "score": score}) == Rate(score=score, comment="")
+
+
+def test_a_rating_s_comment_is_trimmed_and_may_be_empty_or_null():
+    assert decode({"type": "rate", "score": 4, "comment": "  Quick and kind.\n"}) == Rate(
+        score=4, comment="Quick and kind."
+    )
+    assert decode({"type": "rate", "score": 4, "comment": ""}).comment == ""
+    assert decode({"type": "rate", "score": 4, "comment": "   "}).comment == ""
+    assert decode({"type": "rate", "score": 4, "comment": None}).comment == ""
+
+
+def rate_with(**fields):
+    """Decode a rate frame under a frame limit that leaves room for the longest comment."""
+    raw = json.dumps({"type": "rate", **fields})
+    return decode_visitor_frame(raw, max_frame_length=5000, max_text_length=100)
+
+
+def test_a_comment_of_1000_characters_is_accepted_and_1001_is_not():
+    assert rate_with(score=5, comment=" " + "x" * 1000 + " ").comment == "x" * 1000
+    with pytest.raises(ProtocolError) as caught:
+        rate_with(score=5, comment="x" * 1001)
+    assert caught.value.code == "comment_too_long"
+    assert "1000" in caught.value.detail and "1001" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({}, "invalid_score"),
+        ({"score": None}, "invalid_score"),
+        ({"score": 0}, "invalid_score"),
+        ({"score": 6}, "invalid_score"),
+        ({"score": -1}, "invalid_score"),
+        ({"score": 4.5}, "invalid_score"),
+        ({"score": 5.0}, "invalid_score"),
+        ({"score": "5"}, "invalid_score"),
+        ({"score": True}, "invalid_score"),
+        ({"score": 5, "comment": 5}, "invalid_comment"),
+        ({"score": 5, "comment": ["good"]}, "invalid_comment"),
+        ({"score": 5, "comment": "a\x00b"}, "invalid_comment"),
+        ({"score": 5, "comment": "\ud800"}, "invalid_comment"),
+    ],
+)
+def test_a_bad_rating_is_refused_with_a_code_and_a_sentence(fields, code):
+    with pytest.raises(ProtocolError) as caught:
+        rate_with(client_id="r-1", **fields)
+    assert caught.value.code == code
+    assert caught.value.detail.endswith(".")
+    assert caught.value.client_id == "r-1"
+
+
+def test_the_comment_limit_is_what_the_conversation_holds():
+    field = Conversation._meta.get_field("rating_comment")
+    assert field.max_length == MAX_COMMENT_LENGTH
+
+
+def test_the_read_frame_carries_the_message_s_id():
+    assert read_frame(through=MESSAGE_ID) == {"type": "read", "through": MESSAGE_ID}
+
+
+def test_an_unknown_type_names_the_visitor_s_frame_types():
+    with pytest.raises(ProtocolError) as caught:
+        decode({"type": "shout"})
+    for kind in ("message", "typing", "read", "end", "rate"):
+        assert f'"{kind}"' in caught.value.detail
 
 
 def test_the_limit_counts_the_text_after_trimming():

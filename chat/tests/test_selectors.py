@@ -1,5 +1,8 @@
+import uuid
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from bots.base import ProductFacts
 from chat import selectors, services
@@ -137,7 +140,9 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         "last_role",
         "page",
         "product",
+        "rating",
     }
+    assert first["rating"] is None
     assert selectors.conversation_summaries(limit=1) == summaries[:1]
     # One conversation's summary is the same, read alone.
     alone = selectors.conversation_summary(
@@ -223,22 +228,24 @@ def test_visitor_status_says_who_answers(quiet):
         )
 
     case = {"role": "bot", "name": "Case", "title": "Resident Isomorphic Gopher Agent"}
-    assert status() == {"state": "bot", "online": True, "answering": case}
+    greeting = str(Message.objects.get(conversation=conversation).uid)
+    unrated = {"read_through": greeting, "rating": None}
+    assert status() == {"state": "bot", "online": True, "answering": case, **unrated}
     services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=True)
     assert status()["answering"] is None
     services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=False)
     services.conversation_request_person(conversation_id=conversation.pk)
-    assert status() == {"state": "waiting", "online": True, "answering": None}
+    assert status() == {"state": "waiting", "online": True, "answering": None, **unrated}
     services.conversation_take(conversation_id=conversation.pk, user=anna)
     assert status()["answering"] == {"role": "agent", "name": "Anna", "title": "Support"}
     services.conversation_hand_back(conversation_id=conversation.pk, user=anna)
     assert status()["answering"] == case
     set_bot_enabled(False)
-    assert status() == {"state": "bot", "online": True, "answering": None}
+    assert status() == {"state": "bot", "online": True, "answering": None, **unrated}
     AgentClient.objects.all().delete()
     assert status()["online"] is False
     services.conversation_close(conversation_id=conversation.pk, user=anna)
-    assert status() == {"state": "closed", "online": False, "answering": None}
+    assert status() == {"state": "closed", "online": False, "answering": None, **unrated}
 
 
 def test_sidekick_default_comes_from_the_chat_settings():
@@ -335,3 +342,137 @@ def test_a_site_without_bot_apps_has_no_other_answerers(monkeypatch, quiet):
     assert summary["agent"]["is_bot"] is False
     assert selectors.present_agent_ids() == {anna.pk}
     assert selectors.chat_online() is True  # the bot, and Anna
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+def rated(score, *, agent=None, bot=None, comment="", key=None):
+    """A closed conversation the visitor rated ``score``, held by ``agent``, in which the
+    site's bot named ``bot`` answered."""
+    conversation = Conversation.objects.create(
+        session_key=key or uuid.uuid4().hex,
+        state=Conversation.State.CLOSED,
+        closed_at=timezone.now(),
+        assigned_agent=agent,
+        rating_score=score,
+        rating_comment=comment,
+        rated_at=timezone.now(),
+    )
+    if bot is not None:
+        Message.objects.create(
+            conversation=conversation, sender_role="bot", sender_name=bot, text="Hi"
+        )
+    return conversation
+
+
+class BotAppUsers:
+    """Answerers as a bot apps' app registers them (chat.answerers), of the given users."""
+
+    def __init__(self, *users):
+        self.ids = [user.pk for user in users]
+
+    def users(self):
+        return get_user_model().objects.filter(pk__in=self.ids).values("pk")
+
+    def online(self, *, conversation_id=None):
+        return False
+
+
+@pytest.fixture
+def rated_chats(monkeypatch):
+    anna = make_agent("anna", first_name="Anna")
+    ben = make_agent("ben", first_name="Ben")
+    weather = make_agent("weather-bot", first_name="Weather bot", staff=False, permission=False)
+    monkeypatch.setattr("chat.answerers._registered", [BotAppUsers(weather)])
+    # Anna: 5 and 4, one of them after the bot answered first. Ben: 2. The weather bot app: 3.
+    rated(5, agent=anna)
+    rated(4, agent=anna, bot="Case")
+    rated(2, agent=ben)
+    rated(3, agent=weather)
+    # The site's bot alone: 1 and 2 as Case, 4 under its former name.
+    rated(1, bot="Case")
+    rated(2, bot="Case")
+    rated(4, bot="Gopher")
+    # Closed while it waited for a person, and nobody had answered.
+    rated(3)
+    # Not rated: counted nowhere.
+    Conversation.objects.create(session_key="u" * 32, assigned_agent=anna)
+    return anna, ben, weather
+
+
+def test_the_ratings_report_averages_per_agent_and_per_bot(rated_chats):
+    anna, ben, weather = rated_chats
+    report = selectors.ratings_report()
+    assert report["overall"] == {"count": 8, "average": pytest.approx(24 / 8)}
+    assert report["agents"] == [
+        {"id": anna.pk, "name": "Anna", "count": 2, "average": pytest.approx(4.5)},
+        {"id": ben.pk, "name": "Ben", "count": 1, "average": pytest.approx(2.0)},
+    ]
+    assert report["bots"] == [
+        {"name": "Case", "kind": "bot", "count": 2, "average": pytest.approx(1.5)},
+        {"name": "Weather bot", "kind": "bot app", "count": 1, "average": pytest.approx(3.0)},
+        {"name": "Gopher", "kind": "bot", "count": 1, "average": pytest.approx(4.0)},
+    ]
+    assert report["nobody"] == {"count": 1, "average": pytest.approx(3.0)}
+
+
+def test_the_ratings_report_is_computed_by_the_database(rated_chats, django_assert_num_queries):
+    # A few queries (overall, per agent, per bot, the agents' names), however many ratings.
+    with django_assert_num_queries(4):
+        selectors.ratings_report()
+    for _ in range(20):
+        rated(5, agent=rated_chats[0])
+    with django_assert_num_queries(4):
+        report = selectors.ratings_report()
+    assert report["agents"][0] == {
+        "id": rated_chats[0].pk,
+        "name": "Anna",
+        "count": 22,
+        "average": pytest.approx((5 + 4 + 20 * 5) / 22),
+    }
+
+
+def test_the_ratings_report_covers_the_conversations_it_is_given(rated_chats):
+    anna, ben, _ = rated_chats
+    report = selectors.ratings_report(
+        conversations=Conversation.objects.filter(assigned_agent=ben).order_by("-created_at")
+    )
+    assert report["overall"] == {"count": 1, "average": pytest.approx(2.0)}
+    assert [row["name"] for row in report["agents"]] == ["Ben"]
+    assert report["bots"] == [] and report["nobody"] is None
+
+
+def test_a_report_of_no_ratings_is_empty(db):
+    assert selectors.ratings_report() == {
+        "overall": {"count": 0, "average": None},
+        "agents": [],
+        "bots": [],
+        "nobody": None,
+    }
+
+
+def test_rated_conversations_say_which_bot_answered(rated_chats):
+    names = sorted((c.rating_score, c.bot_name or "") for c in selectors.rated_conversations())
+    assert names == [
+        (1, "Case"),
+        (2, ""),
+        (2, "Case"),
+        (3, ""),
+        (3, ""),
+        (4, "Case"),
+        (4, "Gopher"),
+        (5, ""),
+    ]
+
+
+def test_the_visitor_s_status_and_the_staff_s_row_carry_the_rating(quiet):
+    conversation = services.conversation_open(session_key="r" * 32)
+    services.conversation_end(conversation_id=conversation.pk)
+    services.conversation_rate(conversation_id=conversation.pk, score=5, comment="Great")
+    status = selectors.visitor_status_get(conversation_id=conversation.pk)
+    assert status["state"] == "closed"
+    assert status["rating"] == {"score": 5, "comment": "Great"}
+    row = selectors.conversation_summary_get(conversation_id=conversation.pk)
+    rated_at = Conversation.objects.get(pk=conversation.pk).rated_at
+    assert row["rating"] == {"score": 5, "comment": "Great", "rated_at": rated_at.isoformat()}

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from chat import selectors, services
-from chat.models import AgentClient, Conversation
+from chat.models import AgentClient, Conversation, Message
 from chat.tests.conftest import (
     make_agent,
     set_bot_enabled,
@@ -87,6 +87,12 @@ async def conversation_of(session_key):
     return await database_sync_to_async(
         lambda: Conversation.objects.get(session_key=session_key, closed_at__isnull=True).pk
     )()
+
+
+@database_sync_to_async
+def greeting_of(session_key):
+    """The id of the visitor's greeting, as frames carry it."""
+    return str(Message.objects.filter(conversation__session_key=session_key).earliest("id").uid)
 
 
 async def say(communicator, text, client_id):
@@ -198,11 +204,14 @@ async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():
     notice = await visitor.receive_json_from(TIMEOUT)
     assert notice["sender"] == {"role": "system", "name": "Chat"}
     assert notice["text"].startswith("I've asked someone from the team to join.")
+    # The greeting is read from the start; nothing is rated yet.
+    unrated = {"read_through": await greeting_of(session_key), "rating": None}
     assert await visitor.receive_json_from(TIMEOUT) == {
         "type": "status",
         "state": "waiting",
         "online": True,
         "answering": None,
+        **unrated,
     }
     conversation = await conversation_of(session_key)
     waiting = await expect(console, "conversation", id=conversation, state="waiting")
@@ -228,6 +237,7 @@ async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():
         "state": "agent",
         "online": True,
         "answering": ANNA,
+        **unrated,
     }
     # The console has it open: it sees the notice live, and the list row changes.
     assert (await expect(console, "message"))["id"] == joined["id"]
@@ -393,6 +403,35 @@ async def test_after_closing_the_visitors_next_message_goes_to_a_new_conversatio
     row = await expect(console, "conversation", state="bot")
     assert row["id"] == await conversation_of(session_key)
     await again.disconnect()
+    await console.disconnect()
+
+
+async def test_the_console_sees_the_visitor_end_the_chat_and_rate_it():
+    console = await open_console(await new_agent("anna"))
+    visitor, conversation, _ = await visitor_waiting_for(console)
+    await taken_by(console, visitor, conversation)
+
+    await visitor.send_json_to({"type": "end"})
+    notice = await expect(console, "message", conversation=conversation)
+    assert notice["sender"]["role"] == "system"
+    assert notice["text"].startswith("The visitor ended the chat.")
+    closed = await expect(console, "conversation", id=conversation, state="closed")
+    # Still Anna's: the rating that may come is of her.
+    assert closed["agent"]["name"] == "Anna"
+    assert closed["rating"] is None
+    await expect(visitor, "status", state="closed")
+
+    await visitor.send_json_to({"type": "rate", "score": 5, "comment": "Anna was great."})
+    row = await expect(console, "conversation", id=conversation)
+    assert row["rating"]["score"] == 5
+    assert row["rating"]["comment"] == "Anna was great."
+    assert row["rating"]["rated_at"]
+    # What the visitor reads is theirs: the console is not told.
+    assert (await expect(visitor, "status"))["rating"] == {"score": 5, "comment": "Anna was great."}
+    await visitor.send_json_to({"type": "read", "through": notice["id"]})
+    assert await visitor.receive_json_from(TIMEOUT) == {"type": "read", "through": notice["id"]}
+    assert not [frame for frame in await drain(console) if frame["type"] == "read"]
+    await visitor.disconnect()
     await console.disconnect()
 
 

@@ -196,3 +196,49 @@ def test_axe_finds_nothing_in_the_console_with_a_conversation_open(browser, serv
             visitor.close()
     finally:
         context.close()
+
+
+# The visitor's side of the chat box is the chat box's own: this speaks the socket's frames
+# directly, from the visitor's page, as any chat box would.
+END_AND_RATE = """async ({score, comment}) => {
+  const socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/chat/");
+  const rated = new Promise((resolve, reject) => {
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "status" && frame.state !== "closed") {
+        socket.send(JSON.stringify({type: "end"}));
+      } else if (frame.type === "status" && frame.rating) {
+        resolve(frame.rating);
+      } else if (frame.type === "status") {
+        socket.send(JSON.stringify({type: "rate", score, comment}));
+      } else if (frame.type === "error") {
+        reject(new Error(frame.code));
+      }
+    };
+  });
+  try { return await rated; } finally { socket.close(); }
+}"""
+
+
+def test_the_console_shows_the_visitor_s_rating_of_an_ended_chat(contexts):
+    agent, agent_errors = contexts()
+    agent.goto("/admin/login/?next=/staff/")
+    agent.locator("#id_username").fill(AGENT)
+    agent.locator("#id_password").fill(PASSWORD)
+    agent.locator("input[type=submit]").click()
+    expect(agent.locator("#consolePresence")).to_contain_text(AGENT)
+
+    visitor, visitor_errors = contexts()
+    visitor.goto("/restapi/get-agent-info")  # starts the visitor's session, as the box does
+    visitor.goto("/")
+    rating = visitor.evaluate(END_AND_RATE, {"score": 4, "comment": "Quick and kind."})
+    assert rating == {"score": 4, "comment": "Quick and kind."}
+
+    row = agent.locator('#consoleConversations [data-conversation-id][data-state="closed"]')
+    expect(row.locator(".consoleRowRating")).to_have_text("Rated 4/5")
+    row.click()
+    expect(agent.locator("#consoleRating")).to_have_text("Rated 4/5: \u201cQuick and kind.\u201d")
+    expect(agent.locator("#consoleMessages .consoleMessage").last).to_contain_text(
+        "The visitor ended the chat."
+    )
+    assert agent_errors == [] and visitor_errors == []

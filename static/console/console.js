@@ -10,6 +10,7 @@
  *                  have missed changes while disconnected.
  *   conversation   one row changed: rows move between the state groups, and a row that turns
  *                  "waiting" is announced because a visitor is now waiting for a person.
+ *                  A closed row may carry the visitor's rating, shown as "Rated 4/5".
  *   opened         the answer to "open": the history (then unsent bot suggestions) of the one
  *                  conversation the server now streams to us.  The server joins the live group
  *                  before reading the history, so a message may come both in the history and
@@ -370,6 +371,7 @@ function createRow(id) {
   var top = el("span", "consoleRowTop");
   top.appendChild(el("span", "consoleRowId", "#" + id));
   top.appendChild(el("span", "consoleRowAgent"));
+  top.appendChild(el("span", "consoleRowRating"));
   top.appendChild(el("time", "consoleRowTime"));
   button.appendChild(top);
   button.appendChild(el("span", "consoleRowText"));
@@ -397,6 +399,10 @@ function updateRow(item, summary) {
     agent.textContent = "";
     agent.hidden = true;
   }
+  var rated = ratingText(summary.rating);
+  var ratingNode = button.querySelector(".consoleRowRating");
+  ratingNode.textContent = rated;
+  ratingNode.hidden = !rated;
   setTime(button.querySelector(".consoleRowTime"), summary.last_message_at);
   var text = str(summary.last_text);
   var role = ROLE_LABELS[summary.last_role] || "";
@@ -411,6 +417,23 @@ function updateRow(item, summary) {
   var placeNode = button.querySelector(".consoleRowPlace");
   placeNode.textContent = place;
   placeNode.hidden = !place;
+}
+
+/* ---------------- the visitor's rating of a closed chat ---------------- */
+
+/* "Rated 4/5" for a summary's rating ({score, comment, rated_at} or null), else "". */
+function ratingText(rating) {
+  if (!isObject(rating) || typeof rating.score !== "number") {
+    return "";
+  }
+  return "Rated " + rating.score + "/5";
+}
+
+function renderRating(rating) {
+  var rated = ratingText(rating);
+  var comment = rated ? str(rating.comment) : "";
+  els.ratingLine.textContent = rated ? rated + (comment ? ": \u201c" + comment + "\u201d" : "") : "";
+  els.ratingLine.hidden = !rated;
 }
 
 function refreshRows() {
@@ -689,6 +712,8 @@ function renderPanelSummary(summary) {
     els.agentLine.textContent = "";
     els.agentLine.hidden = true;
   }
+
+  renderRating(summary.rating);
 
   var where = els.visitorPage;
   where.textContent = "";
@@ -1305,6 +1330,7 @@ function init() {
   els.panelTitle = document.getElementById("consolePanelTitle");
   els.state = document.getElementById("consoleState");
   els.agentLine = document.getElementById("consoleAgent");
+  els.ratingLine = document.getElementById("consoleRating");
   els.visitorPage = document.getElementById("consoleVisitorPage");
   els.take = document.getElementById("consoleTake");
   els.handBack = document.getElementById("consoleHandBack");

@@ -51,6 +51,11 @@ def messages_of(conversation):
     )
 
 
+def greeting_of(conversation) -> str:
+    """The id of the conversation's first message (the bot's greeting), as frames carry it."""
+    return str(Message.objects.filter(conversation_id=conversation.pk).earliest("id").uid)
+
+
 def state_of(conversation):
     return Conversation.objects.get(pk=conversation.pk)
 

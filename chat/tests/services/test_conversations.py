@@ -1,13 +1,19 @@
-"""chat/services/conversations.py: opening a visitor's conversation, its sockets, left messages."""
+"""chat/services/conversations.py: opening a visitor's conversation, its sockets, what the
+visitor has read, left messages."""
 
 import pytest
 
 from chat import events, selectors, services
-from chat.models import Conversation
+from chat.models import Conversation, Message
 from shop.models import Product
+from testsupport.harness import require_concurrent_writers, run_at_once
 
 from .conftest import (
+    ANSWERABLE,
+    greeting_of,
+    messages_of,
     state_of,
+    visitor_says,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +78,130 @@ def test_a_left_message_is_announced_once(db, monkeypatch):
     monkeypatch.setattr("chat.events._subscribers", [announced.append])
     left = services.left_message_create(name="Vi", email="vi@example.com", text="Call me.")
     assert announced == [(events.LeftMessageCreated(left),)]
+
+
+# --- what the visitor has read ----------------------------------------------------------------
+
+
+def read_through(conversation):
+    read = state_of(conversation).visitor_read_through
+    return None if read is None else str(read.uid)
+
+
+def newest_of(conversation) -> str:
+    return str(Message.objects.filter(conversation_id=conversation.pk).latest("id").uid)
+
+
+def test_a_new_conversation_s_greeting_is_read_from_the_start(conversation):
+    assert read_through(conversation) == greeting_of(conversation)
+    assert conversation.visitor_read_through_id == conversation.messages.get().pk
+    status = selectors.visitor_status_get(conversation_id=conversation.pk)
+    assert status["read_through"] == greeting_of(conversation)
+
+
+def test_without_a_greeting_nothing_is_read(bot_off):
+    conversation = services.conversation_open(session_key="n" * 32)
+    assert read_through(conversation) is None
+    assert selectors.visitor_status_get(conversation_id=conversation.pk)["read_through"] is None
+
+
+def test_reading_moves_forward_and_tells_the_visitor_s_other_tabs(events, conversation):
+    services.conversation_open(session_key=conversation.session_key)  # a second tab
+    visitor_says(conversation, ANSWERABLE, "v1")
+    reply = newest_of(conversation)
+    events.clear()
+
+    moved = events.run(
+        services.conversation_read_mark,
+        conversation_id=conversation.pk,
+        through=reply,
+        channel_name="tab!one",
+    )
+
+    assert moved is True
+    assert read_through(conversation) == reply
+    [(group, event)] = events
+    assert group == f"chat.conversation.{conversation.pk}"
+    assert event == {
+        "type": "chat.send",
+        "frame": {"type": "read", "through": reply},
+        # The reading tab answers itself: the broadcast is for the others.
+        "shown_by": "tab!one",
+    }
+    assert events.to_staff(conversation.pk) == [] and events.to_inbox() == []
+
+
+def test_with_one_tab_open_reading_broadcasts_nothing(events, conversation):
+    visitor_says(conversation, ANSWERABLE, "v1")
+    events.clear()
+    assert events.run(
+        services.conversation_read_mark,
+        conversation_id=conversation.pk,
+        through=newest_of(conversation),
+        channel_name="tab!one",
+    )
+    assert read_through(conversation) == newest_of(conversation)
+    assert events == []
+
+
+def test_reading_an_older_message_or_the_same_again_changes_nothing(events, conversation):
+    greeting = greeting_of(conversation)
+    visitor_says(conversation, ANSWERABLE, "v1")
+    reply = newest_of(conversation)
+    services.conversation_read_mark(conversation_id=conversation.pk, through=reply)
+    events.clear()
+
+    for through in (greeting, reply):
+        moved = events.run(
+            services.conversation_read_mark, conversation_id=conversation.pk, through=through
+        )
+        assert moved is False
+    assert read_through(conversation) == reply
+    assert events == []
+
+
+def test_a_message_of_another_conversation_or_none_cannot_be_read(events, conversation):
+    other = services.conversation_open(session_key="o" * 32)
+    visitor_says(conversation, ANSWERABLE, "v1")
+    events.clear()
+    for through in (greeting_of(other), "0b6c1e2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b"):
+        with pytest.raises(services.MessageNotFound) as caught:
+            events.run(
+                services.conversation_read_mark, conversation_id=conversation.pk, through=through
+            )
+        assert caught.value.code == "unknown_message"
+    assert read_through(conversation) == greeting_of(conversation)
+    assert read_through(other) == greeting_of(other)
+    assert events == []
+
+
+def test_a_read_message_that_is_deleted_leaves_nothing_read(conversation):
+    Message.objects.filter(conversation_id=conversation.pk).delete()
+    assert read_through(conversation) is None
+    assert messages_of(conversation) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_tabs_reading_at_once_leave_the_newest_read(monkeypatch):
+    """The visitor's tabs (threads, each with its own database connection) read at once."""
+    require_concurrent_writers()
+    monkeypatch.setattr("chat.realtime._group_send", lambda group, event: None)
+    conversation = services.conversation_open(session_key="r" * 32)
+    for n in range(5):
+        visitor_says(conversation, f"Question {n}", f"q{n}")
+    ids = [
+        str(uid)
+        for uid in Message.objects.filter(conversation_id=conversation.pk)
+        .order_by("id")
+        .values_list("uid", flat=True)
+    ]
+
+    lost = run_at_once(
+        lambda through: services.conversation_read_mark(
+            conversation_id=conversation.pk, through=through
+        ),
+        ids,
+    )
+
+    assert lost == []
+    assert read_through(conversation) == ids[-1]

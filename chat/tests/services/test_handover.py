@@ -1,4 +1,5 @@
-"""chat/services/handover.py: asking for a person, take, hand back, transfer, close, side-kick."""
+"""chat/services/handover.py: asking for a person, take, hand back, transfer, close, the
+visitor's end, side-kick."""
 
 import pytest
 
@@ -11,6 +12,7 @@ from .conftest import (
     ANSWERABLE,
     ASKED_SOMEONE,
     JOINED,
+    greeting_of,
     messages_of,
     state_of,
     visitor_says,
@@ -34,6 +36,8 @@ def test_an_agent_takes_a_conversation_from_the_bot(events, conversation, anna):
         "state": "agent",
         "online": True,
         "answering": {"role": "agent", "name": "Anna", "title": "Support"},
+        "read_through": greeting_of(conversation),
+        "rating": None,
     }
     assert events.to_staff(conversation.pk) == [{**joined, "conversation": conversation.pk}]
     summary = events.to_inbox()[-1]
@@ -105,6 +109,8 @@ def test_with_the_bot_off_there_is_no_greeting_and_visitors_wait_for_a_person(
         "state": "waiting",
         "online": True,
         "answering": None,
+        "read_through": None,
+        "rating": None,
     }
 
 
@@ -132,6 +138,8 @@ def test_asking_for_a_person_makes_the_conversation_wait_and_tells_the_staff(
         "state": "waiting",
         "online": True,
         "answering": None,
+        "read_through": greeting_of(conversation),
+        "rating": None,
     }
     assert events.to_inbox()[-1]["state"] == "waiting"
     assert events.to_inbox()[-1]["id"] == conversation.pk
@@ -279,6 +287,8 @@ def test_closing_ends_the_conversation_and_the_next_message_starts_a_new_one(eve
         "state": "closed",
         "online": True,
         "answering": None,
+        "read_through": greeting_of(taken),
+        "rating": None,
     }
 
     before = messages_of(taken)
@@ -291,6 +301,60 @@ def test_closing_ends_the_conversation_and_the_next_message_starts_a_new_one(eve
     assert new.state == "bot"
     assert [role for role, _ in messages_of(new)] == ["bot"]
     assert not visitor_says(new, "Are you still there?", "v9").duplicate
+
+
+def test_the_visitor_ends_the_chat_as_staff_would_close_it(events, taken, anna):
+    events.run(services.conversation_end, conversation_id=taken.pk)
+
+    closed = state_of(taken)
+    assert closed.state == "closed"
+    assert closed.closed_at is not None
+    # Still Anna's: the visitor's rating of the chat is hers.
+    assert closed.assigned_agent_id == anna.pk
+    assert messages_of(taken)[-1] == ("system", services.VISITOR_ENDED)
+    [notice, status] = events.to_visitor(taken.pk)
+    assert notice["sender"] == {"role": "system", "name": "Chat"}
+    assert notice["text"] == "The visitor ended the chat. Write again any time to start a new one."
+    assert status == {
+        "type": "status",
+        "state": "closed",
+        "online": True,
+        "answering": None,
+        "read_through": greeting_of(taken),
+        "rating": None,
+    }
+    assert events.to_staff(taken.pk) == [{**notice, "conversation": taken.pk}]
+    row = events.to_inbox()[-1]
+    assert (row["id"], row["state"]) == (taken.pk, "closed")
+
+    with pytest.raises(services.ConversationClosed):
+        visitor_says(taken, "Are you still there?", "v9")
+
+
+def test_the_visitor_ends_a_chat_with_the_bot(events, conversation):
+    events.run(services.conversation_end, conversation_id=conversation.pk)
+    assert state_of(conversation).state == "closed"
+    assert state_of(conversation).assigned_agent_id is None
+    assert events.to_visitor(conversation.pk)[-1]["state"] == "closed"
+
+
+def test_ending_a_closed_chat_changes_nothing_and_says_nothing(events, taken, anna):
+    services.conversation_close(conversation_id=taken.pk, user=anna)
+    closed_at = state_of(taken).closed_at
+    before = messages_of(taken)
+    events.clear()
+
+    events.run(services.conversation_end, conversation_id=taken.pk)
+    events.run(services.conversation_end, conversation_id=taken.pk)
+
+    assert messages_of(taken) == before
+    assert state_of(taken).closed_at == closed_at
+    assert events == []
+
+
+def test_there_is_no_ending_a_conversation_that_is_not(db):
+    with pytest.raises(services.ConversationNotFound):
+        services.conversation_end(conversation_id=987654)
 
 
 def test_any_agent_closes_a_conversation_nobody_answers(conversation, ben):

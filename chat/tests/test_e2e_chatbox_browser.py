@@ -9,8 +9,12 @@ import re
 
 import pytest
 
+from aiosmtpd.controller import Controller
+
 from testsupport.accessibility import axe_violations, require_axe
-from testsupport.harness import launch_chromium, require_chromium, serve
+from testsupport.harness import free_port, launch_chromium, require_chromium, serve
+
+from .conftest import SmtpServer
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +29,28 @@ PHONE = {"width": 375, "height": 667}
 
 
 @pytest.fixture(scope="module")
-def server(request):
+def mailbox():
+    """A real SMTP server the chat's server sends its emails to; ``.received`` is what came."""
+    handler = SmtpServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def server(request, mailbox):
     require_chromium()
     require_axe()
     with serve(
         request,
         "chat-e2e-box-",
-        env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        env={
+            "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+            "EMAIL_URL": f"smtp://127.0.0.1:{mailbox.port}",
+            "DEFAULT_FROM_EMAIL": "Gopher Goods <chat@shop.example.com>",
+        },
         commands=[("createsuperuser", "--noinput", "--username", AGENT, "--email", "a@x.org")],
     ) as srv:
         yield srv
@@ -259,6 +278,60 @@ def test_a_person_s_reply_while_the_box_is_closed_is_counted_titled_and_sounded_
     second.wait_for_timeout(300)
     assert second.evaluate("() => window.sounds") == []
     assert first.errors == [] and second.errors == [] and agent.errors == []
+
+
+# --------------------------------------------------------------------------- after the chat
+
+
+def test_the_visitor_ends_the_chat_rates_it_once_and_has_it_emailed(contexts, mailbox):
+    page = new_page(contexts())
+    open_product_page(page)
+    open_chat(page)
+    end = page.get_by_role("button", name="End chat")
+    expect(end).to_be_hidden()  # nothing said yet: nothing to end
+    ask(page, "What is isomorphic go?")
+    expect(page.locator(MESSAGES).filter(has_text=ANSWER_START)).to_have_count(1)
+
+    end.click()
+    after = page.locator("#chatboxAfter")
+    expect(after).to_be_visible()
+    expect(page.locator(".chatboxSystem").last).to_contain_text("ended the chat")
+    # The question takes focus: a keyboard or screen-reader user is there at once.
+    expect(page.locator("#chatboxRating input[name=score]").first).to_be_focused()
+    expect(page.get_by_role("group", name="How was this chat?")).to_be_visible()
+
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.locator("#chatboxRatingResult")).to_have_text(
+        "Please choose one of the five answers."
+    )
+    page.locator("#chatboxRating").get_by_text("Good", exact=True).click()
+    page.get_by_label("Anything to add? (optional)").fill("Quick and clear.")
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.locator("#chatboxRatingResult")).to_have_text("Thank you for your rating!")
+    # Never asked twice: the status that came back carries the rating.
+    expect(page.locator("#chatboxRating")).to_be_hidden()
+
+    # The transcript: a bad address is refused in words, a good one gets the conversation.
+    email = page.get_by_label("Email me this conversation")
+    email.fill("not an address")
+    page.locator("#chatboxTranscriptSend").click()
+    expect(page.locator("#chatboxTranscriptEmailError")).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    email.fill("visitor@example.org")
+    page.locator("#chatboxTranscriptSend").click()
+    expect(page.locator("#chatboxTranscriptResult")).to_have_text(
+        "Sent. Check your inbox in a minute."
+    )
+    [received] = [m for m in mailbox.received if "visitor@example.org" in m.rcpt_tos]
+    text = received.message.get_body(preferencelist=("plain",)).get_content()
+    assert "What is isomorphic go?" in text and ANSWER_START in text
+
+    # A new chat: greeted afresh, the panel gone.
+    page.get_by_role("button", name="Start a new chat").click()
+    expect(after).to_be_hidden()
+    expect(page.locator(f"{MESSAGES} .chatSenderMsg").first).to_contain_text("I'm Case")
+    expect(page.locator("#chatboxInputField")).to_be_focused()
+    assert page.errors == []
 
 
 # --------------------------------------------------------------------------- phones

@@ -8,4 +8,6 @@ urlpatterns = [
     path("restapi/get-agent-info", views.agent_info, name="agent_info"),
     path("restapi/chat-status", views.chat_status, name="chat_status"),
     path("chat/leave-message", views.leave_message, name="leave_message"),
+    # The chat box's markup and config, for the embed script on other sites.
+    path("chat/widget/", views.widget, name="widget"),
 ]

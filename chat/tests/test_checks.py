@@ -1,6 +1,11 @@
 import pytest
 
-from chat.checks import check_catalog, check_channel_layer, check_limits
+from chat.checks import (
+    check_catalog,
+    check_channel_layer,
+    check_cross_origin_middleware,
+    check_limits,
+)
 
 
 def ids(errors) -> list[str]:
@@ -44,3 +49,27 @@ def test_a_catalog_that_cannot_be_imported_is_an_error(settings):
 def test_no_catalog_is_a_site_without_a_shop(settings):
     settings.CHAT_CATALOG = ""
     assert check_catalog() == []
+
+
+def test_the_site_s_middleware_lets_other_sites_embed_the_chat():
+    assert check_cross_origin_middleware() == []
+
+
+@pytest.mark.parametrize(
+    ("missing", "instead"),
+    [
+        ("corsheaders.middleware.CorsMiddleware", []),
+        (
+            "chat.middleware.VisitorSessionMiddleware",
+            ["django.contrib.sessions.middleware.SessionMiddleware"],
+        ),
+    ],
+)
+def test_without_the_cross_origin_middleware_embedding_is_a_warning(settings, missing, instead):
+    middleware = list(settings.MIDDLEWARE)
+    at = middleware.index(missing)
+    middleware[at : at + 1] = instead
+    settings.MIDDLEWARE = middleware
+    warnings = check_cross_origin_middleware()
+    assert ids(warnings) == ["chat.W002"]
+    assert missing in warnings[0].msg

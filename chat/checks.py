@@ -189,3 +189,31 @@ def check_email(app_configs=None, **kwargs) -> list[Warning]:
 
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+#: What other sites' chat boxes need of MIDDLEWARE (README, "Add the chat to an existing Django
+#: project").
+CROSS_ORIGIN_MIDDLEWARE = (
+    "corsheaders.middleware.CorsMiddleware",
+    "chat.middleware.VisitorSessionMiddleware",
+)
+
+
+@register()
+def check_cross_origin_middleware(app_configs=None, **kwargs) -> list[Warning]:
+    missing = [name for name in CROSS_ORIGIN_MIDDLEWARE if name not in settings.MIDDLEWARE]
+    if not missing:
+        return []
+    return [
+        Warning(
+            "The chat box cannot work on other sites' pages: MIDDLEWARE lacks "
+            + ", ".join(missing)
+            + ".",
+            hint=(
+                "Put corsheaders.middleware.CorsMiddleware near the top of MIDDLEWARE and "
+                "chat.middleware.VisitorSessionMiddleware in place of Django's "
+                "SessionMiddleware; or silence chat.W005 if no other site embeds the chat."
+            ),
+            id="chat.W005",
+        )
+    ]

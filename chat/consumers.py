@@ -20,13 +20,26 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import batching, conf, groups, presence, protocol, ratelimit, selectors, services
+from . import (
+    batching,
+    conf,
+    groups,
+    presence,
+    protocol,
+    ratelimit,
+    selectors,
+    services,
+    visitor_tokens,
+)
 from .models import Conversation
 
 logger = logging.getLogger(__name__)
 
 NO_SESSION_CLOSE_CODE = 4001
 CLOSED_CLOSE_CODE = 4002
+# A visitor token (chat.visitor_tokens) that was forged, altered or has expired: the chat box
+# forgets it and starts again without one.
+INVALID_TOKEN_CLOSE_CODE = 4003
 # A closed chat box asked to listen to the visitor's conversation, and none is open: the page
 # stops listening until the visitor opens the box.
 NOTHING_TO_RESUME_CLOSE_CODE = 4004
@@ -153,8 +166,23 @@ class VisitorChatConsumer(FrameConsumer):
         # channel layer inside their handshakes (daphne drops handshakes after 5 s). The
         # page counts itself connected only at the "status" frame, which comes last.
         await self.accept()
-        self.page_info = protocol.decode_page_info(self.scope.get("query_string", b""))
-        conversation = await database_sync_to_async(self._conversation_open)()
+        query_string = self.scope.get("query_string", b"")
+        self.page_info = protocol.decode_page_info(query_string)
+        # A chat box on another site names its visitor by a token (chat.visitor_tokens); on
+        # the site's own pages the session cookie does.
+        token = visitor_tokens.token_in_query(query_string)
+        if token is None:
+            session_key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        else:
+            try:
+                session_key = visitor_tokens.session_key_of(token=token)
+            except visitor_tokens.InvalidToken:
+                await self.send_frame(
+                    protocol.error_frame("invalid_token", visitor_tokens.INVALID_TOKEN_MESSAGE)
+                )
+                await self.close(code=INVALID_TOKEN_CLOSE_CODE)
+                return
+        conversation = await database_sync_to_async(self._conversation_open)(session_key)
         if conversation is NOTHING_TO_RESUME:
             await self.close(code=NOTHING_TO_RESUME_CLOSE_CODE)
             return
@@ -183,17 +211,16 @@ class VisitorChatConsumer(FrameConsumer):
         for frame in history:
             await self.send_frame(frame)
 
-    def _conversation_open(self) -> Conversation | object | None:
+    def _conversation_open(self, session_key: str | None) -> Conversation | object | None:
         """The visitor's conversation, opened; None without a live session, and
         NOTHING_TO_RESUME for a closed box (``resume``) whose visitor has no open one.
 
         The session is read here, in the one hop to the database thread that opens the
         conversation, rather than by a middleware of its own.
         """
-        key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
-        if not key:
+        if not session_key:
             return None
-        session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
         # A stored session is never empty (the chat box's opening request puts the visitor
         # in it), and one that expired, or never was, loads as nothing.
         if not session.load():

@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import conf, protocol, routing
+from . import conf, protocol, routing, selectors
 from .models import LeftMessage
 
 #: How often a chat box asks whether the chat is online while its socket is closed.
@@ -35,10 +35,22 @@ def shared_config() -> dict[str, Any]:
     }
 
 
-def chat_box_config() -> dict[str, Any]:
-    """The visitor's chat box: its socket, its HTTP endpoints, its limits."""
+def chat_box_config(*, base_url: str = "") -> dict[str, Any]:
+    """The visitor's chat box: its socket, its HTTP endpoints, its limits, its look.
+
+    ``base_url`` is the chat server's origin ("https://chat.example.com") when the box is on a
+    page of another site (the embed script's fragment, chat.views.widget), and "" on the
+    site's own pages: the box resolves every path here (``socket_path`` and the ``*_url``s)
+    against it, or against its page when it is empty."""
     left = LeftMessage._meta
+    look = selectors.chat_box_settings()
     return shared_config() | {
+        "base_url": base_url,
+        "theme": {
+            "primary_color": look.primary_color,
+            "launcher_side": look.launcher_side,
+            "welcome_text": look.welcome_text,
+        },
         "socket_path": "/" + routing.VISITOR_SOCKET_PATH,
         "agent_info_url": reverse("chat:agent_info"),
         "status_url": reverse("chat:chat_status"),

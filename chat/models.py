@@ -1,9 +1,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from . import colors, origins
 
 
 class Rating(models.IntegerChoices):
@@ -220,10 +223,44 @@ class LeftMessage(models.Model):
 class ChatSettings(models.Model):
     """Site-wide chat settings, one row, edited in admin."""
 
+    class LauncherSide(models.TextChoices):
+        RIGHT = "right", "bottom right"
+        LEFT = "left", "bottom left"
+
     sidekick_default = models.BooleanField(
         default=False,
         help_text="New conversations start in side-kick mode: people answer and the bot "
         "only suggests answers to them.",
+    )
+    # The chat box's look, on the site's pages and on other sites alike (chat.frontend).
+    primary_color = models.CharField(
+        "brand colour",
+        max_length=7,
+        default=colors.DEFAULT_PRIMARY_COLOR,
+        validators=[colors.validate_primary_color],
+        help_text="The launcher, the header, the buttons and the visitor's messages, as "
+        "#rrggbb. They carry white text, so the colour must be dark enough for it (WCAG AA, "
+        "4.5:1).",
+    )
+    launcher_side = models.CharField(
+        "launcher position",
+        max_length=5,
+        choices=LauncherSide.choices,
+        default=LauncherSide.RIGHT,
+    )
+    welcome_text = models.CharField(
+        "welcome text",
+        max_length=200,
+        blank=True,
+        default="Hi! Questions about our products? Ask us here.",
+        help_text="Shown at the top of the open chat box; leave it empty for none.",
+    )
+    allowed_origins = models.TextField(
+        "sites allowed to embed the chat",
+        blank=True,
+        help_text="One origin a line, e.g. https://shop.example.org: scheme, host and port "
+        "only. Pages there may show the chat box (the embed script) and talk to the chat; "
+        "no other site may.",
     )
 
     class Meta:
@@ -231,3 +268,15 @@ class ChatSettings(models.Model):
 
     def __str__(self) -> str:
         return "Chat settings"
+
+    def clean(self) -> None:
+        self.primary_color = self.primary_color.lower()
+        # Stored as browsers send Origin, so that a page's origin is simply looked up in it.
+        try:
+            self.allowed_origins = "\n".join(origins.origins_from_lines(self.allowed_origins))
+        except ValidationError as error:
+            raise ValidationError({"allowed_origins": error.error_list}) from None
+
+    def origin_list(self) -> tuple[str, ...]:
+        """The allowed origins, as stored (normalized by ``clean``)."""
+        return tuple(line for line in self.allowed_origins.splitlines() if line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -184,6 +185,44 @@ def agent_accepting(*, user: AbstractBaseUser) -> bool:
 def sidekick_default() -> bool:
     settings_row = ChatSettings.objects.first()
     return settings_row.sidekick_default if settings_row else False
+
+
+@dataclass(frozen=True)
+class ChatBoxSettings:
+    """The chat box's look and the other sites allowed to embed it (ChatSettings)."""
+
+    primary_color: str
+    launcher_side: str
+    welcome_text: str
+    allowed_origins: tuple[str, ...]
+
+
+# Every page (its chat box's config), every cross-origin request and every socket from another
+# site reads them: kept in the cache (shared by every worker through Redis), forgotten when
+# staff save the row (chat.signals), and read again after CHAT_BOX_SETTINGS_CACHE_SECONDS at
+# the latest whatever happens.
+CHAT_BOX_SETTINGS_CACHE_KEY = "chat:box-settings"
+CHAT_BOX_SETTINGS_CACHE_SECONDS = 300
+
+
+def chat_box_settings() -> ChatBoxSettings:
+    """The chat box's settings, from the cache; the fields' defaults while there is no row."""
+    cached = cache.get(CHAT_BOX_SETTINGS_CACHE_KEY)
+    if cached is None:
+        row = ChatSettings.objects.first() or ChatSettings()
+        cached = {
+            "primary_color": row.primary_color,
+            "launcher_side": row.launcher_side,
+            "welcome_text": row.welcome_text,
+            "allowed_origins": list(row.origin_list()),
+        }
+        cache.set(CHAT_BOX_SETTINGS_CACHE_KEY, cached, CHAT_BOX_SETTINGS_CACHE_SECONDS)
+    return ChatBoxSettings(**{**cached, "allowed_origins": tuple(cached["allowed_origins"])})
+
+
+def chat_box_settings_forget() -> None:
+    """Have the next read take the settings from the database (they were just saved)."""
+    cache.delete(CHAT_BOX_SETTINGS_CACHE_KEY)
 
 
 # --- conversations, as staff see them ---------------------------------------------------------

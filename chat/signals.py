@@ -1,11 +1,14 @@
 """Reactions of the chat to other apps' changes."""
 
-from django.db.models.signals import post_save
+from corsheaders.signals import check_request_enabled
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from bots.models import BotProfile
 
-from . import services
+from . import cross_origin, selectors, services
+from .models import ChatSettings
 
 
 @receiver(post_save, sender=BotProfile, dispatch_uid="chat_bot_profile_saved")
@@ -13,3 +16,19 @@ def bot_profile_saved(sender, instance: BotProfile, **kwargs) -> None:
     # Switching the bot on or off in admin changes whether the chat is online,
     # and open chat boxes should say so at once, not at their next question.
     services.presence_publish()
+
+
+@receiver(post_save, sender=ChatSettings, dispatch_uid="chat_settings_saved")
+@receiver(post_delete, sender=ChatSettings, dispatch_uid="chat_settings_deleted")
+def chat_settings_changed(sender, instance: ChatSettings, **kwargs) -> None:
+    # Pages and sockets read the chat box's settings from the cache: a new colour or a removed
+    # site applies from the next page. Forgotten now, and again once the change is committed,
+    # so that a request reading the old row in between does not keep it cached.
+    selectors.chat_box_settings_forget()
+    transaction.on_commit(selectors.chat_box_settings_forget)
+
+
+@receiver(check_request_enabled, dispatch_uid="chat_cors_allows")
+def cors_request_enabled(sender, request, **kwargs) -> bool:
+    # django-cors-headers' hook for origins that are data, not settings: the sites staff list.
+    return cross_origin.cors_allows(request=request)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("restapi/chat-status", views.chat_status, name="chat_status"),
     path("chat/leave-message", views.leave_message, name="leave_message"),
     path("restapi/transcript", views.transcript, name="transcript"),
+    # The chat box's markup and config, for the embed script on other sites.
+    path("chat/widget/", views.widget, name="widget"),
 ]

@@ -1,11 +1,13 @@
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from . import conf, selectors, services
+from . import conf, selectors, services, visitor_tokens
 from .forms import LeftMessageForm, TranscriptForm
-from .middleware import body_limit
+from .middleware import body_limit, in_token_flow
 
 # What a visitor's session holds for the chat: that it is one (an empty session is not stored).
 VISITOR_SESSION_KEY = "chat_visitor"
@@ -16,9 +18,17 @@ VISITOR_SESSION_KEY = "chat_visitor"
 def agent_info(request: HttpRequest) -> JsonResponse:
     """Who answers the chat, for the box's header. The box asks when it opens, before its
     socket: the visitor's session starts here, not on every page view, and the socket finds
-    the visitor's conversation by its cookie."""
+    the visitor's conversation by its cookie.
+
+    A chat box on another site (chat.visitor_tokens) has no cookie: it sends its token, or an
+    empty one, and gets its token back, new or refreshed, as ``visitor_token``."""
     request.session.setdefault(VISITOR_SESSION_KEY, True)
-    return JsonResponse(selectors.agent_info())
+    info = selectors.agent_info()
+    if in_token_flow(request):
+        info[visitor_tokens.RESPONSE_FIELD] = visitor_tokens.token_for_session(
+            session=request.session
+        )
+    return JsonResponse(info)
 
 
 @require_GET
@@ -86,3 +96,30 @@ def _refusal(status: int, error: services.ChatActionError, **extra) -> JsonRespo
     """A refusal in the shape of the form's errors, as one error of the whole form."""
     errors = {NON_FIELD_ERRORS: [{"message": error.detail, "code": error.code}]}
     return JsonResponse({"errors": errors, **extra}, status=status)
+
+
+#: How long browsers and shared caches may keep the chat box's fragment: a new look set in
+#: admin shows on other sites within it.
+WIDGET_CACHE_SECONDS = 60
+
+
+@require_GET
+@cache_control(public=True, max_age=WIDGET_CACHE_SECONDS)
+@vary_on_headers("Origin", "Accept-Language")
+def widget(request: HttpRequest) -> HttpResponse:
+    """The chat box's markup and config, for the embed script (chat/static/chat/embed.js) to
+    put into a page of another site: every URL of its config is resolved against
+    ``base_url``, this server's own origin as the visitor's browser reaches it (through the
+    TLS proxy: SECURE_PROXY_SSL_HEADER).
+
+    The same for every visitor, so cacheable: no session, and no CSRF token (the box on another
+    site proves nothing by one; its requests carry its visitor token instead)."""
+    html = render_to_string(
+        "chat/chatbox.html",
+        {
+            "chat_base_url": f"{request.scheme}://{request.get_host()}",
+            # Django's value for "no token here": {% csrf_token %} renders nothing, sets no cookie.
+            "csrf_token": "NOTPROVIDED",
+        },
+    )
+    return HttpResponse(html)

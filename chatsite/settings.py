@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from chatsite.mail_settings import email_settings
@@ -58,6 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # CORS for the chat box's endpoints, for the sites allowed to embed it (chat.cross_origin).
+    "corsheaders",
+    # The Content-Security-Policy header (chatsite/csp.py).
+    "csp",
     "rest_framework",
     "drf_spectacular",
     # Sets up the webhook queue's broker (below) before chat declares its tasks.
@@ -73,8 +79,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that answers by itself (a refused visitor token, say), so that other
+    # sites' chat boxes can read every answer of the chat's endpoints.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "chatsite.csp.SiteCSPMiddleware",
+    # Django's SessionMiddleware, and the visitor token of a chat box on another site.
+    "chat.middleware.VisitorSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads the body first: an oversized one is answered in words.
     "chat.middleware.BodyLimitMiddleware",
@@ -346,12 +357,47 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 
 # Django's defaults, written out so that `check --deploy` does not pass only by a default that
-# a future version could change. Nothing of the site is meant to be framed, not even by itself;
-# the shop never needs to tell another site which page a visitor came from.
+# a future version could change. The shop never needs to tell another site which page a
+# visitor came from.
+# Framing: browsers that know CSP follow its frame-ancestors (below) and ignore this header;
+# DENY stays for the few that do not. The embed script fetches the chat box's fragment
+# (chat.views.widget) and puts it into its page: nothing of ours is framed for the chat.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Other sites may embed the chat box (one <script> of chat/static/chat/embed.js): which ones is
+# data staff edit in admin (ChatSettings, "allowed origins"), not a setting. For them, CORS
+# opens the chat box's endpoints only (chat.cross_origin answers django-cors-headers'
+# check_request_enabled signal; this pattern spares every other request the question), with
+# the visitor-token header and never with cookies.
+CORS_URLS_REGEX = (
+    r"^/(restapi/(get-agent-info|chat-status|transcript)|chat/(leave-message|widget/))$"
+)
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-chat-visitor-token")
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere on the site's
+# pages (their configs are json_script data blocks, which never run). chatsite/csp.py adds
+# what depends on the request: the socket's ws(s):// origin to connect-src, frame-ancestors
+# (the sites allowed to embed the chat; nobody on staff pages), and 'unsafe-inline' styles
+# for the admin alone. Images: the site's own and data: URLs; a bot thumbnail given in admin
+# as a URL on another host is blocked on the site's pages (add its host here if one is used).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
 
 # The bot that answers visitors: a dotted path to a bots.base.Bot subclass.
 CHAT_BOT = os.environ.get("CHAT_BOT", "bots.agents.AgentCase")

@@ -3,6 +3,7 @@ import pytest
 from chat.checks import (
     check_catalog,
     check_channel_layer,
+    check_cross_origin_middleware,
     check_email,
     check_email_settings,
     check_limits,
@@ -44,6 +45,30 @@ def test_a_frame_must_hold_the_longest_message(settings):
 def test_the_in_memory_layer_is_a_deploy_warning(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert ids(check_channel_layer()) == ["chat.W001"]
+
+
+def test_the_site_s_middleware_lets_other_sites_embed_the_chat():
+    assert check_cross_origin_middleware() == []
+
+
+@pytest.mark.parametrize(
+    ("missing", "instead"),
+    [
+        ("corsheaders.middleware.CorsMiddleware", []),
+        (
+            "chat.middleware.VisitorSessionMiddleware",
+            ["django.contrib.sessions.middleware.SessionMiddleware"],
+        ),
+    ],
+)
+def test_without_the_cross_origin_middleware_embedding_is_a_warning(settings, missing, instead):
+    middleware = list(settings.MIDDLEWARE)
+    at = middleware.index(missing)
+    middleware[at : at + 1] = instead
+    settings.MIDDLEWARE = middleware
+    warnings = check_cross_origin_middleware()
+    assert ids(warnings) == ["chat.W005"]
+    assert missing in warnings[0].msg
 
 
 def test_a_catalog_that_cannot_be_imported_is_an_error(settings):

@@ -1,7 +1,9 @@
 import asyncio
 import json
+import time
 from dataclasses import replace
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,6 +12,8 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from bots.models import KnowledgeEntry, UnansweredQuestion
+from chat import visitor_tokens
+from chat.consumers import INVALID_TOKEN_CLOSE_CODE, NO_SESSION_CLOSE_CODE
 from chat.models import Conversation, Message
 from shop.models import Product
 
@@ -715,3 +719,158 @@ async def test_a_bad_rating_is_refused_and_a_good_one_is_kept_after_it(frame, co
     await communicator.send_json_to({"type": "rate", "score": 3})
     assert (await communicator.receive_json_from(TIMEOUT))["rating"] == {"score": 3, "comment": ""}
     await communicator.disconnect()
+
+
+# --- a chat box on another site: its visitor token ---------------------------------------------
+
+SHOP = "https://shop.example.org"
+
+
+@database_sync_to_async
+def allow_origins(*origins):
+    from chat.models import ChatSettings
+
+    ChatSettings.objects.update_or_create(pk=1, defaults={"allowed_origins": "\n".join(origins)})
+
+
+def token_communicator(token, *, origin=SHOP, cookie_key=None):
+    from channels.testing import WebsocketCommunicator
+
+    from chatsite.asgi import application
+
+    headers = [(b"origin", origin.encode())]
+    if cookie_key:
+        headers.append((b"cookie", f"sessionid={cookie_key}".encode()))
+    query = urlencode({"page": "/products/", "token": token})
+    return WebsocketCommunicator(application, f"/ws/chat/?{query}", headers=headers)
+
+
+async def connect_with_token(token, **kwargs):
+    communicator = token_communicator(token, **kwargs)
+    connected, _ = await communicator.connect()
+    assert connected
+    status = await communicator.receive_json_from(TIMEOUT)
+    assert status["type"] == "status", status
+    return communicator
+
+
+async def test_a_token_opens_its_visitor_s_conversation_from_a_listed_site():
+    await allow_origins(SHOP)
+    session_key = await new_visitor()
+    token = visitor_tokens.token_issue(session_key=session_key)
+    communicator = await connect_with_token(token)
+    greeting = await communicator.receive_json_from(TIMEOUT)
+    assert greeting["text"].startswith(GREETING_START)
+    ack, reply = await ask(communicator, "What is Isomorphic Go?", "t-1")
+    assert reply["text"] == ISOMORPHIC_GO_ANSWER
+    await communicator.disconnect()
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    assert conversation.session_key == session_key
+    assert conversation.current_page == "/products/"
+
+
+async def test_two_visitors_tokens_each_see_only_their_own_messages():
+    await allow_origins(SHOP)
+    anne, bob = await new_visitor(), await new_visitor()
+    anne_token = visitor_tokens.token_issue(session_key=anne)
+    bob_token = visitor_tokens.token_issue(session_key=bob)
+    question = "What is Isomorphic Go?"
+
+    first = await connect_with_token(anne_token)
+    await first.receive_json_from(TIMEOUT)  # her greeting
+    _, reply = await ask(first, question, "a-1")
+    await first.disconnect()
+
+    # Bob's token: his own new conversation, his greeting alone.
+    second = await connect_with_token(bob_token)
+    greeting = await second.receive_json_from(TIMEOUT)
+    assert greeting["text"].startswith(GREETING_START)
+    assert await second.receive_nothing()
+    await second.disconnect()
+
+    # Anne's token again: her conversation, as she left it.
+    again = await connect_with_token(anne_token)
+    texts = [(await again.receive_json_from(TIMEOUT))["text"] for _ in range(3)]
+    assert texts[1:] == [question, reply["text"]]
+    assert await again.receive_nothing()
+    await again.disconnect()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        # Bob's key with Anne's signature: the swap a visitor could try.
+        lambda anne, bob: anne.replace(anne.split(":")[0], bob.split(":")[0]),
+        lambda anne, bob: anne[:-3] + "abc",
+        lambda anne, bob: anne.split(":")[0],  # the bare session key
+        lambda anne, bob: "",
+        lambda anne, bob: "made-up",
+    ],
+    ids=["key-swapped", "signature-altered", "bare-key", "empty", "made-up"],
+)
+async def test_a_forged_token_is_told_invalid_token_and_closed_4003(tamper):
+    await allow_origins(SHOP)
+    anne, bob = await new_visitor(), await new_visitor()
+    token = tamper(
+        visitor_tokens.token_issue(session_key=anne), visitor_tokens.token_issue(session_key=bob)
+    )
+    communicator = token_communicator(token)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_json_from(TIMEOUT) == {
+        "type": "error",
+        "code": "invalid_token",
+        "detail": "This chat's visitor token is not valid (altered, or expired): start again "
+        "without it.",
+    }
+    assert await communicator.receive_output(TIMEOUT) == {
+        "type": "websocket.close",
+        "code": INVALID_TOKEN_CLOSE_CODE,
+    }
+    assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+
+async def test_an_expired_token_is_closed_4003(settings, monkeypatch):
+    from django.core import signing
+
+    await allow_origins(SHOP)
+    token = visitor_tokens.token_issue(session_key=await new_visitor())
+    later = time.time() + settings.SESSION_COOKIE_AGE + 5
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    communicator = token_communicator(token)
+    await communicator.connect()
+    assert (await communicator.receive_json_from(TIMEOUT))["code"] == "invalid_token"
+    assert (await communicator.receive_output(TIMEOUT))["code"] == INVALID_TOKEN_CLOSE_CODE
+
+
+async def test_the_token_is_followed_over_the_cookie():
+    # A browser with a cookie of ours on a listed site's page: the box's token names the
+    # visitor (the cookie's session may be somebody else's chat, or a staff member's login).
+    await allow_origins(SHOP)
+    cookie_visitor, token_visitor = await new_visitor(), await new_visitor()
+    token = visitor_tokens.token_issue(session_key=token_visitor)
+    communicator = await connect_with_token(token, cookie_key=cookie_visitor)
+    await communicator.disconnect()
+    keys = await database_sync_to_async(
+        lambda: list(Conversation.objects.values_list("session_key", flat=True))
+    )()
+    assert keys == [token_visitor]
+
+
+async def test_a_valid_token_of_an_ended_session_is_told_no_session():
+    await allow_origins(SHOP)
+    session_key = await new_visitor()
+    await database_sync_to_async(Session.objects.filter(session_key=session_key).delete)()
+    communicator = token_communicator(visitor_tokens.token_issue(session_key=session_key))
+    await communicator.connect()
+    assert (await communicator.receive_json_from(TIMEOUT))["code"] == "no_session"
+    assert (await communicator.receive_output(TIMEOUT))["code"] == NO_SESSION_CLOSE_CODE
+
+
+async def test_a_token_from_a_site_nobody_listed_is_refused_at_the_handshake():
+    await allow_origins(SHOP)
+    token = visitor_tokens.token_issue(session_key=await new_visitor())
+    communicator = token_communicator(token, origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+    assert await database_sync_to_async(Conversation.objects.count)() == 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from aiosmtpd.controller import Controller
 
 from testsupport.accessibility import axe_violations, require_axe

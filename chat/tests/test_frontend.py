@@ -5,8 +5,10 @@ import json
 import re
 
 import pytest
+from django.test import Client
 
 from chat import frontend, protocol
+from chat.models import ChatSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +42,46 @@ def test_a_shop_page_carries_the_config_and_its_fields_follow_the_settings(clien
     # The message field and the leave-a-message form: the same limit, written once.
     assert html.count('maxlength="321"') == 2
     assert 'maxlength="100"' in html and 'maxlength="254"' in html
+
+
+def test_the_chat_box_config_carries_its_look_from_the_chat_settings():
+    assert frontend.chat_box_config()["theme"] == {
+        "primary_color": "#1f7a8c",
+        "launcher_side": "right",
+        "welcome_text": "Hi! Questions about our products? Ask us here.",
+    }
+    ChatSettings.objects.create(primary_color="#0b3d91", launcher_side="left", welcome_text="")
+    assert frontend.chat_box_config()["theme"] == {
+        "primary_color": "#0b3d91",
+        "launcher_side": "left",
+        "welcome_text": "",
+    }
+
+
+def test_on_the_site_s_own_pages_the_box_s_urls_are_its_page_s():
+    config = frontend.chat_box_config()
+    assert config["base_url"] == ""
+    assert page_config(Client().get("/").content.decode())["base_url"] == ""
+
+
+def test_on_another_site_every_url_of_the_box_resolves_against_base_url():
+    from urllib.parse import urljoin
+
+    config = frontend.chat_box_config(base_url="https://chat.example.com")
+    assert config["base_url"] == "https://chat.example.com"
+    paths = {key: value for key, value in config.items() if key.endswith(("_url", "_path"))}
+    assert set(paths) >= {"socket_path", "agent_info_url", "status_url", "leave_message_url"}
+    for key, path in paths.items():
+        if key == "base_url":
+            continue
+        # Paths from the server's root, so they take the chat server's origin whatever page
+        # the box is on.
+        assert path.startswith("/"), key
+        assert urljoin(config["base_url"], path) == f"https://chat.example.com{path}"
+
+
+def test_the_welcome_text_is_page_data_never_markup():
+    ChatSettings.objects.create(welcome_text="</script><script>alert(1)</script>")
+    html = Client().get("/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert page_config(html)["theme"]["welcome_text"] == "</script><script>alert(1)</script>"

@@ -1,12 +1,21 @@
 import uuid
+from dataclasses import asdict
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from bots.base import ProductFacts
 from chat import selectors, services
-from chat.models import AgentClient, AgentStatus, Conversation, Message, Suggestion
+from chat.models import (
+    AgentClient,
+    AgentStatus,
+    ChatSettings,
+    Conversation,
+    Message,
+    Suggestion,
+)
 from shop.models import Product
 
 from .conftest import make_agent, set_bot_enabled, set_sidekick_default
@@ -252,6 +261,64 @@ def test_sidekick_default_comes_from_the_chat_settings():
     assert selectors.sidekick_default() is False
     set_sidekick_default(True)
     assert selectors.sidekick_default() is True
+
+
+# --- the chat box's settings ----------------------------------------------------------------
+
+
+def test_the_chat_box_settings_are_the_defaults_while_there_is_no_row():
+    assert not ChatSettings.objects.exists()
+    assert selectors.chat_box_settings() == selectors.ChatBoxSettings(
+        primary_color="#1f7a8c",
+        launcher_side="right",
+        welcome_text="Hi! Questions about our products? Ask us here.",
+        allowed_origins=(),
+    )
+
+
+def test_the_chat_box_settings_are_read_from_the_cache(django_assert_num_queries):
+    ChatSettings.objects.create(allowed_origins="https://shop.example.org")
+    with django_assert_num_queries(1):
+        selectors.chat_box_settings()
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            assert selectors.chat_box_settings().allowed_origins == ("https://shop.example.org",)
+
+
+def test_saving_the_row_forgets_the_cached_settings(django_capture_on_commit_callbacks):
+    row = ChatSettings.objects.create()
+    assert selectors.chat_box_settings().allowed_origins == ()
+    row.primary_color = "#000000"
+    row.launcher_side = "left"
+    row.welcome_text = ""
+    row.allowed_origins = "https://shop.example.org\nhttp://localhost:8001"
+    with django_capture_on_commit_callbacks(execute=True) as forgotten:
+        row.save()
+    assert len(forgotten) == 1  # and once more when the change is committed
+    assert selectors.chat_box_settings() == selectors.ChatBoxSettings(
+        primary_color="#000000",
+        launcher_side="left",
+        welcome_text="",
+        allowed_origins=("https://shop.example.org", "http://localhost:8001"),
+    )
+
+
+def test_a_read_between_the_save_and_its_commit_does_not_stay_cached(
+    django_capture_on_commit_callbacks,
+):
+    row = ChatSettings.objects.create()
+    with django_capture_on_commit_callbacks() as on_commit:
+        row.welcome_text = "Hello"
+        row.save()
+    # A request that read the old row before the commit, and cached it.
+    cache.set(
+        selectors.CHAT_BOX_SETTINGS_CACHE_KEY,
+        {**asdict(selectors.chat_box_settings()), "welcome_text": "stale"},
+    )
+    assert selectors.chat_box_settings().welcome_text == "stale"
+    for callback in on_commit:  # the commit
+        callback()
+    assert selectors.chat_box_settings().welcome_text == "Hello"
 
 
 # --- the page the visitor asks from ---------------------------------------------------------

@@ -1,17 +1,19 @@
 import io
+import time
 import uuid
 from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from bots.models import BotProfile
-from chat import services, views
+from chat import services, views, visitor_tokens
 from chat.middleware import BodyLimitMiddleware
 from chat.models import Conversation, LeftMessage, Message
 
@@ -371,6 +373,187 @@ def test_views_without_a_body_limit_are_left_to_django():
     middleware = BodyLimitMiddleware(lambda request: None)
     request = asgi_post(b"x" * 50_000, [])
     assert middleware.process_view(request, views.chat_status, (), {}) is None
+
+
+# --- a chat box on another site: its visitor token ---------------------------------------------
+
+TOKEN_HEADER = "X-Chat-Visitor-Token"
+AGENT_INFO_URL = "/restapi/get-agent-info"
+
+
+def token_client() -> Client:
+    """Another site's page: its requests carry no cookie of ours, and CSRF is enforced."""
+    return Client(enforce_csrf_checks=True)
+
+
+def agent_info_with(client: Client, token: str):
+    return client.get(AGENT_INFO_URL, headers={TOKEN_HEADER: token})
+
+
+def test_an_empty_token_starts_a_visitor_and_gets_their_token_without_a_cookie():
+    response = agent_info_with(token_client(), "")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["AgentName"] == "Case"
+    session_key = visitor_tokens.session_key_of(token=data["visitor_token"])
+    assert Session.objects.get(session_key=session_key).get_decoded() == {"chat_visitor": True}
+    # Nothing for a browser to keep as a cookie, and the answer depends on the header.
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert TOKEN_HEADER in response["Vary"]
+
+
+def test_the_token_keeps_its_visitor_and_comes_back_refreshed(monkeypatch):
+    client = token_client()
+    first = agent_info_with(client, "").json()["visitor_token"]
+    later = time.time() + 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    second = agent_info_with(client, first).json()["visitor_token"]
+    assert second != first
+    assert visitor_tokens.session_key_of(token=second) == visitor_tokens.session_key_of(token=first)
+    assert Session.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["made-up", visitor_tokens.token_issue(session_key="x" * 32)[:-2] + "zz"],
+    ids=["made-up", "altered"],
+)
+def test_a_forged_token_is_403_invalid_token_and_starts_nothing(token):
+    response = agent_info_with(token_client(), token)
+    assert response.status_code == 403
+    assert response.json() == {
+        "errors": {
+            "__all__": [
+                {
+                    "message": "This chat's visitor token is not valid (altered, or expired): "
+                    "start again without it.",
+                    "code": "invalid_token",
+                }
+            ]
+        }
+    }
+    assert not Session.objects.exists()
+
+
+def test_an_expired_token_is_403_invalid_token(settings, monkeypatch):
+    token = agent_info_with(token_client(), "").json()["visitor_token"]
+    later = time.time() + settings.SESSION_COOKIE_AGE + 5
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    response = agent_info_with(token_client(), token)
+    assert response.status_code == 403
+    assert response.json()["errors"]["__all__"][0]["code"] == "invalid_token"
+
+
+def test_a_token_whose_session_ended_starts_a_new_visitor():
+    token = agent_info_with(token_client(), "").json()["visitor_token"]
+    Session.objects.all().delete()
+    renewed = agent_info_with(token_client(), token).json()["visitor_token"]
+    assert visitor_tokens.session_key_of(token=renewed) != visitor_tokens.session_key_of(
+        token=token
+    )
+    assert Session.objects.count() == 1
+
+
+def test_without_the_header_the_token_is_never_shown(client):
+    # The site's own pages: the cookie, kept from page scripts (HttpOnly), as before.
+    data = client.get(AGENT_INFO_URL).json()
+    assert "visitor_token" not in data
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_the_token_flow_never_reads_nor_hands_out_the_cookie_s_session(client):
+    # A staff member's browser: a logged-in session cookie. The token flow leaves it alone:
+    # its session is another one, never wrapped in a token a page script could read.
+    client.get(AGENT_INFO_URL)
+    cookie_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    data = client.get(AGENT_INFO_URL, headers={TOKEN_HEADER: ""}).json()
+    assert visitor_tokens.session_key_of(token=data["visitor_token"]) != cookie_key
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value == cookie_key
+
+
+def test_leave_message_with_a_token_needs_no_csrf_and_keeps_the_token_s_visitor():
+    client = token_client()
+    token = agent_info_with(client, "").json()["visitor_token"]
+    response = client.post(LEAVE_URL, LEFT, headers={TOKEN_HEADER: token})
+    assert response.status_code == 201
+    assert LeftMessage.objects.get().session_key == visitor_tokens.session_key_of(token=token)
+
+
+def test_leave_message_with_a_forged_token_is_refused_and_stores_nothing():
+    response = token_client().post(LEAVE_URL, LEFT, headers={TOKEN_HEADER: "forged:1:x"})
+    assert response.status_code == 403
+    assert response.json()["errors"]["__all__"][0]["code"] == "invalid_token"
+    assert not LeftMessage.objects.exists()
+
+
+def test_the_header_exempts_only_the_chat_box_s_endpoints_from_csrf(admin_user):
+    # Elsewhere the header means nothing: the cookie flow and its CSRF check, as before.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/chat/chatsettings/add/", {"welcome_text": "x"}, headers={TOKEN_HEADER: ""}
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+
+
+# --- the chat box's fragment, for the embed script -----------------------------------------------
+
+WIDGET_URL = "/chat/widget/"
+
+
+def test_the_widget_url_is_named():
+    assert reverse("chat:widget") == WIDGET_URL
+
+
+def fragment_config(response) -> dict:
+    import json
+    import re
+
+    found = re.search(
+        r'<script id="chat-config" type="application/json">(.*?)</script>',
+        response.content.decode(),
+    )
+    return json.loads(found.group(1))
+
+
+def test_the_fragment_is_the_chat_box_with_its_urls_on_this_server(client, settings):
+    settings.ALLOWED_HOSTS = ["chat.example.com"]
+    response = client.get(WIDGET_URL, HTTP_HOST="chat.example.com")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert 'id="chatboxLauncher"' in body and 'id="chatboxInputField"' in body
+    config = fragment_config(response)
+    assert config["base_url"] == "http://chat.example.com"
+    assert config["socket_path"] == "/ws/chat/"
+    assert config["theme"]["primary_color"] == "#1f7a8c"
+
+
+def test_behind_the_tls_proxy_the_fragment_s_base_url_is_https(client, settings):
+    settings.ALLOWED_HOSTS = ["chat.example.com"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get(
+        WIDGET_URL, HTTP_HOST="chat.example.com", HTTP_X_FORWARDED_PROTO="https", secure=False
+    )
+    assert fragment_config(response)["base_url"] == "https://chat.example.com"
+
+
+def test_the_fragment_is_the_same_for_everybody_and_briefly_cacheable(client):
+    response = client.get(WIDGET_URL)
+    cache_control = {value.strip() for value in response["Cache-Control"].split(",")}
+    assert cache_control == {"public", f"max-age={views.WIDGET_CACHE_SECONDS}"}
+    vary = {value.strip().lower() for value in response["Vary"].split(",")}
+    assert {"origin", "accept-language"} <= vary
+    assert "cookie" not in vary
+    # No session, no CSRF token: nothing personal in it, nothing set.
+    assert not response.cookies
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_the_fragment_is_get_only(client):
+    assert client.post(WIDGET_URL).status_code == 405
 
 
 # --- the transcript by email ------------------------------------------------------------------

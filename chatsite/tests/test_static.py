@@ -6,6 +6,7 @@ production; the requests carry ``X-Forwarded-Proto: https`` as the TLS proxy wou
 
 import gzip
 import http.client
+import json
 import re
 import secrets
 from pathlib import Path
@@ -172,3 +173,26 @@ def test_an_oversized_leave_message_is_answered_in_json_by_daphne_too(server):
     assert status == 413
     assert headers["content-type"] == "application/json"
     assert b"Requests here are limited to 40384 bytes; this one has 100038." in answer
+
+
+def test_another_site_s_page_may_load_the_chat_box_s_module(server, page_static_names):
+    # The embed script loads chat.js as an ES module, which a browser fetches with CORS: every
+    # static file is public, and WhiteNoise says so to any origin.
+    for source in ("chat/chat.js", "chat/chat.css"):
+        status, headers, _ = get(
+            server,
+            f"/static/{page_static_names[source]}",
+            {**FROM_PROXY, "Origin": "https://shop.example.org"},
+        )
+        assert status == 200
+        assert headers["access-control-allow-origin"] == "*"
+
+
+def test_behind_the_tls_proxy_the_chat_box_s_fragment_names_the_https_origin(server):
+    status, headers, body = get(server, "/chat/widget/", FROM_PROXY)
+    assert status == 200
+    config = re.search(
+        r'<script id="chat-config" type="application/json">(.*?)</script>', body.decode()
+    )
+    assert json.loads(config.group(1))["base_url"] == f"https://127.0.0.1:{server.port}"
+    assert "set-cookie" not in headers

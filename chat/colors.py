@@ -13,7 +13,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-#: The colour the chat box was designed with (chat/static/chat/chat.css, --chatbox-accent).
+#: The colour the chat box was designed with (chat/static/chat/chat.css, --chatbox-primary).
 DEFAULT_PRIMARY_COLOR = "#1f7a8c"
 #: WCAG 2.1 AA for normal text.
 MIN_WHITE_TEXT_CONTRAST = 4.5

@@ -60,7 +60,7 @@ def chat_box_config(*, base_url: str = "") -> dict[str, Any]:
         "max_value_length": protocol.MAX_VALUE_LENGTH,
         "max_name_length": left.get_field("name").max_length,
         "max_email_length": left.get_field("email").max_length,
-        "rating_choices": [(score, str(label)) for score, label in RATING_CHOICES],
+        "rating_choices": [[score, str(label)] for score, label in RATING_CHOICES],
         # A person's reply always sounds (unless muted); the bot's only if the site wants.
         "sound_bot_replies": conf.get("CHAT_SOUND_BOT_REPLIES"),
         # What the loader (embed.js) fetches when the visitor first opens the box.

@@ -68,7 +68,8 @@ def test_chat_settings_are_one_row(admin_client):
 
 
 def save_settings(admin_client, **fields):
-    row, _ = ChatSettings.objects.get_or_create(pk=1)
+    # The one row, whatever its id (PostgreSQL does not reuse ids between tests).
+    row = ChatSettings.objects.first() or ChatSettings.objects.create()
     return admin_client.post(
         f"/admin/chat/chatsettings/{row.pk}/change/", {**SETTINGS_FORM, **fields}
     )

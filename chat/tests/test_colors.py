@@ -23,7 +23,7 @@ def test_the_default_is_chat_css_s_accent_and_passes():
     from pathlib import Path
 
     css = (Path(colors.__file__).parent / "static/chat/chat.css").read_text()
-    assert f"--chatbox-accent: {colors.DEFAULT_PRIMARY_COLOR};" in css
+    assert f"--chatbox-primary: {colors.DEFAULT_PRIMARY_COLOR};" in css
     colors.validate_primary_color(colors.DEFAULT_PRIMARY_COLOR)
 
 

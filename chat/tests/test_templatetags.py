@@ -25,7 +25,9 @@ def test_the_widget_brings_the_box_its_style_sheet_and_its_script():
     assert 'id="chatboxContainer"' in html
     assert 'id="chatboxLauncher"' in html and 'id="chatbox"' in html
     assert '<link rel="stylesheet" href="/static/chat/chat.css">' in html
-    assert '<script type="module" src="/static/chat/chat.js"></script>' in html
+    # The loader; it brings chat.js (named in the config) when the visitor opens the box.
+    assert '<script src="/static/chat/embed.js" async></script>' in html
+    assert '"script_url": "/static/chat/chat.js"' in html
     assert html.index("<main>") < html.index('id="chatboxContainer"')
 
 
@@ -42,13 +44,13 @@ def test_the_leave_a_message_form_carries_the_page_s_csrf_token():
 def test_the_widget_renders_without_a_request_too():
     # A page rendered outside a request (an e-mail preview, a static export) still gets a box.
     html = WIDGET.render(Context({}))
-    assert 'id="chatboxContainer"' in html and "chat/chat.js" in html
+    assert 'id="chatboxContainer"' in html and "chat/embed.js" in html
 
 
 def test_the_site_s_pages_use_the_widget_once():
     from django.test import Client
 
     html = Client().get("/").content.decode()
-    assert html.count("/static/chat/chat.css") == 1
-    assert html.count("/static/chat/chat.js") == 1
+    assert html.count('href="/static/chat/chat.css"') == 1
+    assert html.count('src="/static/chat/embed.js"') == 1
     assert html.count('id="chatboxContainer"') == 1

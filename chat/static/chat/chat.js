@@ -755,7 +755,8 @@ function applyAgentInfo(info) {
   state.botInfo = {
     name: str(info.AgentName),
     title: str(info.AgentTitle),
-    thumb: str(info.AgentThumbImagePath)
+    // A static path is the chat server's: resolved against it when embedded elsewhere.
+    thumb: str(info.AgentThumbImagePath) ? chatUrl(str(info.AgentThumbImagePath)) : ""
   };
   renderHeader();
 }
@@ -774,6 +775,11 @@ function loadAgentInfo() {
     credentials: "same-origin",
     signal: controller ? controller.signal : undefined
   }).then(function (resp) {
+    if (resp.status === 403 && EMBEDDED && localGet(STORAGE_TOKEN)) {
+      // A forged or expired token: forgotten, and asked again as a new visitor.
+      forgetToken();
+      state.retryAgentInfo = true;
+    }
     if (!resp.ok) {
       throw new Error("HTTP " + resp.status);
     }
@@ -793,6 +799,10 @@ function loadAgentInfo() {
       clearTimeout(timer);
     }
     state.agentInfoPromise = null;
+    if (state.retryAgentInfo) {
+      state.retryAgentInfo = false;
+      return loadAgentInfo();
+    }
   });
   return state.agentInfoPromise;
 }
@@ -1451,6 +1461,17 @@ function init(options) {
   els.agentTitle = els.box.querySelector(".chatboxAgentTitle");
   els.agentThumb = els.box.querySelector(".chatboxAgentThumbnail img");
   els.agentInitial = els.box.querySelector(".chatboxAgentInitial");
+  if (els.agentThumb) {
+    // A picture that cannot load (another host, gone): the initial instead of a broken image.
+    els.agentThumb.addEventListener("error", function () {
+      var name = els.agentName.textContent;
+      if (els.agentInitial && name) {
+        els.agentInitial.textContent = name.charAt(0).toUpperCase();
+        els.agentInitial.hidden = false;
+        els.agentThumb.hidden = true;
+      }
+    });
+  }
   els.leave = document.getElementById("chatboxLeaveMessage");
   els.leaveName = document.getElementById("chatboxLeaveName");
   els.leaveEmail = document.getElementById("chatboxLeaveEmail");

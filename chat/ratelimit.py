@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from django.utils.translation import gettext as _
 
 from . import conf, protocol
 
@@ -37,7 +38,8 @@ class ConnectionRateLimit:
         seconds = max(1, math.ceil(self.seconds / self.messages))
         frame = protocol.error_frame(
             "rate_limited",
-            f"You are sending messages too fast. Wait {seconds} s, then send again.",
+            _("You are sending messages too fast. Wait %(seconds)d s, then send again.")
+            % {"seconds": seconds},
             client_id=protocol.client_id_of(
                 raw, max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH")
             ),

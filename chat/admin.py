@@ -30,13 +30,15 @@ class ConversationAdmin(admin.ModelAdmin):
         "state",
         "assigned_agent",
         "sidekick",
+        "language",
         "created_at",
         "last_message_at",
         "message_count",
     ]
-    list_filter = ["state", "sidekick", "assigned_agent"]
-    fields = ["state", "assigned_agent", "sidekick", "session_key", "current_page"]
-    readonly_fields = ["state", "assigned_agent", "session_key", "current_page"]
+    # The visitor's language: the one to write to them in.
+    list_filter = ["state", "sidekick", "assigned_agent", "language"]
+    fields = ["state", "assigned_agent", "sidekick", "session_key", "current_page", "language"]
+    readonly_fields = ["state", "assigned_agent", "session_key", "current_page", "language"]
     inlines = [MessageInline]
     date_hierarchy = "last_message_at"
 

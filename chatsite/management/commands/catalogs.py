@@ -58,6 +58,8 @@ def languages() -> list[str]:
 
 class Command(BaseCommand):
     help = "Update the .po files of every catalog (the apps' and the site's) for LANGUAGES."
+    # As makemessages: it reads the sources as text, and they may be half-written.
+    requires_system_checks = []
 
     def handle(self, *args, **options) -> None:
         own = app_catalogs()

@@ -103,7 +103,7 @@ def test_the_bot_words_a_page_in_the_visitor_s_language():
         )
     with translation.override("es"):
         assert products.answer(MUG, ProductQuestion.STOCK) == (
-            "Gopher Coffee Mug está disponible: quedan 120."
+            "Gopher Coffee Mug está disponible: quedan 120 unidades."
         )
         sentence = products.passages(BOOK)[-1]
         assert products.quote(BOOK, sentence) == (

@@ -29,7 +29,9 @@ def socket_language(*, requested: str, cookies: dict[str, str], accept_language:
     Accept-Language's, as for pages; one of LANGUAGES, or LANGUAGE_CODE."""
     if requested:
         try:
-            return translation.get_supported_language_variant(requested)
+            # As Accept-Language is read: any case, "_" or "-" (de-AT, DE_at).
+            tag = requested.lower().replace("_", "-")
+            return translation.get_supported_language_variant(tag)
         except LookupError:
             pass  # a language the site does not have: as if the page had not said
     # Django's own choice for a request, from the two headers it reads.

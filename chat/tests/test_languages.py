@@ -28,6 +28,7 @@ UNANSWERABLE = "qwertyuiop zxcvbnm"
         ("es", {}, "de", "es"),
         # A regional variant of a language the site has is that language.
         ("de-AT", {}, "", "de"),
+        ("DE_at", {}, "", "de"),
         ("es-419", {}, "", "es"),
         # Without the page's word: the language cookie (the footer's switcher), as for pages...
         ("", {"django_language": "es"}, "de", "es"),

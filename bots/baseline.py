@@ -66,6 +66,8 @@ from typing import Self
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from . import agents
+from .agents import AgentCase
 from .base import Bot, BotProfileData, KnowledgeItem, PageContext, Reply, ReplyKind
 
 #: The number of latent dimensions the seed reduced to (``nlp.NewTruncatedSVD(4)``).
@@ -85,7 +87,7 @@ class SeedLsiBot(Bot):
     default_name = "Case"
     default_title = "Resident Isomorphic Gopher Agent"
     default_thumbnail_path = "images/chat/Case.png"
-    fallback = "I don't know the answer to that one."
+    fallback = AgentCase.fallback
 
     def __init__(
         self,
@@ -113,10 +115,7 @@ class SeedLsiBot(Bot):
         )
 
     def greeting(self) -> str:
-        greeting = f"Hi there! I'm {self.name}. You can ask me a question on Isomorphic Go."
-        if self.sample_questions:
-            greeting += f' Such as..."{self._rng.choice(self.sample_questions)}"'
-        return greeting
+        return agents.greeting(self.name, self.sample_questions, rng=self._rng)
 
     def respond(self, question: str, *, context: PageContext | None = None) -> Reply:
         scores = self.similarities(question)

@@ -126,6 +126,29 @@ HANDOFF = re.compile(
     r")"
 )
 
+# The same request in the other languages the chat speaks: the bot's translated phrases tell
+# visitors to ask this way ("Sagen Sie einfach „mit einem Menschen sprechen“").
+HANDOFF_TRANSLATED = _phrases(
+    # German
+    "mit einem menschen sprechen",
+    "mit einem mitarbeiter sprechen",
+    "mit einer mitarbeiterin sprechen",
+    "mit einer person sprechen",
+    "einen menschen sprechen",
+    "echten menschen",
+    "kundenservice",
+    "kundendienst",
+    # Spanish
+    "hablar con una persona",
+    "hablar con un humano",
+    "hablar con un agente",
+    "hablar con alguien",
+    "una persona real",
+    "agente humano",
+    "atención al cliente",
+    "servicio al cliente",
+)
+
 _PRICE = _phrases(
     "price",
     "prices",
@@ -262,7 +285,8 @@ def without_small_talk(text: str, *, names: tuple[str, ...] = ()) -> str:
 
 
 def asks_for_a_person(text: str) -> bool:
-    return bool(HANDOFF.search(" ".join(words(text))))
+    normalized = " ".join(words(text))
+    return bool(HANDOFF.search(normalized) or HANDOFF_TRANSLATED.search(normalized))
 
 
 def product_question(text: str) -> ProductQuestion | None:

@@ -11,6 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from .base import ProductFacts
 from .intents import ProductQuestion
@@ -20,13 +26,20 @@ from .text import STOP_WORDS, stem, words
 @dataclass(frozen=True)
 class Passage:
     """One thing a product's page says: what the bot matches a question against (``text``)
-    and what it answers with (``quote``)."""
+    and what it answers with (``quote``).
+
+    A page's passages are kept with their vectors and answer visitors of every language, so
+    a quote the bot words itself (the price, the stock) is a lazy string, worded in the
+    language active when it is read; what the shop wrote is quoted as it is.
+    """
 
     text: str
     quote: str
     #: The question the passage answers, when its words alone would not say it: visitors
     #: ask "what is it made of?", the page says "Material: ceramic".
     asked: str = ""
+    #: Whether the quote names the product itself (else the reply says whose page it is).
+    names_product: bool = False
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -42,8 +55,10 @@ def passages(product: ProductFacts) -> list[Passage]:
     # Matched without the product's name, which every passage would share: it would make
     # them all alike, and the question's own words tell them apart.
     found = [
-        Passage(f"price: costs ${product.price}", price_sentence(product)),
-        Passage("stock: availability, in stock", stock_sentence(product)),
+        Passage(
+            f"price: costs ${product.price}", _lazy_price_sentence(product), names_product=True
+        ),
+        Passage("stock: availability, in stock", _lazy_stock_sentence(product), names_product=True),
     ]
     for name, value in product.attributes:
         found.append(
@@ -51,7 +66,7 @@ def passages(product: ProductFacts) -> list[Passage]:
         )
     for sentence in _SENTENCE_END.split(product.description.strip()):
         if sentence:
-            found.append(Passage(sentence, f"“{sentence}”"))
+            found.append(Passage(sentence, _lazy_quoted(sentence)))
     return found
 
 
@@ -69,14 +84,39 @@ def shared_words(question: str, product: ProductFacts, found: list[Passage]) -> 
     return [len(asked & {stem(word) for word in words(p.text)}) / len(asked) for p in found]
 
 
+def price(product: ProductFacts) -> str:
+    """The product's price as the visitor's language writes numbers (44.99, 44,99)."""
+    try:
+        amount = Decimal(product.price)
+    except InvalidOperation:
+        return product.price  # a catalog's own wording ("on request"): quoted as it is
+    return number_format(amount, decimal_pos=max(0, -amount.as_tuple().exponent))
+
+
 def price_sentence(product: ProductFacts) -> str:
-    return f"{product.name} costs ${product.price}."
+    return _("%(name)s costs $%(price)s.") % {"name": product.name, "price": price(product)}
 
 
 def stock_sentence(product: ProductFacts) -> str:
     if product.stock > 0:
-        return f"{product.name} is in stock: {product.stock} available."
-    return f"{product.name} is out of stock right now, sorry."
+        return ngettext(
+            "%(name)s is in stock: %(count)d available.",
+            "%(name)s is in stock: %(count)d available.",
+            product.stock,
+        ) % {"name": product.name, "count": product.stock}
+    return _("%(name)s is out of stock right now, sorry.") % {"name": product.name}
+
+
+def _quoted(sentence: str) -> str:
+    # Each language's own quotation marks.
+    return pgettext("a sentence quoted from a product page", "“%(sentence)s”") % {
+        "sentence": sentence
+    }
+
+
+_lazy_price_sentence = lazy(price_sentence, str)
+_lazy_stock_sentence = lazy(stock_sentence, str)
+_lazy_quoted = lazy(_quoted, str)
 
 
 def answer(product: ProductFacts, asked: ProductQuestion) -> str:
@@ -85,25 +125,27 @@ def answer(product: ProductFacts, asked: ProductQuestion) -> str:
         return price_sentence(product)
     if asked is ProductQuestion.STOCK:
         return stock_sentence(product)
-    return (
-        f"{product.name}: {product.description} It costs ${product.price}. "
-        f"{stock_sentence(product)}"
-    )
+    return _("%(name)s: %(description)s It costs $%(price)s. %(stock)s") % {
+        "name": product.name,
+        "description": product.description,
+        "price": price(product),
+        "stock": stock_sentence(product),
+    }
 
 
 def quote(product: ProductFacts, passage: Passage) -> str:
     """A passage as the reply, naming the product it is about."""
-    if passage.quote.startswith(product.name):
-        return passage.quote
-    return f"The {product.name} page says: {passage.quote}"
+    if passage.names_product:
+        return str(passage.quote)
+    return _("The %(name)s page says: %(quote)s") % {"name": product.name, "quote": passage.quote}
 
 
 def page_silent(product: ProductFacts) -> str:
     """The honest reply to a question on the product that its page does not answer."""
-    return (
-        f"The {product.name} page doesn't say, and I'd rather not guess. "
+    return _(
+        "The %(name)s page doesn't say, and I'd rather not guess. "
         "Shall I ask a person? Just say “talk to a person”."
-    )
+    ) % {"name": product.name}
 
 
 #: Words that point at the product on the page without naming it.

@@ -34,18 +34,21 @@ class ConversationAdmin(admin.ModelAdmin):
         "state",
         "assigned_agent",
         "sidekick",
+        "language",
         "created_at",
         "last_message_at",
         "message_count",
         "rating_score",
     ]
-    list_filter = ["state", "sidekick", "assigned_agent", "rating_score"]
+    # The visitor's language: the one to write to them in.
+    list_filter = ["state", "sidekick", "assigned_agent", "language", "rating_score"]
     fields = [
         "state",
         "assigned_agent",
         "sidekick",
         "session_key",
         "current_page",
+        "language",
         "rating_score",
         "rating_comment",
         "rated_at",
@@ -55,6 +58,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "assigned_agent",
         "session_key",
         "current_page",
+        "language",
         "rating_score",
         "rating_comment",
         "rated_at",

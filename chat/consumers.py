@@ -19,11 +19,14 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from . import (
     batching,
     conf,
     groups,
+    languages,
     presence,
     protocol,
     ratelimit,
@@ -133,7 +136,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
             return
         if text_data is None:
             await self.send_frame(
-                protocol.error_frame("binary_frame", "Send frames as JSON text, not binary.")
+                protocol.error_frame("binary_frame", _("Send frames as JSON text, not binary."))
             )
             return
         try:
@@ -158,10 +161,14 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
 
 class VisitorChatConsumer(FrameConsumer):
+    """The visitor's chat box. It speaks the visitor's language, which its route's
+    chat.languages.SocketLanguageMiddleware chose and keeps active for it."""
+
     conversation_id: int
 
     async def connect(self) -> None:
         presence.ensure_sweeping()
+        self.language = self.scope.get(languages.SCOPE_KEY) or translation.get_language()
         # Accepted at once: a burst of visitors must not wait for the database and the
         # channel layer inside their handshakes (daphne drops handshakes after 5 s). The
         # page counts itself connected only at the "status" frame, which comes last.
@@ -190,8 +197,10 @@ class VisitorChatConsumer(FrameConsumer):
             await self.send_frame(
                 protocol.error_frame(
                     "no_session",
-                    "Open the chat from a page of the site: the page sets the session "
-                    "cookie that finds your conversation.",
+                    _(
+                        "Open the chat from a page of the site: the page sets the session "
+                        "cookie that finds your conversation."
+                    ),
                 )
             )
             await self.close(code=NO_SESSION_CLOSE_CODE)
@@ -229,6 +238,7 @@ class VisitorChatConsumer(FrameConsumer):
             session_key=session.session_key,
             page=self.page_info.page,
             product_id=self.page_info.product_id,
+            language=self.language,
             start=not self.page_info.resume,
         )
         return NOTHING_TO_RESUME if conversation is None else conversation
@@ -285,6 +295,7 @@ class VisitorChatConsumer(FrameConsumer):
                     page=self.page_info.page,
                     product_id=self.page_info.product_id,
                     response_value=frame.value,
+                    language=self.language,
                 )
             )
         except services.ConversationClosed:
@@ -293,7 +304,7 @@ class VisitorChatConsumer(FrameConsumer):
             await self.send_frame(
                 protocol.error_frame(
                     "conversation_closed",
-                    "This chat was closed; your message goes to a new one.",
+                    _("This chat was closed; your message goes to a new one."),
                     client_id=frame.client_id,
                 )
             )
@@ -306,7 +317,7 @@ class VisitorChatConsumer(FrameConsumer):
             await self.send_frame(
                 protocol.error_frame(
                     "bot_unavailable",
-                    "Your message is saved, but the assistant could not answer just now.",
+                    _("Your message is saved, but the assistant could not answer just now."),
                 )
             )
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from . import conf
 from .models import LeftMessage
@@ -16,23 +17,36 @@ class LeftMessageForm(forms.ModelForm):
     class Meta:
         model = LeftMessage
         fields = ["name", "email", "text"]
-        labels = {"text": "Message"}
+        labels = {"text": _("Message")}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
         # The chat box shows these under the field itself: they name the field, which
         # Django's "Ensure this value has at most…" does not.
         error_messages = {
             "name": {
-                "max_length": "Names are limited to %(limit_value)d characters; "
-                "this one has %(show_value)d."
+                "max_length": ngettext_lazy(
+                    "Names are limited to %(limit_value)d character; this one has %(show_value)d.",
+                    "Names are limited to %(limit_value)d characters; this one has %(show_value)d.",
+                    "limit_value",
+                )
             },
             "email": {
-                "max_length": "Email addresses are limited to %(limit_value)d characters; "
-                "this one has %(show_value)d."
+                "max_length": ngettext_lazy(
+                    "Email addresses are limited to %(limit_value)d character; "
+                    "this one has %(show_value)d.",
+                    "Email addresses are limited to %(limit_value)d characters; "
+                    "this one has %(show_value)d.",
+                    "limit_value",
+                )
             },
             "text": {
-                # The chat socket's own words for text_too_long.
-                "max_length": "Messages are limited to %(limit_value)d characters; "
-                "this one has %(show_value)d."
+                # The chat socket's own words for text_too_long (chat.protocol).
+                "max_length": ngettext_lazy(
+                    "Messages are limited to %(limit_value)d character; "
+                    "this one has %(show_value)d.",
+                    "Messages are limited to %(limit_value)d characters; "
+                    "this one has %(show_value)d.",
+                    "limit_value",
+                )
             },
         }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from . import conf, protocol, routing, selectors
@@ -61,9 +62,14 @@ def chat_box_config(*, base_url: str = "") -> dict[str, Any]:
         "max_name_length": left.get_field("name").max_length,
         "max_email_length": left.get_field("email").max_length,
         "rating_choices": [[score, str(label)] for score, label in RATING_CHOICES],
+        "max_rating_comment_length": protocol.MAX_COMMENT_LENGTH,
         # A person's reply always sounds (unless muted); the bot's only if the site wants.
         "sound_bot_replies": conf.get("CHAT_SOUND_BOT_REPLIES"),
         # What the loader (embed.js) fetches when the visitor first opens the box.
         "script_url": static("chat/chat.js"),
         "stylesheet_url": static("chat/chat.css"),
+        # The box's words for its script, in the language the page is shown in.
+        "catalog_url": reverse(
+            "chat:javascript_catalog", kwargs={"language": translation.get_language()}
+        ),
     }

@@ -24,6 +24,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyF
 from django.http import HttpRequest, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import ngettext
 
 from . import cross_origin, visitor_tokens
 
@@ -47,8 +48,19 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 
 
 def _too_large(limit: int, size: int | None) -> JsonResponse:
-    has = f"this one has {size}" if size is not None else "this one has more"
-    return _error(413, "too_large", f"Requests here are limited to {limit} bytes; {has}.")
+    if size is None:
+        message = ngettext(
+            "Requests here are limited to %(limit)d byte; this one has more.",
+            "Requests here are limited to %(limit)d bytes; this one has more.",
+            limit,
+        )
+    else:
+        message = ngettext(
+            "Requests here are limited to %(limit)d byte; this one has %(size)d.",
+            "Requests here are limited to %(limit)d bytes; this one has %(size)d.",
+            limit,
+        )
+    return _error(413, "too_large", message % {"limit": limit, "size": size})
 
 
 class BodyLimitMiddleware(MiddlewareMixin):
@@ -73,7 +85,16 @@ class BodyLimitMiddleware(MiddlewareMixin):
             return _too_large(limit, None)
         except TooManyFieldsSent:
             fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-            return _error(400, "too_many_fields", f"Forms are limited to {fields} fields.")
+            return _error(
+                400,
+                "too_many_fields",
+                ngettext(
+                    "Forms are limited to %(fields)d field.",
+                    "Forms are limited to %(fields)d fields.",
+                    fields,
+                )
+                % {"fields": fields},
+            )
         if size > limit:
             return _too_large(limit, size)
         return None

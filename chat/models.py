@@ -53,6 +53,10 @@ class Conversation(models.Model):
     current_page = models.CharField(max_length=300, blank=True)
     # The product that page showed, by its id in the catalog (chat/catalog.py).
     current_product_id = models.BigIntegerField(null=True, blank=True)
+    # The language the visitor last opened the chat in (chat.languages), a code of LANGUAGES:
+    # what the chat stores for them (the bot's answers, notices of staff's actions) is written
+    # in it. Empty: the site's LANGUAGE_CODE.
+    language = models.CharField(max_length=15, blank=True)
     # The newest message the visitor has read, in any of their tabs: what comes after it
     # is unread. It only moves forward; the greeting is read from the start.
     visitor_read_through = models.ForeignKey(

@@ -28,9 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PAGE_PATTERN = re.compile(r"/(?!/)[\x21-\x7e]{0,299}")
 PRODUCT_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
+#: A language tag as pages write it (``de``, ``es-419``, ``pt_BR``); chat.languages decides
+#: whether the site speaks it.
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
 #: A quick-reply value's most characters: what Message.response_value holds.
 MAX_VALUE_LENGTH = 200
 #: What a bot app's message may carry (the API refuses more); more would only crowd a page.
@@ -107,8 +113,11 @@ def decode_visitor_frame(raw: str, *, max_frame_length: int, max_text_length: in
     if frame_type != "message":
         raise ProtocolError(
             "unknown_type",
-            f"Unknown frame type {str(frame_type)[:40]!r}: send type "
-            '"message", "typing", "read", "end" or "rate".',
+            _(
+                'Unknown frame type %(type)s: send type "message", "typing", "read", "end" '
+                'or "rate".'
+            )
+            % {"type": repr(str(frame_type)[:40])},
             client_id=client_id,
         )
     text = _text(data, max_text_length=max_text_length, client_id=client_id)
@@ -152,7 +161,8 @@ def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int)
     if not isinstance(action, str) or action not in AGENT_ACTIONS:
         raise ProtocolError(
             "unknown_type",
-            f"Unknown frame type {str(action)[:40]!r}: send one of {', '.join(AGENT_ACTIONS)}.",
+            _("Unknown frame type %(type)s: send one of %(types)s.")
+            % {"type": repr(str(action)[:40]), "types": ", ".join(AGENT_ACTIONS)},
             client_id=client_id,
         )
     conversation_id = None
@@ -162,7 +172,7 @@ def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int)
     suggestion = data.get("suggestion")
     if suggestion is not None and not (isinstance(suggestion, str) and UUID.fullmatch(suggestion)):
         raise ProtocolError(
-            "invalid_suggestion", "suggestion must be a suggestion's id.", client_id=client_id
+            "invalid_suggestion", _("suggestion must be a suggestion's id."), client_id=client_id
         )
     return AgentCommand(
         action=action,
@@ -185,17 +195,23 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 def _decode_object(raw: str, *, max_frame_length: int) -> dict[str, Any]:
     if len(raw) > max_frame_length:
         raise ProtocolError(
-            "frame_too_large", f"A frame may hold at most {max_frame_length} characters."
+            "frame_too_large",
+            ngettext(
+                "A frame may hold at most %(limit)d character.",
+                "A frame may hold at most %(limit)d characters.",
+                max_frame_length,
+            )
+            % {"limit": max_frame_length},
         )
     try:
         data = json.loads(raw)
     except ValueError:
-        raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
+        raise ProtocolError("invalid_json", _("The frame is not valid JSON.")) from None
     except RecursionError:
         # A short frame of nested brackets can outrun the parser's recursion limit.
-        raise ProtocolError("invalid_frame", "The frame is nested too deeply.") from None
+        raise ProtocolError("invalid_frame", _("The frame is nested too deeply.")) from None
     if not isinstance(data, dict):
-        raise ProtocolError("invalid_frame", "A frame must be a JSON object.")
+        raise ProtocolError("invalid_frame", _("A frame must be a JSON object."))
     return data
 
 
@@ -206,7 +222,7 @@ def _client_id(data: dict[str, Any]) -> str | None:
     ):
         raise ProtocolError(
             "invalid_client_id",
-            "client_id must be 1 to 64 letters, digits, '_', '-', '.' or ':'.",
+            _("client_id must be 1 to 64 letters, digits, '_', '-', '.' or ':'."),
         )
     return client_id
 
@@ -226,7 +242,7 @@ def client_id_of(raw: str | bytes | None, *, max_frame_length: int) -> str | Non
 def _active(data: dict[str, Any]) -> bool:
     active = data.get("active")
     if not isinstance(active, bool):
-        raise ProtocolError("invalid_frame", "active must be true or false.")
+        raise ProtocolError("invalid_frame", _("active must be true or false."))
     return active
 
 
@@ -235,7 +251,9 @@ def _positive_id(data: dict[str, Any], field: str, *, client_id: str | None) -> 
     # bool is an int to Python, not an id to anybody.
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise ProtocolError(
-            "invalid_frame", f"{field} must be a positive whole number.", client_id=client_id
+            "invalid_frame",
+            _("%(field)s must be a positive whole number.") % {"field": field},
+            client_id=client_id,
         )
     return value
 
@@ -290,19 +308,25 @@ def _comment(data: dict[str, Any], *, client_id: str | None) -> str:
 def _text(data: dict[str, Any], *, max_text_length: int, client_id: str | None) -> str:
     text = data.get("text")
     if not isinstance(text, str):
-        raise ProtocolError("invalid_text", "text must be a string.", client_id=client_id)
+        raise ProtocolError("invalid_text", _("text must be a string."), client_id=client_id)
     text = text.strip()
     if not text:
-        raise ProtocolError("empty_text", "Type a message before sending.", client_id=client_id)
+        raise ProtocolError("empty_text", _("Type a message before sending."), client_id=client_id)
     if len(text) > max_text_length:
         raise ProtocolError(
             "text_too_long",
-            f"Messages are limited to {max_text_length} characters; this one has {len(text)}.",
+            # The same words as the "leave a message" form's (chat.forms).
+            ngettext(
+                "Messages are limited to %(limit_value)d character; this one has %(show_value)d.",
+                "Messages are limited to %(limit_value)d characters; this one has %(show_value)d.",
+                max_text_length,
+            )
+            % {"limit_value": max_text_length, "show_value": len(text)},
             client_id=client_id,
         )
     if "\x00" in text or not _encodes_as_utf8(text):
         raise ProtocolError(
-            "invalid_text", "text holds characters that cannot be stored.", client_id=client_id
+            "invalid_text", _("text holds characters that cannot be stored."), client_id=client_id
         )
     return text
 
@@ -312,17 +336,22 @@ def _value(data: dict[str, Any], *, client_id: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ProtocolError("invalid_value", "value must be a string.", client_id=client_id)
+        raise ProtocolError("invalid_value", _("value must be a string."), client_id=client_id)
     if not 0 < len(value) <= MAX_VALUE_LENGTH:
         raise ProtocolError(
             "invalid_value",
-            f"value must be 1 to {MAX_VALUE_LENGTH} characters long; this one has {len(value)}.",
+            ngettext(
+                "value must be 1 to %(limit)d character long; this one has %(length)d.",
+                "value must be 1 to %(limit)d characters long; this one has %(length)d.",
+                MAX_VALUE_LENGTH,
+            )
+            % {"limit": MAX_VALUE_LENGTH, "length": len(value)},
             client_id=client_id,
         )
     if CONTROL_CHARACTERS.search(value) or not _encodes_as_utf8(value):
         raise ProtocolError(
             "invalid_value",
-            "value holds control characters or characters that cannot be stored.",
+            _("value holds control characters or characters that cannot be stored."),
             client_id=client_id,
         )
     return value
@@ -330,7 +359,7 @@ def _value(data: dict[str, Any], *, client_id: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class PageInfo:
-    """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3``.
+    """The page a socket was opened from: ``/ws/chat/?page=/products/x/&product=3&lang=de``.
 
     ``resume`` (``&resume=1``) is a page whose chat box is closed listening for replies to
     the visitor's conversation: it finds the open one, never starts one.
@@ -338,6 +367,8 @@ class PageInfo:
 
     page: str = ""
     product_id: int | None = None
+    #: The language the page is shown in (its ``<html lang>``), as the page wrote it.
+    language: str = ""
     resume: bool = False
 
 
@@ -352,10 +383,12 @@ def decode_page_info(query_string: bytes) -> PageInfo:
         return PageInfo()
     page = (query.get("page") or [""])[0]
     product = (query.get("product") or [""])[0]
+    language = (query.get("lang") or [""])[0]
     return PageInfo(
         page=page if PAGE_PATTERN.fullmatch(page) else "",
         product_id=int(product) if PRODUCT_ID_PATTERN.fullmatch(product) else None,
         resume=(query.get("resume") or [""])[0] == "1",
+        language=language if LANGUAGE_PATTERN.fullmatch(language) else "",
     )
 
 

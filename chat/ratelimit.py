@@ -22,6 +22,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from . import conf, protocol
 
@@ -45,7 +46,8 @@ class ConnectionRateLimit:
         seconds = max(1, math.ceil(self.seconds / self.messages))
         frame = protocol.error_frame(
             "rate_limited",
-            f"You are sending messages too fast. Wait {seconds} s, then send again.",
+            _("You are sending messages too fast. Wait %(seconds)d s, then send again.")
+            % {"seconds": seconds},
             client_id=protocol.client_id_of(
                 raw, max_frame_length=conf.get("CHAT_MAX_FRAME_LENGTH")
             ),

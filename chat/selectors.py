@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -249,6 +250,15 @@ def _conversations() -> QuerySet[Conversation]:
 
 def conversation_get(*, conversation_id: int) -> Conversation | None:
     return _conversations().filter(pk=conversation_id).first()
+
+
+def conversation_language(*, conversation_id: int) -> str:
+    """The language the conversation's visitor reads (chat.languages): the site's
+    LANGUAGE_CODE when it recorded none, or there is no such conversation."""
+    language = (
+        Conversation.objects.filter(pk=conversation_id).values_list("language", flat=True).first()
+    )
+    return language or settings.LANGUAGE_CODE
 
 
 def conversation_summary(

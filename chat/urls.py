@@ -11,4 +11,7 @@ urlpatterns = [
     path("restapi/transcript", views.transcript, name="transcript"),
     # The chat box's markup and config, for the embed script on other sites.
     path("chat/widget/", views.widget, name="widget"),
+    # The chat box's translations for its script (Django's JavaScriptCatalog), in the page's
+    # language: /chat/jsi18n/de/.
+    path("chat/jsi18n/<str:language>/", views.javascript_catalog, name="javascript_catalog"),
 ]

@@ -1,11 +1,17 @@
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
-from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
+from datetime import UTC, datetime
+from pathlib import Path
 
-from . import conf, selectors, services, visitor_tokens
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.views.decorators.cache import cache_control, cache_page, never_cache
+from django.views.decorators.http import last_modified, require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django.views.i18n import JavaScriptCatalog
+
+from . import conf, languages, selectors, services, visitor_tokens
 from .forms import LeftMessageForm, TranscriptForm
 from .middleware import body_limit, in_token_flow
 
@@ -114,12 +120,71 @@ def widget(request: HttpRequest) -> HttpResponse:
 
     The same for every visitor, so cacheable: no session, and no CSRF token (the box on another
     site proves nothing by one; its requests carry its visitor token instead)."""
-    html = render_to_string(
-        "chat/chatbox.html",
-        {
-            "chat_base_url": f"{request.scheme}://{request.get_host()}",
-            # Django's value for "no token here": {% csrf_token %} renders nothing, sets no cookie.
-            "csrf_token": "NOTPROVIDED",
-        },
+    # In the language of the page that embeds it (its <html lang>, sent as ?lang=), else the
+    # visitor's browser's: the same choice the socket makes.
+    language = languages.socket_language(
+        requested=request.GET.get("lang", "")[:35],
+        cookies=request.COOKIES,
+        accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
+    with translation.override(language):
+        html = render_to_string(
+            "chat/chatbox.html",
+            {
+                "chat_base_url": f"{request.scheme}://{request.get_host()}",
+                # Django's value for "no token here": {% csrf_token %} renders nothing and
+                # sets no cookie.
+                "csrf_token": "NOTPROVIDED",
+            },
+        )
     return HttpResponse(html)
+
+
+class ChatJavaScriptCatalog(JavaScriptCatalog):
+    """The chat box's own strings (the chat app's ``djangojs`` catalog, nothing of other apps)
+    in the language the URL names, for its script's ``gettext()`` and ``interpolate()``.
+
+    The language is in the URL, not taken from the request as pages take it: browsers keep
+    the catalog by its URL, and a visitor who switches language gets the page in the new
+    one, which asks for the new language's catalog instead of reusing the old.
+    """
+
+    domain = "djangojs"
+    packages = ["chat"]
+
+    def get(self, request: HttpRequest, *args, language: str, **kwargs) -> HttpResponse:
+        if language not in dict(settings.LANGUAGES):
+            raise Http404("The site has no such language.")
+        with translation.override(language):
+            response = super().get(request, *args, **kwargs)
+        response["Content-Language"] = language
+        return response
+
+
+#: How long browsers and the site's cache keep a catalog: short, since the catalog's URL does
+#: not change when a deploy brings new strings; after that, browsers ask whether it changed.
+CATALOG_MAX_AGE = 60 * 60
+
+
+def _catalogs_compiled_at() -> datetime:
+    """When the chat's JavaScript catalogs (.mo) were compiled, or now if none is: the
+    catalog's Last-Modified, and part of its key in the cache, so that a deploy with new
+    translations never serves the old ones from there."""
+    compiled = [
+        path.stat().st_mtime
+        for path in (Path(__file__).resolve().parent / "locale").glob("*/LC_MESSAGES/djangojs.mo")
+    ]
+    if not compiled:
+        return timezone.now().replace(microsecond=0)
+    return datetime.fromtimestamp(int(max(compiled)), tz=UTC)
+
+
+# As Django's documentation advises for JavaScriptCatalog: asked for on every page that opens
+# the chat, it is built once per language and cache period, and answered "not modified" to
+# browsers that have it.
+_compiled_at = _catalogs_compiled_at()
+javascript_catalog = last_modified(lambda request, **kwargs: _compiled_at)(
+    cache_page(CATALOG_MAX_AGE, key_prefix=f"chat-jsi18n-{_compiled_at:%Y%m%d%H%M%S}")(
+        ChatJavaScriptCatalog.as_view()
+    )
+)

@@ -86,6 +86,10 @@ MIDDLEWARE = [
     "chatsite.csp.SiteCSPMiddleware",
     # Django's SessionMiddleware, and the visitor token of a chat box on another site.
     "chat.middleware.VisitorSessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's order): each page in the visitor's
+    # language (the language cookie set_language sets, else Accept-Language, else
+    # LANGUAGE_CODE).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads the body first: an oversized one is answered in words.
     "chat.middleware.BodyLimitMiddleware",
@@ -303,7 +307,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages of the shop's pages and of the chat (README, "Languages"): each app's own
+# catalog (chat/locale, bots/locale) and the site's, for templates/ (locale/). Staff's console
+# and the knowledge base stay English. The names are each language's own, as the footer's
+# switcher shows them.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The bot apps' HTTP API and its OpenAPI document.
     path("api/", include("botapps.api.urls")),
+    # Django's set_language view (POST), behind the footer's language switcher.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("chat.urls")),
     path("", include("console.urls")),
     path("", include("shop.urls")),

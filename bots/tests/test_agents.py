@@ -2,6 +2,7 @@ import random
 import re
 
 import pytest
+from django.utils import translation
 
 from benchmarks.evaluation import SAMPLE_QUESTION_ENTRIES, load_seed
 from bots.agents import AgentCase
@@ -260,3 +261,38 @@ def test_off_product_pages_a_product_is_found_by_name(understanding):
     # "isomorphic" names a topic of the knowledge base, not the book.
     topic = understanding.respond("what is isomorphic go?", context=context)
     assert (topic.kind, topic.entry_key) == (ReplyKind.ANSWER, "isomorphic-go")
+
+
+# --- in the visitor's language ------------------------------------------------------------------
+
+
+def test_case_s_own_phrases_are_in_the_visitor_s_language():
+    bot = case(rng=random.Random(1))
+    with translation.override("de"):
+        greeting = bot.greeting()
+        assert greeting.startswith(
+            "Hallo! Ich bin Case. Sie können mir eine Frage zu Isomorphic Go stellen "
+            "(bitte auf Englisch). Zum Beispiel: „"
+        )
+        # The sample question is the knowledge base's own, in its language.
+        assert greeting.removesuffix("“").rsplit("„", 1)[1] in SAMPLE_QUESTIONS
+        fallback = bot.reply("Do you sell bicycles in Lisbon?")
+        assert fallback == "Darauf weiß ich leider keine Antwort."
+        assert bot.respond("thanks!").text == "Gern geschehen! Kann ich Ihnen sonst noch helfen?"
+    with translation.override("es"):
+        handoff = bot.respond("I want to talk to a human")
+        assert handoff.kind is ReplyKind.HANDOFF
+        assert handoff.text.startswith("Soy un bot y, lo siento,")
+        assert AgentCase().greeting() == (
+            "¡Hola! Soy Case. Puede hacerme una pregunta sobre Isomorphic Go "
+            "(en inglés, por favor)."
+        )
+
+
+def test_a_reply_keeps_the_language_it_was_made_in():
+    with translation.override("de"):
+        reply = case().respond("Do you sell bicycles in Lisbon?")
+    # Stored later, under whatever language is active then.
+    with translation.override("es"):
+        assert reply.text == "Darauf weiß ich leider keine Antwort."
+    assert type(reply.text) is str

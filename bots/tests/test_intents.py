@@ -55,6 +55,11 @@ def test_greetings_are_taken_out_of_questions():
         "is there a human I can chat with?",
         "agent",
         "are you a bot?",
+        # As the bot's German and Spanish phrases tell visitors to ask.
+        "Ich möchte mit einem Menschen sprechen",
+        "Kann ich mit einem Mitarbeiter sprechen?",
+        "Quiero hablar con una persona",
+        "¿Puedo hablar con un agente?",
     ],
 )
 def test_requests_for_a_person_are_recognised(text):

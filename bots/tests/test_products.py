@@ -1,7 +1,13 @@
 """What the shop says about a product, as the bot answers from it (bots/products.py)."""
 
+import re
+from dataclasses import replace
+
+import pytest
+from django.utils import translation
+
 from bots import products
-from bots.intents import ProductQuestion
+from bots.intents import ProductQuestion, asks_for_a_person
 
 from .catalog import BOOK, HOODIE, MUG
 
@@ -79,3 +85,53 @@ def test_a_product_is_found_by_the_words_of_its_name():
     # "gopher" alone names two products as much: no guess.
     assert products.named_product("how much is the gopher?", catalog) is None
     assert products.named_product("how much is shipping?", catalog) is None
+
+
+# --- in the visitor's language ------------------------------------------------------------------
+
+
+def test_the_bot_words_a_page_in_the_visitor_s_language():
+    with translation.override("de"):
+        assert products.answer(BOOK, ProductQuestion.PRICE) == "Isomorphic Go Book kostet 44,99 $."
+        assert products.answer(HOODIE, ProductQuestion.STOCK) == (
+            "Gopher Hoodie ist gerade leider nicht vorrätig."
+        )
+        format_passage = products.passages(BOOK)[3]
+        # What the shop wrote is quoted as it is.
+        assert products.quote(BOOK, format_passage) == (
+            "Auf der Seite von Isomorphic Go Book steht: Format: Paperback."
+        )
+    with translation.override("es"):
+        assert products.answer(MUG, ProductQuestion.STOCK) == (
+            "Gopher Coffee Mug está disponible: quedan 120 unidades."
+        )
+        sentence = products.passages(BOOK)[-1]
+        assert products.quote(BOOK, sentence) == (
+            "La página de Isomorphic Go Book dice: «Paperback, 500 pages.»"
+        )
+
+
+def test_a_page_s_passages_are_worded_when_they_are_read():
+    # The bot keeps a page's passages (and their vectors) for visitors of every language.
+    found = products.passages(BOOK)
+    with translation.override("de"):
+        assert products.quote(BOOK, found[0]) == "Isomorphic Go Book kostet 44,99 $."
+    with translation.override("es"):
+        assert products.quote(BOOK, found[0]) == "Isomorphic Go Book cuesta 44,99 US$."
+    assert products.quote(BOOK, found[0]) == "Isomorphic Go Book costs $44.99."
+
+
+def test_a_price_the_catalog_words_itself_is_quoted_as_it_is():
+    assert products.price(replace(BOOK, price="on request")) == "on request"
+    with translation.override("de"):
+        assert products.price(replace(BOOK, price="1234.5")) == "1234,5"
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_what_the_bot_tells_visitors_to_say_asks_for_a_person(language):
+    # The page-silent reply tells the visitor how to reach a person, in their language: the bot
+    # must understand what it told them to say.
+    with translation.override(language):
+        reply = products.page_silent(BOOK)
+    said = re.search(r"[“„«](.+?)[”“»]\.?$", reply).group(1)
+    assert asks_for_a_person(said), said

@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from .. import events, selectors
 from ..models import Conversation, Message
 
-# The names the chat writes under, beside the bot's and the agents' own.
-VISITOR_NAME = "Visitor"
+# The names the chat writes under, beside the bot's and the agents' own. The visitor's
+# name is stored in their language (chat boxes show it); the chat's own is the same word in
+# every language the site has, and chat boxes do not show it.
+VISITOR_NAME = gettext_lazy("Visitor")
 SYSTEM_NAME = "Chat"
-NOBODY_AVAILABLE = (
+NOBODY_AVAILABLE = gettext_lazy(
     "Nobody from the team is available to chat right now. Leave your email and "
     "a message, and we will get back to you."
 )
@@ -117,9 +120,16 @@ def _refusal(conversation_id: int, because: ChatActionError) -> ChatActionError:
     return because
 
 
+def _visitor_language(conversation_id: int) -> translation.override:
+    """Speak the language of the conversation's visitor (Conversation.language) while making
+    what is stored for them. Staff's actions make notices in staff's requests, which are in
+    the site's language, and a batch of questions answers visitors of several languages."""
+    return translation.override(selectors.conversation_language(conversation_id=conversation_id))
+
+
 def _system_message(conversation_id: int, text: str) -> events.MessagesCreated:
-    """Store the chat's own notice to the visitor ("Anna joined"); its event, to announce
-    with the rest of the change."""
+    """Store the chat's own notice to the visitor ("Anna joined"), written in their language
+    (``_visitor_language``); its event, to announce with the rest of the change."""
     message = _message_create(
         conversation_id=conversation_id, role=Message.Role.SYSTEM, name=SYSTEM_NAME, text=text
     )

@@ -4,9 +4,10 @@ chat."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bots.loading import answering_bot
 
@@ -17,7 +18,12 @@ from .base import ConversationNotFound, MessageNotFound
 
 
 def conversation_open(
-    *, session_key: str, page: str = "", product_id: int | None = None, start: bool = True
+    *,
+    session_key: str,
+    page: str = "",
+    product_id: int | None = None,
+    language: str = "",
+    start: bool = True,
 ) -> Conversation | None:
     """The visitor's open conversation, counting one more open socket on it; a new one
     starts with the bot's greeting (unless the bot is off, or only suggests in
@@ -26,7 +32,9 @@ def conversation_open(
 
     Either way it records the page the visitor opened the chat on, and the id of the
     product that page showed as the page gave it: the catalog is asked only when the product
-    is needed, and one it does not have is shown as none.
+    is needed, and one it does not have is shown as none. It records the visitor's
+    ``language`` too (a code of LANGUAGES; empty keeps the one recorded): the chat writes to
+    them in the language of the page they last opened it on, the greeting included.
     """
     # The socket reads the history after this: only consoles need to hear of it live.
     audience = Audience(other_tabs=False, staff=selectors.consoles_present())
@@ -35,7 +43,11 @@ def conversation_open(
         return None
     if conversation is None:
         started = _conversation_start(
-            session_key=session_key, page=page, product_id=product_id, audience=audience
+            session_key=session_key,
+            page=page,
+            product_id=product_id,
+            language=language,
+            audience=audience,
         )
         if started is not None:
             return started
@@ -44,7 +56,10 @@ def conversation_open(
         if conversation is None:
             raise ConversationNotFound("The visitor's conversation could not be opened.")
     Conversation.objects.filter(pk=conversation.pk).update(
-        current_page=page, current_product_id=product_id, open_sockets=F("open_sockets") + 1
+        current_page=page,
+        current_product_id=product_id,
+        open_sockets=F("open_sockets") + 1,
+        **({"language": language} if language else {}),
     )
     events.publish(events.ConversationUpdated(conversation.pk, audience))
     return conversation
@@ -55,7 +70,7 @@ def _open_conversation(session_key: str) -> Conversation | None:
 
 
 def _conversation_start(
-    *, session_key: str, page: str, product_id: int | None, audience: Audience
+    *, session_key: str, page: str, product_id: int | None, language: str, audience: Audience
 ) -> Conversation | None:
     """A new conversation with one open socket, greeted; None if the visitor has one already."""
     sidekick = selectors.sidekick_default()
@@ -68,6 +83,7 @@ def _conversation_start(
                 session_key=session_key,
                 current_page=page,
                 current_product_id=product_id,
+                language=language,
                 sidekick=sidekick,
                 open_sockets=1,
                 created_at=now,
@@ -75,12 +91,14 @@ def _conversation_start(
             )
             announced: list[events.Event] = [events.ConversationStarted(conversation.pk, audience)]
             if bot is not None:
+                with translation.override(language or settings.LANGUAGE_CODE):
+                    text = bot.greeting()
                 greeting = Message.objects.create(
                     conversation_id=conversation.pk,
                     sender_role=Message.Role.BOT,
                     sender_name=bot.name,
                     sender_title=bot.title,
-                    text=bot.greeting(),
+                    text=text,
                     sent_at=now,
                 )
                 # What the visitor sees on opening is never unread.

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bots.loading import get_bot
 
@@ -27,6 +29,7 @@ from .base import (
     _conversation_or_error,
     _refusal,
     _system_message,
+    _visitor_language,
 )
 
 
@@ -47,8 +50,10 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
                 bot_misses=0
             )
             if offered:
+                with _visitor_language(conversation_id):
+                    notice = str(NOBODY_AVAILABLE)
                 events.publish(
-                    _system_message(conversation_id, NOBODY_AVAILABLE),
+                    _system_message(conversation_id, notice),
                     events.NobodyAvailable(conversation_id),
                 )
         return False
@@ -57,13 +62,14 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
             state=State.WAITING, bot_misses=0
         )
         if waiting:
-            events.publish(
-                _system_message(
-                    conversation_id,
-                    "I've asked someone from the team to join. They will be with you shortly."
+            with _visitor_language(conversation_id):
+                notice = (
+                    _("I've asked someone from the team to join. They will be with you shortly.")
                     if people
-                    else "One moment, someone will be with you shortly.",
-                ),
+                    else _("One moment, someone will be with you shortly.")
+                )
+            events.publish(
+                _system_message(conversation_id, notice),
                 events.ConversationChanged(conversation_id),
                 *([events.ConversationPending(conversation_id)] if bot_apps_welcome else []),
             )
@@ -99,11 +105,10 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
                 "Someone else joined this conversation first: it is theirs now."
             )
         identity = selectors.agent_identity(user)
+        with _visitor_language(conversation_id):
+            notice = _("%(name)s (%(title)s) joined and is answering now.") % identity
         events.publish(
-            _system_message(
-                conversation_id,
-                f"{identity['name']} ({identity['title']}) joined and is answering now.",
-            ),
+            _system_message(conversation_id, notice),
             events.ConversationTaken(conversation_id, agent_id=user.pk),
         )
     return _conversation_or_error(conversation_id)
@@ -123,14 +128,20 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
             raise NotYourConversation("Only the agent answering a conversation can hand it back.")
         name = selectors.agent_identity(user)["name"]
         nobody = False
-        if new_state == State.BOT:
-            bot = get_bot()
-            text = f"{name} handed the chat back to {bot.name}, who is answering again."
-        elif selectors.available_agent_ids() - {user.pk}:
-            text = f"{name} left the chat. Someone else from the team will answer."
-        else:
-            nobody = True
-            text = f"{name} left the chat. {NOBODY_AVAILABLE}"
+        with _visitor_language(conversation_id):
+            if new_state == State.BOT:
+                text = _("%(name)s handed the chat back to %(bot)s, who is answering again.") % {
+                    "name": name,
+                    "bot": get_bot().name,
+                }
+            elif selectors.available_agent_ids() - {user.pk}:
+                text = _("%(name)s left the chat. Someone else from the team will answer.") % {
+                    "name": name
+                }
+            else:
+                nobody = True
+                left = _("%(name)s left the chat.") % {"name": name}
+                text = f"{left} {NOBODY_AVAILABLE}"
         events.publish(
             _system_message(conversation_id, text),
             events.ConversationChanged(conversation_id),
@@ -157,12 +168,16 @@ def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_us
             raise NotYourConversation("Only the agent answering a conversation can transfer it.")
         source = selectors.agent_identity(user)
         dest = selectors.agent_identity(target)
+        with _visitor_language(conversation_id):
+            notice = _(
+                "%(source)s passed the chat to %(name)s (%(title)s), who is answering now."
+            ) % {
+                "source": source["name"],
+                "name": dest["name"],
+                "title": dest["title"],
+            }
         events.publish(
-            _system_message(
-                conversation_id,
-                f"{source['name']} passed the chat to {dest['name']} ({dest['title']}), "
-                "who is answering now.",
-            ),
+            _system_message(conversation_id, notice),
             events.ConversationChanged(conversation_id),
         )
 
@@ -176,21 +191,21 @@ def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
         conversation_id,
         allowed=Q(assigned_agent__isnull=True) | Q(assigned_agent=user),
         notice=lambda: (
-            f"{selectors.agent_identity(user)['name']} closed this chat. "
-            "Write again any time to start a new one."
+            _("%(name)s closed this chat. Write again any time to start a new one.")
+            % {"name": selectors.agent_identity(user)["name"]}
         ),
     )
     if not closed and _conversation_or_error(conversation_id).state != State.CLOSED:
         raise NotYourConversation("Another agent is answering this conversation.")
 
 
-VISITOR_ENDED = "The visitor ended the chat. Write again any time to start a new one."
+VISITOR_ENDED = gettext_lazy("The visitor ended the chat. Write again any time to start a new one.")
 
 
 def conversation_end(*, conversation_id: int) -> None:
     """The visitor ends the chat, whoever answers it: closed as staff close it, the agent
     kept (the chat's rating is theirs). Ending a closed chat changes nothing."""
-    if not _close(conversation_id, allowed=Q(), notice=lambda: VISITOR_ENDED):
+    if not _close(conversation_id, allowed=Q(), notice=lambda: str(VISITOR_ENDED)):
         _conversation_or_error(conversation_id)  # no such conversation: ConversationNotFound
 
 
@@ -205,8 +220,11 @@ def _close(conversation_id: int, *, allowed: Q, notice: Callable[[], str]) -> bo
             .update(state=State.CLOSED, closed_at=timezone.now())
         )
         if closed:
+            # Said in the visitor's language: the notice is theirs to read too.
+            with _visitor_language(conversation_id):
+                text = notice()
             events.publish(
-                _system_message(conversation_id, notice()),
+                _system_message(conversation_id, text),
                 events.ConversationChanged(conversation_id),
             )
     return bool(closed)
@@ -254,10 +272,14 @@ def conversation_hand_to_people(*, conversation_id: int, user: AbstractBaseUser)
                     "hand it over."
                 ),
             )
-        if invited:
-            notice = f"{name} asked someone from the team to join. They will be with you shortly."
-        else:
-            notice = f"{name} tried to find a person. {NOBODY_AVAILABLE}"
+        with _visitor_language(conversation_id):
+            if invited:
+                notice = _(
+                    "%(name)s asked someone from the team to join. They will be with you shortly."
+                ) % {"name": name}
+            else:
+                tried = _("%(name)s tried to find a person.") % {"name": name}
+                notice = f"{tried} {NOBODY_AVAILABLE}"
         events.publish(
             _system_message(conversation_id, notice),
             events.ConversationChanged(conversation_id),

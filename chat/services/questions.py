@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bots.base import Bot, Reply, ReplyKind
 from bots.loading import answering_bot, get_bot
@@ -42,6 +43,9 @@ class VisitorQuestion:
     product_id: int | None = None
     # The value of the quick-reply button the visitor pressed (``text`` is its label).
     response_value: str | None = None
+    # The language of the page asked from (chat.languages), which the answer is in; empty:
+    # the conversation's (Conversation.language).
+    language: str = ""
 
 
 def visitor_message_post(
@@ -53,6 +57,7 @@ def visitor_message_post(
     page: str = "",
     product_id: int | None = None,
     response_value: str | None = None,
+    language: str = "",
 ) -> VisitorPost:
     """Store a visitor's message and have it answered by whoever answers now.
 
@@ -60,7 +65,7 @@ def visitor_message_post(
     have closed the conversation.
     """
     question = VisitorQuestion(
-        conversation_id, text, client_id, channel_name, page, product_id, response_value
+        conversation_id, text, client_id, channel_name, page, product_id, response_value, language
     )
     (result,) = visitor_messages_post([question])
     if isinstance(result, Exception):
@@ -120,6 +125,8 @@ class _Turn:
     question: VisitorQuestion
     conversation: Conversation
     message: Message
+    #: The language the visitor reads: what the bot says to them is in it.
+    language: str
     bot: Bot | None = None
     reply: Reply | None = None
     answer: Message | None = None
@@ -140,7 +147,9 @@ def _questions_answer(
     results: dict[int, VisitorPost | ConversationClosed] = {}
     turns: list[_Turn] = []
     with transaction.atomic():
-        locked = Conversation.objects.select_for_update().only("state", "sidekick", "open_sockets")
+        locked = Conversation.objects.select_for_update().only(
+            "state", "sidekick", "open_sockets", "language"
+        )
         by_id = {c.pk: c for c in locked.filter(pk__in=[q.conversation_id for q in questions])}
         now = timezone.now()
         for question in questions:
@@ -148,27 +157,32 @@ def _questions_answer(
             if conversation is None or conversation.state == State.CLOSED:
                 results[question.conversation_id] = ConversationClosed()
                 continue
+            # The batch answers visitors of several languages: each turn speaks its own.
+            language = question.language or conversation.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                name = str(VISITOR_NAME)
             message = Message(
                 conversation_id=conversation.pk,
                 sender_role=Message.Role.VISITOR,
-                sender_name=VISITOR_NAME,
+                sender_name=name,
                 text=question.text,
                 client_id=question.client_id,
                 response_value=question.response_value,
                 sent_at=now,
             )
-            turns.append(_Turn(question, conversation, message))
+            turns.append(_Turn(question, conversation, message, language))
         # The bot answers visitors' messages only, in conversations it answers.
         bot = answering_bot() if any(turn.bot_answers for turn in turns) else None
         for turn in turns:
             if turn.bot_answers and bot is not None:
                 turn.bot = bot
-                turn.reply = _bot_reply(
-                    bot,
-                    turn.question.text,
-                    page=turn.question.page,
-                    product_id=turn.question.product_id,
-                )
+                with translation.override(turn.language):
+                    turn.reply = _bot_reply(
+                        bot,
+                        turn.question.text,
+                        page=turn.question.page,
+                        product_id=turn.question.product_id,
+                    )
         _bot_answers_keep(turns, at=now)
         # One INSERT for all: the unique client_id refuses a resend here, before
         # anything is published.
@@ -190,7 +204,10 @@ def _questions_answer(
 
     for turn in turns:
         try:
-            _after_answer(turn)
+            # A suggestion in side-kick mode is for the agent to send on: in the visitor's
+            # language too.
+            with translation.override(turn.language):
+                _after_answer(turn)
         except Exception:
             # Stored and answered: one visitor's follow-up (calling a person, say) must not
             # cost the others of the batch their replies.

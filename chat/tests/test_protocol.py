@@ -300,6 +300,13 @@ def test_error_frame():
         (b"product=-1", PageInfo()),
         (b"product=" + b"9" * 19, PageInfo()),
         (b"\xff\xfe", PageInfo()),
+        # The page's language, as the page wrote it (chat.languages decides what it means).
+        (b"page=/&lang=de", PageInfo("/", None, "de")),
+        (b"lang=es-419", PageInfo(language="es-419")),
+        (b"lang=pt_BR", PageInfo(language="pt_BR")),
+        (b"lang=de%3Bq%3D1", PageInfo()),
+        (b"lang=" + b"a" * 9, PageInfo()),
+        (b"lang=", PageInfo()),
     ],
 )
 def test_page_info_keeps_only_well_formed_values(query, expected):

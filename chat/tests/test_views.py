@@ -369,6 +369,72 @@ def test_a_body_over_the_limit_is_counted_when_content_length_does_not_say_it(he
     assert f"this one has {len(body)}." in response.content.decode()
 
 
+# --- in the visitor's language ------------------------------------------------------------------
+
+
+def test_leave_message_errors_are_in_the_visitor_s_language(client):
+    response = post_form(
+        client, {**LEFT, "name": "n" * 101, "email": ""}, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["name"][0]["message"] == (
+        "Namen dürfen höchstens 100 Zeichen lang sein; dieser hat 101."
+    )
+    # Django's own words are translated by Django.
+    assert errors["email"] == [
+        {"message": "Dieses Feld ist zwingend erforderlich.", "code": "required"}
+    ]
+
+
+def test_leave_message_an_oversized_body_is_refused_in_the_visitor_s_language(client):
+    client.cookies["django_language"] = "es"
+    response = post_form(client, {**LEFT, "text": "x" * 50_000})
+    assert response.status_code == 413
+    size = len(urlencode({**LEFT, "text": "x" * 50_000}))
+    assert response.json()["errors"]["__all__"][0]["message"] == (
+        "Las solicitudes a esta dirección pueden ocupar como máximo 40384 bytes; "
+        f"esta ocupa {size}."
+    )
+
+
+# --- the chat box's JavaScript catalog ----------------------------------------------------------
+
+
+def test_the_javascript_catalog_is_the_chat_s_in_the_url_s_language(client):
+    url = reverse("chat:javascript_catalog", kwargs={"language": "de"})
+    assert url == "/chat/jsi18n/de/"
+    # The page's language is the URL's, whatever the browser prefers.
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    assert response["Content-Type"] == 'text/javascript; charset="utf-8"'
+    assert response["Content-Language"] == "de"
+    body = response.content.decode()
+    assert "django.gettext = function" in body and "django.interpolate" in body
+    # German ways with numbers, for the script's formats...
+    assert '"DECIMAL_SEPARATOR": ","' in body
+    # ... and the chat's catalog alone: nothing of admin's, which Django translates.
+    assert "Available %s" not in body
+    spanish = client.get(reverse("chat:javascript_catalog", kwargs={"language": "es"}))
+    assert spanish["Content-Language"] == "es"
+    english = client.get(reverse("chat:javascript_catalog", kwargs={"language": "en"}))
+    assert '"DECIMAL_SEPARATOR": "."' in english.content.decode()
+
+
+def test_the_javascript_catalog_of_a_language_the_site_lacks_is_404(client):
+    assert client.get("/chat/jsi18n/fr/").status_code == 404
+    assert client.get("/chat/jsi18n/xx-notalanguage/").status_code == 404
+
+
+def test_the_javascript_catalog_is_cached_and_revalidated(client):
+    url = reverse("chat:javascript_catalog", kwargs={"language": "de"})
+    first = client.get(url)
+    assert "max-age=3600" in first["Cache-Control"]
+    assert first["Last-Modified"]
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304
+
+
 def test_views_without_a_body_limit_are_left_to_django():
     middleware = BodyLimitMiddleware(lambda request: None)
     request = asgi_post(b"x" * 50_000, [])

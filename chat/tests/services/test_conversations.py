@@ -2,6 +2,7 @@
 visitor has read, left messages."""
 
 import pytest
+from django.utils import translation
 
 from chat import events, selectors, services
 from chat.models import Conversation, Message
@@ -61,6 +62,30 @@ def test_reopening_records_where_the_visitor_is(conversation):
     # A product the catalog does not have is kept as the page gave it, and shown as none.
     services.conversation_open(session_key=conversation.session_key, product_id=987654)
     assert selectors.conversation_summary_get(conversation_id=conversation.pk)["product"] is None
+
+
+def test_a_conversation_is_greeted_in_the_visitor_s_language_and_records_it(sent):
+    conversation = services.conversation_open(session_key="g" * 32, language="de")
+    assert state_of(conversation).language == "de"
+    greeting = conversation.messages.get()
+    assert greeting.text.startswith("Hallo! Ich bin Case. Sie können mir eine Frage")
+    # What this request itself speaks is left as it was.
+    assert translation.get_language() == "en"
+
+
+def test_reopening_in_another_language_switches_and_without_one_keeps_it(conversation):
+    assert state_of(conversation).language == ""
+    services.conversation_open(session_key=conversation.session_key, language="es")
+    assert state_of(conversation).language == "es"
+    services.conversation_open(session_key=conversation.session_key)
+    assert state_of(conversation).language == "es"
+    assert selectors.conversation_language(conversation_id=conversation.pk) == "es"
+
+
+def test_a_conversation_without_a_language_is_in_the_site_s(conversation, settings):
+    assert selectors.conversation_language(conversation_id=conversation.pk) == "en"
+    settings.LANGUAGE_CODE = "de"
+    assert selectors.conversation_language(conversation_id=conversation.pk) == "de"
 
 
 def test_a_left_message_belongs_to_the_visitors_open_conversation(conversation):

@@ -403,3 +403,48 @@ def test_concurrent_takers_of_one_waiting_conversation_one_wins():
     assert joined.count() == 1
     winner = next(agent for agent in agents if agent.pk == won[0])
     assert joined.get().text == f"{winner.first_name} (Support) joined and is answering now."
+
+
+# --- in the visitor's language ------------------------------------------------------------------
+
+
+def in_language(conversation, language):
+    Conversation.objects.filter(pk=conversation.pk).update(language=language)
+    return conversation
+
+
+def test_staff_s_actions_tell_the_visitor_in_the_visitor_s_language(
+    events, conversation, anna, ben
+):
+    # Staff's console and requests speak English; the visitor reads German.
+    in_language(conversation, "de")
+    events.run(services.conversation_take, conversation_id=conversation.pk, user=anna)
+    services.conversation_transfer(conversation_id=conversation.pk, user=anna, to_user_id=ben.pk)
+    services.conversation_hand_back(conversation_id=conversation.pk, user=ben)
+    services.conversation_request_person(conversation_id=conversation.pk)
+    services.conversation_close(conversation_id=conversation.pk, user=anna)
+    assert [text for role, text in messages_of(conversation) if role == "system"] == [
+        "Anna (Support) ist dem Chat beigetreten und antwortet jetzt.",
+        "Anna hat den Chat an Ben (Sales) übergeben; Ben antwortet jetzt.",
+        "Ben hat den Chat an Case zurückgegeben; Case antwortet jetzt wieder.",
+        "Ich habe jemanden aus dem Team gebeten, dazuzukommen. Gleich ist jemand für Sie da.",
+        "Anna hat diesen Chat beendet. Schreiben Sie jederzeit wieder, um einen neuen zu beginnen.",
+    ]
+    assert events.to_visitor(conversation.pk)[0]["text"] == (
+        "Anna (Support) ist dem Chat beigetreten und antwortet jetzt."
+    )
+    # The refusals staff see stay English.
+    with pytest.raises(services.NotYourConversation) as caught:
+        services.conversation_hand_back(conversation_id=conversation.pk, user=ben)
+    assert caught.value.detail.startswith("Only the agent answering")
+
+
+def test_with_nobody_there_the_visitor_is_told_so_in_their_language(conversation, anna, bot_off):
+    in_language(conversation, "es")
+    services.conversation_take(conversation_id=conversation.pk, user=anna)
+    services.conversation_hand_back(conversation_id=conversation.pk, user=anna)
+    assert messages_of(conversation)[-1] == (
+        "system",
+        "Anna ha salido del chat. En este momento no hay nadie del equipo disponible para "
+        "chatear. Déjenos su correo electrónico y un mensaje, y le responderemos.",
+    )

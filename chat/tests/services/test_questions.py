@@ -320,3 +320,33 @@ def test_the_same_visitor_message_sent_from_two_tabs_at_once_is_stored_once():
     assert Message.objects.filter(conversation=conversation, sender_role="visitor").count() == 1
     # ... and answered once.
     assert Message.objects.filter(conversation=conversation, sender_role="bot").count() == 2
+
+
+def test_one_batch_answers_each_visitor_in_their_own_language():
+    german = services.conversation_open(session_key="d" * 32, language="de")
+    spanish = services.conversation_open(session_key="e" * 32, language="de")
+    english = services.conversation_open(session_key="f" * 32)
+    results = services.visitor_messages_post(
+        [
+            # The conversation's language, when the question does not say...
+            services.VisitorQuestion(german.pk, UNANSWERABLE, "g1", "a!chan"),
+            # ... and the page's, when it does.
+            services.VisitorQuestion(spanish.pk, UNANSWERABLE, "s1", "b!chan", language="es"),
+            services.VisitorQuestion(english.pk, UNANSWERABLE, "e1", "c!chan"),
+        ]
+    )
+    assert [(post.message.sender_name, post.reply.text) for post in results] == [
+        ("Besucher", "Darauf weiß ich leider keine Antwort."),
+        ("Visitante", "Lo siento, no sé la respuesta a eso."),
+        ("Visitor", "I don't know the answer to that one."),
+    ]
+    assert messages_of(spanish)[-1] == ("bot", "Lo siento, no sé la respuesta a eso.")
+
+
+def test_the_call_for_a_person_is_in_the_visitor_s_language(anna):
+    conversation = services.conversation_open(session_key="h" * 32, language="es")
+    visitor_says(conversation, ASKS_FOR_A_PERSON, "v1")
+    assert messages_of(conversation)[-2:] == [
+        ("visitor", ASKS_FOR_A_PERSON),
+        ("system", "He pedido a alguien del equipo que se una. Le atenderá en breve."),
+    ]

@@ -117,7 +117,8 @@ async def test_a_german_visitor_is_answered_in_german():
     await socket.send_json_to({"type": "dance"})
     error = await socket.receive_json_from(TIMEOUT)
     assert error["detail"] == (
-        'Unbekannter Frame-Typ \'dance\': Senden Sie den Typ "message" oder "typing".'
+        "Unbekannter Frame-Typ 'dance': Senden Sie den Typ "
+        '"message", "typing", "read", "end" oder "rate".'
     )
 
     # ... and the bot's fixed phrases, stored as they were said.

@@ -129,4 +129,4 @@ def test_the_team_reads_the_sites_language_whatever_the_visitors(
     client = Client()
     with translation.override("de"):
         leave(client, django_capture_on_commit_callbacks)
-    assert '<html lang="en-us"' in smtp_server.received[0].html
+    assert '<html lang="en"' in smtp_server.received[0].html

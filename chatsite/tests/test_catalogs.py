@@ -115,10 +115,17 @@ def test_each_catalog_compiles_and_keeps_the_placeholders(path):
     assert catalog.metadata["Language"] == path.parts[-3]
     assert not catalog.metadata_is_fuzzy
     for entry in catalog.translated_entries():
-        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
-        for translation in translations:
+        english = set(PLACEHOLDER.findall(entry.msgid))
+        if not entry.msgid_plural:
             # Named placeholders each as many times as needed, none invented or lost.
-            assert set(PLACEHOLDER.findall(translation)) == set(PLACEHOLDER.findall(entry.msgid))
+            assert set(PLACEHOLDER.findall(entry.msgstr)) == english, entry.msgid
+            continue
+        # A plural form may leave the count unsaid ("one earlier message"), as the English
+        # singular does, but never invents a placeholder nor loses another one.
+        english |= set(PLACEHOLDER.findall(entry.msgid_plural))
+        for translation in entry.msgstr_plural.values():
+            found = set(PLACEHOLDER.findall(translation))
+            assert found <= english and english - found <= {"%(count)s", "%(count)d"}, entry.msgid
 
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

@@ -201,6 +201,45 @@ def test_motion_follows_prefers_reduced_motion(contexts):
     assert behaviour == "auto"
 
 
+# --------------------------------------------------------------------------- languages
+
+
+@pytest.mark.parametrize(
+    ("locale", "launcher", "heading", "greeting", "choose"),
+    [
+        (
+            "de-DE",
+            "Chatten Sie mit uns",
+            "Chat mit Case",
+            "Hallo! Ich bin Case.",
+            "Bitte wählen Sie eine der fünf Antworten.",
+        ),
+        (
+            "es-ES",
+            "Chatee con nosotros",
+            "Chat con Case",
+            "¡Hola! Soy Case.",
+            "Elija una de las cinco respuestas, por favor.",
+        ),
+    ],
+)
+def test_the_box_speaks_the_page_s_language(contexts, locale, launcher, heading, greeting, choose):
+    page = new_page(contexts(locale=locale))
+    open_product_page(page)
+    expect(page.locator("html")).to_have_attribute("lang", locale[:2])
+    expect(page.locator("#chatboxLauncher")).to_contain_text(launcher)
+    page.locator("#chatboxLauncher").click()
+    # The template's words, the script's (its catalog) and the server's (the greeting).
+    expect(page.locator("#chatboxTitle")).to_have_text(heading)
+    expect(page.locator(f"{MESSAGES} .chatSenderMsg").first).to_contain_text(greeting)
+    ask(page, "What is isomorphic go?")
+    expect(page.locator(MESSAGES).filter(has_text=ANSWER_START)).to_have_count(1)
+    page.locator("#chatboxEndControl").click()
+    page.locator("#chatboxRatingSend").click()
+    expect(page.locator("#chatboxRatingResult")).to_have_text(choose)
+    assert page.errors == []
+
+
 # --------------------------------------------------------------------------- never miss a reply
 
 

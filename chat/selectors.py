@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ from .models import (
 )
 
 CHAT_PERMISSION = "chat.chat_with_visitors"
+
+logger = logging.getLogger(__name__)
 
 
 def conversation_frames(*, conversation_id: int, for_visitor: bool = True) -> list[dict[str, Any]]:
@@ -208,7 +211,14 @@ CHAT_BOX_SETTINGS_CACHE_SECONDS = 300
 
 def chat_box_settings() -> ChatBoxSettings:
     """The chat box's settings, from the cache; the fields' defaults while there is no row."""
-    cached = cache.get(CHAT_BOX_SETTINGS_CACHE_KEY)
+    try:
+        cached = cache.get(CHAT_BOX_SETTINGS_CACHE_KEY)
+        reachable = True
+    except Exception as error:
+        # Every page reads these (the chat box's look, the sites in its security headers):
+        # with the cache (Redis) down, pages still render, from the database.
+        logger.warning("Chat box settings read without the cache: %s", error)
+        cached, reachable = None, False
     if cached is None:
         row = ChatSettings.objects.first() or ChatSettings()
         cached = {
@@ -217,7 +227,8 @@ def chat_box_settings() -> ChatBoxSettings:
             "welcome_text": row.welcome_text,
             "allowed_origins": list(row.origin_list()),
         }
-        cache.set(CHAT_BOX_SETTINGS_CACHE_KEY, cached, CHAT_BOX_SETTINGS_CACHE_SECONDS)
+        if reachable:
+            cache.set(CHAT_BOX_SETTINGS_CACHE_KEY, cached, CHAT_BOX_SETTINGS_CACHE_SECONDS)
     return ChatBoxSettings(**{**cached, "allowed_origins": tuple(cached["allowed_origins"])})
 
 

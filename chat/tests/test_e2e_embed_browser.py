@@ -118,7 +118,7 @@ def test_a_page_of_an_allowed_site_chats_with_the_bot_and_finds_it_again_after_a
     # Admin's look reaches the other site: the colour and the side.
     container = page.locator("#chatboxContainer")
     expect(container).to_have_attribute("data-side", "left")
-    assert launcher.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(11, 61, 145)"
+    expect(launcher).to_have_css("background-color", "rgb(11, 61, 145)")
     assert launcher.bounding_box()["x"] < 100
 
     launcher.click()

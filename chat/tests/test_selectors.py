@@ -543,3 +543,17 @@ def test_the_visitor_s_status_and_the_staff_s_row_carry_the_rating(quiet):
     row = selectors.conversation_summary_get(conversation_id=conversation.pk)
     rated_at = Conversation.objects.get(pk=conversation.pk).rated_at
     assert row["rating"] == {"score": 5, "comment": "Great", "rated_at": rated_at.isoformat()}
+
+
+def test_the_chat_box_s_settings_are_read_from_the_database_while_the_cache_is_down(
+    db, monkeypatch
+):
+    ChatSettings.objects.create(primary_color="#0b3d91", launcher_side="left")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    look = selectors.chat_box_settings()
+    assert (look.primary_color, look.launcher_side) == ("#0b3d91", "left")

@@ -54,6 +54,25 @@ function chime() {
   }
 }
 
+/* ``then()`` once for the visitor per reply ``id``: not again in this tab, nor in another tab
+ * showing the same reply, nor in this page after a reload. The tabs take turns (Web Locks) to
+ * check and mark the newest reply that sounded; without Web Locks (plain http) two tabs may
+ * rarely both chime. */
+function claim(id, then) {
+  function decide() {
+    if (localGet(STORAGE_SOUNDED) === id) {
+      return;
+    }
+    localSet(STORAGE_SOUNDED, id);
+    then();
+  }
+  if (navigator.locks && typeof navigator.locks.request === "function") {
+    navigator.locks.request("chatbox:sound", decide).catch(function () { /* no sound */ });
+  } else {
+    decide();
+  }
+}
+
 /* options: box, launcher, conversation, badge, unreadText, announcer, soundControl,
  * soundBotReplies, seen() (the visitor can see the conversation now), markRead(id). */
 export function unreadTracker(options) {
@@ -136,19 +155,17 @@ export function unreadTracker(options) {
     }
     var newest = unread[unread.length - 1];
     var id = newest.getAttribute("data-message-id");
-    if (localGet(STORAGE_SOUNDED) === id) {
-      return;  // this tab, another one, or this page before a reload already played it
-    }
-    localSet(STORAGE_SOUNDED, id);
     var role = newest.getAttribute("data-role");
-    if (muted() || (role === "bot" && !options.soundBotReplies)) {
-      return;
-    }
-    if (chime()) {
-      options.box.dispatchEvent(new CustomEvent("chatbox:sound", {
-        bubbles: true, detail: { role: role }
-      }));
-    }
+    claim(id, function () {
+      if (muted() || (role === "bot" && !options.soundBotReplies)) {
+        return;
+      }
+      if (chime()) {
+        options.box.dispatchEvent(new CustomEvent("chatbox:sound", {
+          bubbles: true, detail: { role: role }
+        }));
+      }
+    });
   }
 
   /* After anything changed: shown messages, the read mark, the box opening or the tab

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control, cache_page, never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import last_modified, require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django.views.i18n import JavaScriptCatalog
@@ -110,6 +111,8 @@ WIDGET_CACHE_SECONDS = 60
 
 
 @require_GET
+# Compressed here (it holds no secret, so no BREACH): every page of another site fetches it.
+@gzip_page
 @cache_control(public=True, max_age=WIDGET_CACHE_SECONDS)
 @vary_on_headers("Origin", "Accept-Language")
 def widget(request: HttpRequest) -> HttpResponse:
@@ -183,8 +186,11 @@ def _catalogs_compiled_at() -> datetime:
 # the chat, it is built once per language and cache period, and answered "not modified" to
 # browsers that have it.
 _compiled_at = _catalogs_compiled_at()
-javascript_catalog = last_modified(lambda request, **kwargs: _compiled_at)(
-    cache_page(CATALOG_MAX_AGE, key_prefix=f"chat-jsi18n-{_compiled_at:%Y%m%d%H%M%S}")(
-        ChatJavaScriptCatalog.as_view()
+# Compressed too: it is the same for every visitor and holds no secret.
+javascript_catalog = gzip_page(
+    last_modified(lambda request, **kwargs: _compiled_at)(
+        cache_page(CATALOG_MAX_AGE, key_prefix=f"chat-jsi18n-{_compiled_at:%Y%m%d%H%M%S}")(
+            ChatJavaScriptCatalog.as_view()
+        )
     )
 )

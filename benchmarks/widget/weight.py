@@ -12,8 +12,8 @@ Debian's Chromium with its cache off. Two pages carry the chat:
 Every response from the chat's server is counted with its encoded size (Chromium's
 ``encodedDataLength``: headers and the compressed body), split into what the page pays when
 it loads with the chat closed and what opening the chat and getting the greeting adds. The
-product page's own HTML is left out: it is the shop's, with or without a chat (the markup's
-share is reported apart, gzip-compressed alone).
+product page's own HTML and style sheet are left out: they are the shop's, with or without a
+chat (the markup's share of the HTML is reported apart, gzip-compressed alone).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def main() -> int:
             try:
                 with launch_chromium() as browser:
                     # The product page itself is the shop's: only the chat's own files count.
-                    own_page = re.compile(r"^/(products/[^?]*)?$")
+                    own_page = re.compile(r"^/((products/[^?]*)?|static/css/.*)$")
                     product = browser.new_page()
                     product.goto(server.url + "/")
                     href = product.locator("a.productLink").first.get_attribute("href")

@@ -618,6 +618,15 @@ def test_the_fragment_is_the_same_for_everybody_and_briefly_cacheable(client):
     assert not Session.objects.exists()
 
 
+def test_the_fragment_is_sent_compressed_to_browsers_that_take_it(client):
+    import gzip
+
+    response = client.get(WIDGET_URL, HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert "accept-encoding" in response["Vary"].lower()
+    assert b'id="chatboxLauncher"' in gzip.decompress(response.content)
+
+
 def test_the_fragment_is_get_only(client):
     assert client.post(WIDGET_URL).status_code == 405
 

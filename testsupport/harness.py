@@ -9,6 +9,7 @@ ever downloaded.  Both fail rather than skip in CI (env ``CI`` set).
 from __future__ import annotations
 
 import atexit
+import http.server
 import os
 import shutil
 import signal
@@ -414,3 +415,34 @@ def run_at_once(target: Callable[[object], object], arguments: Iterable[object])
     for thread in threads:
         thread.join(timeout=30)
     return raised
+
+
+# --------------------------------------------------------------------------- another site
+
+
+@contextmanager
+def plain_site(origin: str, page: dict[str, bytes]) -> Iterator[str]:
+    """Another site, not Django: a static web server at ``origin`` ("http://127.0.0.3:8123")
+    answering every GET with ``page["html"]`` (which may be set once the chat's server runs)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 -- the standard library's name
+            body = page["html"]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    host, port = origin.removeprefix("http://").split(":")
+    server = http.server.ThreadingHTTPServer((host, int(port)), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield origin
+    finally:
+        server.shutdown()
+        thread.join()

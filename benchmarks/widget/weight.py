@@ -19,18 +19,15 @@ chat (the markup's share of the HTML is reported apart, gzip-compressed alone).
 from __future__ import annotations
 
 import gzip
-import http.server
 import re
 import secrets
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import expect
 
-from testsupport.harness import ServerProcess, free_port, launch_chromium
+from testsupport.harness import ServerProcess, free_port, launch_chromium, plain_site
 
 #: Chatwoot's widget, measured by its project's users, for scale.
 CHATWOOT_KIB = 170
@@ -41,32 +38,6 @@ HOST_PAGE = """<!doctype html>
 <script src="{chat}/static/chat/embed.js" async></script>
 </body></html>
 """
-
-
-@contextmanager
-def host_site(chat_url: str):
-    """A plain page on another origin (another port) that embeds the chat."""
-    page = HOST_PAGE.format(chat=chat_url).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 -- the standard library's name
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 class Meter:
@@ -140,7 +111,8 @@ def main() -> int:
         server = ServerProcess(Path(tmp), env=env)
         server.migrate()
         server.manage("collectstatic", "--noinput")
-        with host_site(server.url) as host:
+        host_page = {"html": HOST_PAGE.format(chat=server.url).encode()}
+        with plain_site(f"http://127.0.0.1:{free_port()}", host_page) as host:
             server.manage(
                 "shell",
                 "-c",

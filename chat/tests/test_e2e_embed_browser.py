@@ -8,14 +8,11 @@ is the site's own, whatever the port). The other sites live on other loopback ad
 
 from __future__ import annotations
 
-import http.server
 import re
-import threading
-from contextlib import contextmanager
 
 import pytest
 
-from testsupport.harness import free_port, launch_chromium, require_chromium, serve
+from testsupport.harness import free_port, launch_chromium, plain_site, require_chromium, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -36,33 +33,6 @@ HOST_PAGE = """<!doctype html>
 
 ALLOWED_HOST = "127.0.0.3"
 REFUSED_HOST = "127.0.0.2"
-
-
-@contextmanager
-def plain_site(origin: str, page: dict):
-    """A static web server at ``origin`` answering every GET with ``page["html"]``."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 -- the standard library's name
-            body = page["html"]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    host, port = origin.removeprefix("http://").split(":")
-    server = http.server.ThreadingHTTPServer((host, int(port)), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield origin
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 @pytest.fixture(scope="module")

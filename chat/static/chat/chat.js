@@ -870,6 +870,16 @@ function formHeaders() {
   return visitorHeaders(headers);
 }
 
+/* A form's fields (URLSearchParams) POSTed to one of the chat's endpoints, answered in JSON. */
+function postForm(url, body) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: formHeaders(),
+    body: body.toString()
+  });
+}
+
 function readCookie(name) {
   var parts = document.cookie ? document.cookie.split(";") : [];
   for (var i = 0; i < parts.length; i++) {
@@ -977,12 +987,7 @@ function submitLeaveMessage() {
   els.leave.setAttribute("aria-busy", "true");
   setLeaveResult(TEXT_LEAVE_SENDING);
 
-  fetch(LEAVE_URL, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: formHeaders(),
-    body: body.toString()
-  }).then(function (resp) {
+  postForm(LEAVE_URL, body).then(function (resp) {
     if (resp.status === 201) {
       els.leave.reset();  // clears what was typed; the hidden CSRF input keeps its token
       setLeaveResult(TEXT_LEAVE_THANKS, "ok");
@@ -1106,12 +1111,7 @@ function submitTranscript() {
   state.transcriptSending = true;
   els.transcriptSend.disabled = true;
   setResult(els.transcriptResult, TEXT_TRANSCRIPT_SENDING);
-  fetch(TRANSCRIPT_URL, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: formHeaders(),
-    body: body.toString()
-  }).then(function (resp) {
+  postForm(TRANSCRIPT_URL, body).then(function (resp) {
     if (resp.status === 201) {
       setResult(els.transcriptResult, TEXT_TRANSCRIPT_SENT);
       return null;

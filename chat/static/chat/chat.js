@@ -147,8 +147,9 @@ var state = {
   unread: null,          // notify.js's tracker: the launcher's count, the title, the sound
   sheet: null,           // sheet.js: the box over the whole screen on phones
   rating: null,          // the closed conversation's rating, {score, comment}, once given
-  ratingSending: false,
-  transcriptSending: false
+  transcriptSending: false,
+  focusAfter: false,     // the visitor ended the chat: the rating takes focus when it shows
+  retryAgentInfo: false  // an embedded visitor's token was refused: ask again without it
 };
 
 /* ---------------- the outbox ---------------- */

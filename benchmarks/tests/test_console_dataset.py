@@ -1,0 +1,22 @@
+import pytest
+
+from benchmarks.console.dataset import populate
+from chat.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_made_up_history_is_shaped_like_a_shop_s_chat():
+    made = populate(conversations=300, days=30, agents=3, seed=7)
+    assert Conversation.objects.count() == 300
+    assert Message.objects.count() == made.messages > 300 * 3
+    handed = Conversation.objects.filter(assigned_agent__isnull=False)
+    assert 0 < handed.count() < 300
+    # A person's answers come from the person who holds the conversation.
+    for message in Message.objects.filter(sender_role="agent")[:50]:
+        assert message.sender_user_id == message.conversation.assigned_agent_id
+    assert Conversation.objects.filter(rating_score__isnull=False).exists()
+    assert set(Conversation.objects.values_list("language", flat=True)) == {"", "de", "es"}
+    # The same seed, the same history.
+    again = populate(conversations=300, days=30, agents=3, seed=7)
+    assert again.messages == made.messages

@@ -5,6 +5,7 @@ groups it joins: the staff inbox, and the one conversation it has open."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -187,11 +188,13 @@ class AgentConsoleConsumer(FrameConsumer):
         "" when unknown: canned responses' {visitor_name}); the agent has now seen the
         conversation as far as its summary counts the visitor's messages."""
         conversation_id = summary["id"]
-        console_services.conversation_seen(
-            user=self.user,
-            conversation_id=conversation_id,
-            visitor_messages=summary["visitor_messages"],
-        )
+        # Deleted since its row was read (in admin, say): its history is simply empty.
+        with contextlib.suppress(services.ConversationNotFound):
+            console_services.conversation_seen(
+                user=self.user,
+                conversation_id=conversation_id,
+                visitor_messages=summary["visitor_messages"],
+            )
         frames = selectors.conversation_staff_frames(conversation_id=conversation_id)
         name = selectors.conversation_visitor_name(conversation_id=conversation_id)
         return frames, {"name": name}

@@ -325,9 +325,13 @@ def test_the_list_counts_what_the_visitor_wrote_since_the_agent_last_looked(cont
     agent.reload()
     expect(agent.locator("#consoleConnection")).to_have_attribute("data-state", "open")
     expect(row).to_have_attribute("data-unread", "2")
-    # Opening it clears it, for good.
+    # Opening it clears it; what the visitor writes while it is open in sight is read too.
     row.click()
     expect(row).to_have_attribute("data-unread", "0")
+    say(visitor, "Still there?")
+    expect(agent.locator(".consoleMessage").filter(has_text="Still there?")).to_have_count(1)
+    expect(row).to_have_attribute("data-unread", "0")
+    agent.wait_for_timeout(3_000)  # the console tells the server within 1.5 s (SEEN_DELAY_MS)
     agent.reload()
     expect(agent.locator("#consoleConnection")).to_have_attribute("data-state", "open")
     expect(row_of(agent, conversation)).to_have_attribute("data-unread", "0")

@@ -1548,20 +1548,38 @@ function renderUnread(item, summary) {
   button.setAttribute("data-unread", String(count));
 }
 
-/* The agent sees the conversation now: all the visitor wrote is read, here and on the server. */
+/* The agent sees the conversation now: all the visitor wrote is read, here at once and on the
+ * server a moment later, once for a burst of messages (a "seen" per message would spend the
+ * socket's allowance of frames, which the agent's own messages need). */
+var SEEN_DELAY_MS = 1500;
+var seenToSend = new Map();  // conversation id -> the count to tell the server
+var seenTimer = null;
+
 function markSeen(summary) {
   var written = summary.visitor_messages;
   if (typeof written !== "number" || (seenCounts.get(summary.id) || 0) >= written) {
     return;
   }
   seenCounts.set(summary.id, written);
-  if (isConnected()) {
-    send({ type: "seen", conversation: summary.id, visitor_messages: written });
+  seenToSend.set(summary.id, written);
+  if (seenTimer === null) {
+    seenTimer = setTimeout(sendSeen, SEEN_DELAY_MS);
   }
   var item = state.rows.get(summary.id);
   if (item) {
     renderUnread(item, summary);
   }
+}
+
+/* Not connected: dropped. Opening the conversation again on reconnecting sees it all. */
+function sendSeen() {
+  seenTimer = null;
+  seenToSend.forEach(function (count, id) {
+    if (isConnected()) {
+      send({ type: "seen", conversation: id, visitor_messages: count });
+    }
+  });
+  seenToSend.clear();
 }
 
 /* A row changed live: has the visitor written since? */

@@ -278,13 +278,12 @@ def _visitor_message_count() -> Coalesce:
 
 def conversation_visitor_messages(*, conversation_id: int) -> int | None:
     """How many messages the visitor wrote in the conversation; None if there is none."""
-    found = (
+    return (
         Conversation.objects.filter(pk=conversation_id)
         .annotate(written=_visitor_message_count())
         .values_list("written", flat=True)
         .first()
     )
-    return found
 
 
 def conversation_get(*, conversation_id: int) -> Conversation | None:

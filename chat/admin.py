@@ -12,6 +12,7 @@ from .models import (
     ConversationRating,
     LeftMessage,
     Message,
+    Note,
     Suggestion,
 )
 
@@ -22,6 +23,20 @@ class MessageInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NoteInline(admin.TabularInline):
+    """Staff's private notes, beside the messages: written in the console only."""
+
+    model = Note
+    fields = ["created_at", "author_name", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "private note"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -63,7 +78,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "rating_comment",
         "rated_at",
     ]
-    inlines = [MessageInline]
+    inlines = [MessageInline, NoteInline]
     date_hierarchy = "last_message_at"
 
     def get_queryset(self, request):

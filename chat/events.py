@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .models import LeftMessage, Message, Suggestion
+from .models import LeftMessage, Message, Note, Suggestion
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,14 @@ class SuggestionCreated(Event):
     """The bot suggested an answer in side-kick mode: for staff only."""
 
     suggestion: Suggestion
+
+
+@dataclass(frozen=True)
+class NoteCreated(Event):
+    """A staff member wrote a private note in a conversation: for staff only. Whoever
+    subscribes to events and serves visitors or bot apps has no business with it."""
+
+    note: Note
 
 
 @dataclass(frozen=True)

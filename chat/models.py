@@ -171,6 +171,45 @@ class Suggestion(models.Model):
         return self.text[:60]
 
 
+class Note(models.Model):
+    """A staff member's private note in a conversation, read by staff beside its messages.
+
+    A table of its own rather than a kind of Message: everything the visitor, their
+    transcript and bot apps are given is read from messages, so no filter forgotten in one
+    of those paths can ever let a note out. Staff read notes through the console alone
+    (chat.selectors.conversation_staff_frames, chat.realtime to the staff's group).
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The author's name when they wrote it, kept if they are renamed or leave.
+    author_name = models.CharField(max_length=100)
+    text = models.TextField()
+    # As Message.client_id: the console's id for it, so that a resend is stored once.
+    client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["conversation", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="chat_note_client_id_once_per_conversation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.text[:60]}"
+
+
 class AgentStatus(models.Model):
     """A staff member as a chat agent: the title visitors see, and whether they take chats."""
 

@@ -136,6 +136,11 @@ AGENT_ACTIONS = {
     "sidekick": ("active",),
     "accepting": ("active",),
     "heartbeat": (),
+    # A private note in the conversation, for staff only (any agent, whoever answers it).
+    "note": ("text",),
+    # The console showed the agent the conversation up to its visitor's n-th message: the
+    # console's unread count of it starts after that one.
+    "seen": ("visitor_messages",),
 }
 # Actions about the agent, not about one conversation.
 AGENT_SELF_ACTIONS = frozenset({"accepting", "heartbeat"})
@@ -150,6 +155,7 @@ class AgentCommand:
     active: bool = False
     agent_id: int | None = None
     suggestion: str | None = None
+    visitor_messages: int = 0
 
 
 def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int) -> AgentCommand:
@@ -186,6 +192,11 @@ def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int)
         active=_active(data) if "active" in fields else False,
         agent_id=(_positive_id(data, "agent", client_id=client_id) if "agent" in fields else None),
         suggestion=suggestion if action == "message" else None,
+        visitor_messages=(
+            _count(data, "visitor_messages", client_id=client_id)
+            if "visitor_messages" in fields
+            else 0
+        ),
     )
 
 
@@ -253,6 +264,17 @@ def _positive_id(data: dict[str, Any], field: str, *, client_id: str | None) -> 
         raise ProtocolError(
             "invalid_frame",
             _("%(field)s must be a positive whole number.") % {"field": field},
+            client_id=client_id,
+        )
+    return value
+
+
+def _count(data: dict[str, Any], field: str, *, client_id: str | None) -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ProtocolError(
+            "invalid_frame",
+            f"{field} must be a whole number, 0 or more.",
             client_id=client_id,
         )
     return value
@@ -447,6 +469,19 @@ def suggestion_frame(suggestion: Any) -> dict[str, Any]:
         "id": str(suggestion.uid),
         "text": suggestion.text,
         "question": str(suggestion.question.uid),
+    }
+
+
+def note_frame(note: Any) -> dict[str, Any]:
+    """The frame for a chat.models.Note (staff only): who wrote it, when, and what."""
+    return {
+        "type": "note",
+        "conversation": note.conversation_id,
+        "id": str(note.uid),
+        "author": {"id": note.author_id, "name": note.author_name},
+        "text": note.text,
+        "created_at": note.created_at.isoformat(),
+        "client_id": note.client_id,
     }
 
 

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from . import events, groups, protocol, selectors
 from .events import EVERYONE, Audience
-from .models import Conversation, Message, Suggestion
+from .models import Conversation, Message, Note, Suggestion
 
 
 def _group_send(group: str, event: dict[str, Any]) -> None:
@@ -61,6 +61,14 @@ def publish_suggestion(suggestion: Suggestion) -> None:
     _send_after_commit(
         groups.conversation_staff_group(suggestion.conversation_id),
         protocol.suggestion_frame(suggestion),
+    )
+
+
+def publish_note(note: Note) -> None:
+    """Show a private note to the staff who have its conversation open, and to nobody else:
+    the visitor's group never hears of notes."""
+    _send_after_commit(
+        groups.conversation_staff_group(note.conversation_id), protocol.note_frame(note)
     )
 
 
@@ -145,6 +153,8 @@ def announce(announced: Sequence[events.Event]) -> None:
                 publish_visitor_status(id_, {"leave_message": True})
             case events.SuggestionCreated(suggestion=suggestion):
                 publish_suggestion(suggestion)
+            case events.NoteCreated(note=note):
+                publish_note(note)
             case events.Typing(conversation_id=id_, to_staff=to_staff, frame=frame):
                 publish_typing(id_, to_staff=to_staff, frame=frame)
             case events.PresenceChanged():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Left
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
 from bots import products
@@ -36,6 +38,7 @@ from .models import (
     Conversation,
     LeftMessage,
     Message,
+    Note,
     Suggestion,
 )
 
@@ -256,6 +259,30 @@ def _conversations() -> QuerySet[Conversation]:
             last.annotate(start=Left("text", SUMMARY_TEXT_LENGTH)).values("start")[:1]
         ),
         last_role=Subquery(last.values("sender_role")[:1]),
+        visitor_messages=_visitor_message_count(),
+    )
+
+
+def _visitor_message_count() -> Coalesce:
+    """How many messages the visitor wrote in the conversation: only ever grows, so a console
+    counts what is unread as this less what it showed the agent (console.selectors)."""
+    written = (
+        Message.objects.filter(conversation=OuterRef("pk"), sender_role=Message.Role.VISITOR)
+        .order_by()
+        .values("conversation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(written[:1]), Value(0))
+
+
+def conversation_visitor_messages(*, conversation_id: int) -> int | None:
+    """How many messages the visitor wrote in the conversation; None if there is none."""
+    return (
+        Conversation.objects.filter(pk=conversation_id)
+        .annotate(written=_visitor_message_count())
+        .values_list("written", flat=True)
+        .first()
     )
 
 
@@ -283,6 +310,10 @@ def conversation_summary(
         last = conversation.messages.order_by("-id").first()
         last_text = last.text[:SUMMARY_TEXT_LENGTH] if last else ""
         last_role = last.sender_role if last else ""
+    if hasattr(conversation, "visitor_messages"):
+        visitor_messages = conversation.visitor_messages
+    else:  # not read by _conversations()
+        visitor_messages = conversation.messages.filter(sender_role=Message.Role.VISITOR).count()
     agent = conversation.assigned_agent
     if shown is None:
         shown = products_shown(conversations=[conversation])
@@ -300,6 +331,7 @@ def conversation_summary(
         "last_message_at": conversation.last_message_at.isoformat(),
         "last_text": last_text,
         "last_role": last_role,
+        "visitor_messages": visitor_messages,
         "page": conversation.current_page,
         "product": shown.get(conversation.current_product_id),
         "rating": _rating(conversation, staff=True),
@@ -339,16 +371,38 @@ def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:
-    """What a console shows on opening a conversation: its messages, then the bot's
-    suggestions no agent has sent yet."""
-    frames = [
-        {**frame, "conversation": conversation_id}
-        for frame in conversation_frames(conversation_id=conversation_id, for_visitor=False)
-    ]
+    """What a console shows on opening a conversation: its messages and staff's private
+    notes, oldest first (the newest CHAT_HISTORY_LIMIT of each), then the bot's suggestions
+    no agent has sent yet."""
+    limit = conf.get("CHAT_HISTORY_LIMIT")
+    messages = Message.objects.filter(conversation_id=conversation_id).order_by("-id")[:limit]
+    notes = Note.objects.filter(conversation_id=conversation_id).order_by("-id")[:limit]
+    # Each oldest first, notes among the messages by time; a message first on a tie.
+    thread = heapq.merge(
+        [
+            (m.sent_at, {**protocol.message_frame(m), "conversation": conversation_id})
+            for m in reversed(messages)
+        ],
+        [(n.created_at, protocol.note_frame(n)) for n in reversed(notes)],
+        key=lambda entry: entry[0],
+    )
+    frames = [frame for _, frame in thread]
     suggestions = Suggestion.objects.filter(
         conversation_id=conversation_id, sent_message__isnull=True
     ).select_related("question")
     return frames + [protocol.suggestion_frame(suggestion) for suggestion in suggestions]
+
+
+def conversation_visitor_name(*, conversation_id: int) -> str:
+    """The visitor's name as far as the chat knows it: the name they gave when they last
+    left a message in the conversation; "" when they never did (visitors chat unnamed)."""
+    name = (
+        LeftMessage.objects.filter(conversation_id=conversation_id)
+        .order_by("-created_at", "-id")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name or ""
 
 
 def visitor_status_get(*, conversation_id: int) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """The staff console's socket: decode a staff member's command, call one of the chat's
-services or selectors, send. What the chat announces reaches it through the groups it joins:
-the staff inbox, and the one conversation it has open."""
+services or selectors (or the console's own, for what only the console keeps: how far the
+agent has seen each conversation), send. What the chat announces reaches it through the
+groups it joins: the staff inbox, and the one conversation it has open."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -12,10 +14,13 @@ from channels.db import database_sync_to_async
 from chat import conf, groups, presence, protocol, selectors, services
 from chat.consumers import FrameConsumer
 
+from . import selectors as console_selectors
+from . import services as console_services
+
 FORBIDDEN_CLOSE_CODE = 4003
 
 # Frames about the one conversation a console has open.
-OPEN_CONVERSATION_TYPES = frozenset({"message", "suggestion", "typing"})
+OPEN_CONVERSATION_TYPES = frozenset({"message", "suggestion", "typing", "note"})
 
 
 class AgentConsoleConsumer(FrameConsumer):
@@ -30,6 +35,8 @@ class AgentConsoleConsumer(FrameConsumer):
             and frame.get("conversation", self.open_conversation) != self.open_conversation
         ):
             return False
+        if frame.get("type") == "note" and frame.get("id") in self.replayed:
+            return False  # shown with the history already
         return super().wanted(frame)
 
     async def connect(self) -> None:
@@ -55,6 +62,11 @@ class AgentConsoleConsumer(FrameConsumer):
 
     def _register(self) -> list[dict[str, Any]]:
         services.agent_client_renew(user=self.user, key=self.client_key)
+        conversations = selectors.conversation_summaries()
+        # This agent's own: how far they have seen each conversation, for its unread count.
+        seen = console_selectors.seen_counts(
+            user=self.user, conversation_ids=[c["id"] for c in conversations]
+        )
         return [
             {
                 "type": "hello",
@@ -63,7 +75,11 @@ class AgentConsoleConsumer(FrameConsumer):
                 "heartbeat_seconds": conf.get("CHAT_PRESENCE_EXPIRES_IN") // 3,
             },
             {"type": "presence", "agents": selectors.agent_presence()},
-            {"type": "conversations", "conversations": selectors.conversation_summaries()},
+            {
+                "type": "conversations",
+                "conversations": conversations,
+                "seen": {str(id_): count for id_, count in seen.items()},
+            },
         ]
 
     async def disconnect(self, code: int) -> None:
@@ -77,19 +93,17 @@ class AgentConsoleConsumer(FrameConsumer):
             await self.open(command.conversation_id)
             return
         try:
-            post = await database_sync_to_async(self._perform)(command)
+            acknowledgement = await database_sync_to_async(self._perform)(command)
         except services.ChatActionError as error:
             frame = protocol.error_frame(error.code, error.detail, client_id=command.client_id)
             await self.send_frame({**frame, "conversation": command.conversation_id})
             return
-        if post is not None and post.duplicate:
-            # A resend: acknowledged to this console alone, as stored the first time.
-            message = post.message
-            await self.send_frame(
-                {**protocol.message_frame(message), "conversation": message.conversation_id}
-            )
+        if acknowledgement is not None:
+            await self.send_frame(acknowledgement)
 
-    def _perform(self, command: protocol.AgentCommand) -> services.VisitorPost | None:
+    def _perform(self, command: protocol.AgentCommand) -> dict[str, Any] | None:
+        """Carry out the command; the frame that answers this console alone, if any: a
+        resent message or note, acknowledged as stored the first time."""
         user, conversation_id = self.user, command.conversation_id
         match command.action:
             case "heartbeat":
@@ -99,12 +113,30 @@ class AgentConsoleConsumer(FrameConsumer):
             case "take":
                 services.conversation_take(conversation_id=conversation_id, user=user)
             case "message":
-                return services.agent_message_post(
+                post = services.agent_message_post(
                     conversation_id=conversation_id,
                     user=user,
                     text=command.text,
                     client_id=command.client_id,
                     suggestion=command.suggestion,
+                )
+                if post.duplicate:
+                    message = post.message
+                    return {**protocol.message_frame(message), "conversation": conversation_id}
+            case "note":
+                written = services.note_create(
+                    conversation_id=conversation_id,
+                    user=user,
+                    text=command.text,
+                    client_id=command.client_id,
+                )
+                if written.duplicate:
+                    return protocol.note_frame(written.note)
+            case "seen":
+                console_services.conversation_seen(
+                    user=user,
+                    conversation_id=conversation_id,
+                    visitor_messages=command.visitor_messages,
                 )
             case "typing":
                 services.agent_typing(
@@ -145,8 +177,24 @@ class AgentConsoleConsumer(FrameConsumer):
         # Join before reading, as the visitor does: nothing falls in between.
         await self.join(groups.conversation_staff_group(conversation_id))
         self.open_conversation = conversation_id
-        frames = await database_sync_to_async(selectors.conversation_staff_frames)(
-            conversation_id=conversation_id
-        )
+        frames, visitor = await database_sync_to_async(self._read_opened)(summary)
         self.replayed = frozenset(frame["id"] for frame in frames)
-        await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})
+        await self.send_frame(
+            {"type": "opened", "conversation": summary, "frames": frames, "visitor": visitor}
+        )
+
+    def _read_opened(self, summary: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
+        """The opened conversation's history, and what is known of its visitor (their name,
+        "" when unknown: canned responses' {visitor_name}); the agent has now seen the
+        conversation as far as its summary counts the visitor's messages."""
+        conversation_id = summary["id"]
+        # Deleted since its row was read (in admin, say): its history is simply empty.
+        with contextlib.suppress(services.ConversationNotFound):
+            console_services.conversation_seen(
+                user=self.user,
+                conversation_id=conversation_id,
+                visitor_messages=summary["visitor_messages"],
+            )
+        frames = selectors.conversation_staff_frames(conversation_id=conversation_id)
+        name = selectors.conversation_visitor_name(conversation_id=conversation_id)
+        return frames, {"name": name}

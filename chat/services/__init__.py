@@ -9,6 +9,7 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
 - ``messages``: what agents write, and typing.
 - ``handover``: who answers: asking for a person, take, hand back, transfer, close (staff),
   end (the visitor), side-kick.
+- ``notes``: staff's private notes in a conversation, which visitors never see.
 - ``ratings``: the visitor's rating of a closed chat.
 - ``presence``: staff consoles and whether agents accept chats.
 - ``transcripts``: a visitor's conversation by email, within its limits.
@@ -56,6 +57,7 @@ from .messages import (
     agent_typing,
     visitor_typing,
 )
+from .notes import NotePost, NotStaff, note_create
 from .presence import (
     agent_accepting_set,
     agent_client_remove,
@@ -92,6 +94,8 @@ __all__ = [
     "MessageNotFound",
     "NOBODY_AVAILABLE",
     "NOT_YOURS_TO_WRITE",
+    "NotePost",
+    "NotStaff",
     "NotYourConversation",
     "SYSTEM_NAME",
     "State",
@@ -123,6 +127,7 @@ __all__ = [
     "conversation_take",
     "conversation_transfer",
     "left_message_create",
+    "note_create",
     "presence_publish",
     "transcript_send",
     "visitor_message_post",

@@ -13,6 +13,7 @@ from chat.models import (
     Conversation,
     LeftMessage,
     Message,
+    Note,
 )
 
 from .conftest import make_agent
@@ -47,6 +48,16 @@ def test_conversations_filter_by_state(admin_client):
     Conversation.objects.create(session_key="b" * 32)
     response = admin_client.get("/admin/chat/conversation/?state=waiting")
     assert response.context["cl"].result_count == 1
+
+
+def test_a_conversation_shows_staff_s_notes_beside_its_messages_read_only(admin_client):
+    conversation = Conversation.objects.create(session_key="n" * 32)
+    Note.objects.create(conversation=conversation, author_name="Anna", text="VIP customer")
+    page = admin_client.get(f"/admin/chat/conversation/{conversation.pk}/change/")
+    assert page.status_code == 200
+    assert "Private notes" in page.content.decode()
+    assert "VIP customer" in page.content.decode()
+    assert 'name="notes-0-text"' not in page.content.decode()  # shown, not editable
 
 
 # The settings form as admin shows it, filled with the defaults.

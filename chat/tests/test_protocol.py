@@ -385,6 +385,23 @@ def agent(frame) -> AgentCommand:
             AgentCommand("close", 7),
         ),
         ({"type": "open", "conversation": 2**63 - 1}, AgentCommand("open", 2**63 - 1)),
+        (
+            {"type": "note", "conversation": 7, "text": " For the team ", "client_id": "n-1"},
+            AgentCommand("note", 7, text="For the team", client_id="n-1"),
+        ),
+        (
+            {"type": "seen", "conversation": 7, "visitor_messages": 3},
+            AgentCommand("seen", 7, visitor_messages=3),
+        ),
+        (
+            {"type": "seen", "conversation": 7, "visitor_messages": 0},
+            AgentCommand("seen", 7, visitor_messages=0),
+        ),
+        # A count only goes with "seen".
+        (
+            {"type": "take", "conversation": 7, "visitor_messages": -4},
+            AgentCommand("take", 7),
+        ),
     ],
 )
 def test_every_console_action_decodes(frame, command):
@@ -403,6 +420,8 @@ def test_every_action_is_tested():
         "sidekick",
         "accepting",
         "heartbeat",
+        "note",
+        "seen",
     }
 
 
@@ -412,7 +431,14 @@ CONVERSATION_ACTIONS = sorted(set(AGENT_ACTIONS) - {"accepting", "heartbeat"})
 def complete(action, **fields):
     """A valid frame of ``action``, changed by ``fields`` (None removes one)."""
     frame = {"type": action, "conversation": 7}
-    frame.update({"message": {"text": "hi"}, "transfer": {"agent": 3}}.get(action, {}))
+    frame.update(
+        {
+            "message": {"text": "hi"},
+            "note": {"text": "hi"},
+            "transfer": {"agent": 3},
+            "seen": {"visitor_messages": 2},
+        }.get(action, {})
+    )
     if action in ("typing", "sidekick", "accepting"):
         frame["active"] = True
     frame.update(fields)
@@ -470,6 +496,14 @@ def test_a_conversation_action_needs_a_positive_whole_conversation_id(action, co
         (complete("sidekick", active="yes"), "invalid_frame"),
         (complete("accepting", active=None), "invalid_frame"),
         (complete("accepting", active=0), "invalid_frame"),
+        (complete("note", text=""), "empty_text"),
+        (complete("note", text="x" * 101), "text_too_long"),
+        (complete("note", client_id="has space"), "invalid_client_id"),
+        (complete("seen", visitor_messages=None), "invalid_frame"),
+        (complete("seen", visitor_messages=-1), "invalid_frame"),
+        (complete("seen", visitor_messages=1.5), "invalid_frame"),
+        (complete("seen", visitor_messages=True), "invalid_frame"),
+        (complete("seen", visitor_messages="3"), "invalid_frame"),
         ("x" * 501, "frame_too_large"),
     ],
 )

@@ -1,5 +1,6 @@
 import uuid
 from dataclasses import asdict
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +14,9 @@ from chat.models import (
     AgentStatus,
     ChatSettings,
     Conversation,
+    LeftMessage,
     Message,
+    Note,
     Suggestion,
 )
 from shop.models import Product
@@ -138,6 +141,8 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
     assert second["last_role"] == "system"
     assert second["last_text"] == "Anna (Support) joined and is answering now."
     assert second["sidekick"] is False
+    # How many messages the visitor wrote: the consoles count unread ones from it.
+    assert (first["visitor_messages"], second["visitor_messages"]) == (1, 0)
     assert set(first) == {
         "id",
         "state",
@@ -147,6 +152,7 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         "last_message_at",
         "last_text",
         "last_role",
+        "visitor_messages",
         "page",
         "product",
         "rating",
@@ -158,6 +164,9 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         conversation=selectors.conversation_get(conversation_id=new.pk)
     )
     assert alone == second
+    # And read without the list's annotations, as after a change.
+    plain = Conversation.objects.get(pk=old.pk)
+    assert selectors.conversation_summary(conversation=plain) == first
     assert selectors.conversation_summary(conversation=Conversation.objects.get(pk=new.pk)) == (
         second
     )
@@ -225,6 +234,70 @@ def test_staff_frames_are_the_messages_then_the_unsent_suggestions(quiet):
     visitor_frames = selectors.conversation_frames(conversation_id=conversation.pk)
     assert [frame["client_id"] for frame in visitor_frames] == [None, None, "v0", "v1", None]
     assert all(frame["type"] == "message" for frame in visitor_frames)
+
+
+def test_staff_frames_put_the_notes_among_the_messages_by_time(quiet, settings):
+    anna = make_agent("anna", first_name="Anna")
+    conversation = services.conversation_open(session_key="t" * 32)
+    greeting = conversation.messages.get()
+    at = greeting.sent_at
+    notes = [
+        Note.objects.create(
+            conversation=conversation,
+            author=anna,
+            author_name="Anna",
+            text=text,
+            created_at=at + timedelta(seconds=seconds),
+        )
+        for text, seconds in [("after the greeting", 1), ("same time", 2), ("later still", 3)]
+    ]
+    Message.objects.create(
+        conversation=conversation,
+        sender_role="visitor",
+        sender_name="Visitor",
+        text="Hello?",
+        sent_at=at + timedelta(seconds=2),
+    )
+    frames = selectors.conversation_staff_frames(conversation_id=conversation.pk)
+    assert [(f["type"], f["text"][:12]) for f in frames] == [
+        ("message", greeting.text[:12]),
+        ("note", "after the gr"),
+        ("message", "Hello?"),
+        ("note", "same time"),
+        ("note", "later still"),
+    ]
+    # A message first on a tie.
+    assert frames[3]["id"] == str(notes[1].uid)
+    # The newest CHAT_HISTORY_LIMIT notes, as of messages.
+    settings.CHAT_HISTORY_LIMIT = 1
+    frames = selectors.conversation_staff_frames(conversation_id=conversation.pk)
+    assert [(f["type"], f["text"][:12]) for f in frames] == [
+        ("message", "Hello?"),
+        ("note", "later still"),
+    ]
+    # The visitor's history has no note: notes are not messages.
+    assert all(
+        f["type"] == "message"
+        for f in selectors.conversation_frames(conversation_id=conversation.pk)
+    )
+
+
+def test_the_visitor_s_messages_are_counted_and_their_name_is_the_one_they_left(quiet):
+    conversation = services.conversation_open(session_key="u" * 32)
+    assert selectors.conversation_visitor_messages(conversation_id=conversation.pk) == 0
+    for n in range(3):
+        services.visitor_message_post(
+            conversation_id=conversation.pk, text=f"q{n}", client_id=None, channel_name="x"
+        )
+    assert selectors.conversation_visitor_messages(conversation_id=conversation.pk) == 3
+    assert selectors.conversation_visitor_messages(conversation_id=conversation.pk + 1) is None
+
+    assert selectors.conversation_visitor_name(conversation_id=conversation.pk) == ""
+    for name in ("Maria", "Maria Lopez"):
+        LeftMessage.objects.create(
+            name=name, email="m@example.org", text="x", conversation=conversation
+        )
+    assert selectors.conversation_visitor_name(conversation_id=conversation.pk) == "Maria Lopez"
 
 
 def test_visitor_status_says_who_answers(quiet):

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from chat import selectors, services
-from chat.models import AgentClient, Conversation, Message
+from chat.models import AgentClient, Conversation, Message, Note
 from chat.tests.conftest import (
     make_agent,
     set_bot_enabled,
@@ -736,4 +736,145 @@ async def test_a_console_shows_only_the_conversation_it_has_open():
     # The list still shows the first one's news.
     assert any(frame["type"] == "conversation" and frame["id"] == first for frame in seen)
     for communicator in (first_visitor, second_visitor, console):
+        await communicator.disconnect()
+
+
+# --- private notes ----------------------------------------------------------------------------
+
+
+async def test_a_note_reaches_every_console_with_it_open_and_never_the_visitor():
+    anna, ben = await new_agent("anna"), await new_agent("ben")
+    anna_console, ben_console = await open_console(anna), await open_console(ben)
+    visitor, conversation, _ = await visitor_waiting_for(anna_console)
+    await taken_by(anna_console, visitor, conversation)
+    await act(ben_console, "open", conversation)
+    await expect(ben_console, "opened")
+    await drain(visitor)
+    await drain(ben_console)
+
+    # Ben does not answer the conversation; he writes a note for Anna all the same.
+    await act(ben_console, "note", conversation, text="She asked me yesterday too", client_id="n-1")
+    note = await expect(anna_console, "note")
+    assert note == {
+        "type": "note",
+        "conversation": conversation,
+        "id": note["id"],
+        "author": {"id": ben.pk, "name": "Ben"},
+        "text": "She asked me yesterday too",
+        "created_at": note["created_at"],
+        "client_id": "n-1",
+    }
+    assert await expect(ben_console, "note") == note  # its own, as its acknowledgement
+    assert await visitor.receive_nothing(0.5)
+
+    # A resend (the answer was lost): stored once, acknowledged to the sender alone.
+    await act(ben_console, "note", conversation, text="She asked me yesterday too", client_id="n-1")
+    assert await expect(ben_console, "note") == note
+    assert await anna_console.receive_nothing(0.3)
+    assert await visitor.receive_nothing(0.1)
+    assert await database_sync_to_async(Note.objects.count)() == 1
+
+    # Opening it again: the note among the messages, in its place.
+    await act(ben_console, "open", conversation)
+    opened = await expect(ben_console, "opened")
+    assert [f["type"] for f in opened["frames"]][-2:] == ["message", "note"]
+    assert opened["frames"][-1] == note
+    for communicator in (visitor, anna_console, ben_console):
+        await communicator.disconnect()
+
+
+async def test_a_note_about_no_conversation_is_refused_with_its_client_id():
+    console = await open_console(await new_agent("anna"))
+    await act(console, "note", 999_999, text="Lost", client_id="n-9")
+    error = await expect(console, "error")
+    assert (error["code"], error["client_id"], error["conversation"]) == (
+        "not_found",
+        "n-9",
+        999_999,
+    )
+    await console.disconnect()
+
+
+async def test_a_note_of_another_conversation_does_not_show_in_the_open_one():
+    anna = await new_agent("anna")
+    console = await open_console(anna)
+    first = await connect(await new_visitor())
+    second = await connect(await new_visitor())
+    ids = sorted([c["id"] for c in (await drain(console)) if c["type"] == "conversation"])
+    first_id, second_id = ids[0], ids[-1]
+    await act(console, "open", first_id)
+    await expect(console, "opened")
+    # Written from elsewhere (another console), in the conversation this one does not show.
+    await database_sync_to_async(services.note_create)(
+        conversation_id=second_id, user=anna, text="Elsewhere"
+    )
+    assert not [f for f in await drain(console) if f["type"] == "note"]
+    for communicator in (first, second, console):
+        await communicator.disconnect()
+
+
+# --- unread counts: how far each agent has seen each conversation -----------------------------
+
+
+async def test_the_list_says_how_far_the_agent_has_seen_each_conversation():
+    anna = await new_agent("anna")
+    console = await open_console(anna)
+    visitor, conversation, _ = await visitor_waiting_for(console)
+    await say(visitor, "Anyone there?", "p-2")
+    # Each row counts the visitor's messages.
+    await expect(console, "conversation", id=conversation, visitor_messages=2)
+    await console.disconnect()
+
+    # Never opened: nothing seen, so both of the visitor's messages are unread.
+    console = await open_console(anna)
+    assert console.listing["seen"] == {}
+    [listed] = [c for c in console.listing["conversations"] if c["id"] == conversation]
+    assert listed["visitor_messages"] == 2
+
+    # Opening it sees it all; the next list says so, after a reload as on another screen.
+    await act(console, "open", conversation)
+    opened = await expect(console, "opened")
+    assert opened["visitor"] == {"name": ""}
+    other_screen = await open_console(anna)
+    assert other_screen.listing["seen"] == {str(conversation): 2}
+
+    # The visitor writes again while the agent looks elsewhere: that one is unread...
+    await say(visitor, "Hello?", "p-3")
+    await expect(console, "conversation", id=conversation, visitor_messages=3)
+    third = await open_console(anna)
+    assert third.listing["seen"] == {str(conversation): 2}
+    # ...until the console shows it and says so.
+    await act(console, "seen", conversation, visitor_messages=3)
+    await drain(console)
+    fourth = await open_console(anna)
+    assert fourth.listing["seen"] == {str(conversation): 3}
+    # Another agent's count is their own.
+    ben_console = await open_console(await new_agent("ben"))
+    assert ben_console.listing["seen"] == {}
+    for communicator in (visitor, console, other_screen, third, fourth, ben_console):
+        await communicator.disconnect()
+
+
+async def test_seen_is_checked_and_refused_in_words():
+    console = await open_console(await new_agent("anna"))
+    await act(console, "seen", 7, visitor_messages=-1)
+    error = await expect(console, "error")
+    assert error["code"] == "invalid_frame"
+    assert error["detail"] == "visitor_messages must be a whole number, 0 or more."
+    await act(console, "seen", 999_999, visitor_messages=1)
+    assert (await expect(console, "error"))["code"] == "not_found"
+    await console.disconnect()
+
+
+async def test_an_opened_conversation_names_the_visitor_who_left_their_name():
+    console = await open_console(await new_agent("anna"))
+    session_key = await new_visitor()
+    visitor = await connect(session_key)
+    conversation = await conversation_of(session_key)
+    await database_sync_to_async(services.left_message_create)(
+        name="Maria", email="maria@example.org", text="Call me", session_key=session_key
+    )
+    await act(console, "open", conversation)
+    assert (await expect(console, "opened"))["visitor"] == {"name": "Maria"}
+    for communicator in (visitor, console):
         await communicator.disconnect()

@@ -22,8 +22,11 @@
  *   suggestion     side-kick answers for the agent to send or edit; never seen by visitors.
  *   typing         the visitor types.  It has no "stop" guarantee (tabs close), hence the timeout.
  *   error          a refused action, e.g. "taken" when another agent was quicker.
+ *   note           a private note of the open conversation (staff only), ours confirmed by it.
+ * "conversations" also carries "seen" (how far this agent has seen each conversation), and every
+ * row "visitor_messages" (how many the visitor wrote): the list's unread counts.
  * Frames it sends: open, take, hand_back, transfer, close, sidekick, message, typing (throttled,
- * so a fast typist does not flood the visitor), accepting, heartbeat.
+ * so a fast typist does not flood the visitor), accepting, heartbeat, note, seen.
  *
  * All text from the server or visitors goes into the page with textContent, never as markup.
  */
@@ -37,6 +40,8 @@ import {
   str,
   typingNotifier,
 } from "../chat/common.js";
+import { desktopAlerts } from "./alerts.js";
+import { cannedComposer, cannedManager } from "./canned.js";
 
 var WS_PATH = config.socket_path;
 var FORBIDDEN_CLOSE_CODE = 4003;
@@ -236,7 +241,8 @@ function handleFrame(frame) {
     case "message": handleMessage(frame); break;
     case "suggestion": handleSuggestion(frame); break;
     case "typing": handleTyping(frame); break;
-    case "error": handleError(frame); break;
+    case "note": handleNote(frame); break;
+    case "error": noteRefused(frame); handleError(frame); break;
     default: break;  // unknown frames are ignored: a newer server may say more
   }
 }
@@ -417,6 +423,7 @@ function updateRow(item, summary) {
   var placeNode = button.querySelector(".consoleRowPlace");
   placeNode.textContent = place;
   placeNode.hidden = !place;
+  renderUnread(item, summary);
 }
 
 /* ---------------- the visitor's rating of a closed chat ---------------- */
@@ -494,6 +501,7 @@ function handleConversations(frame) {
   if (!Array.isArray(frame.conversations)) {
     return;
   }
+  applySeen(frame.seen);
   var incoming = frame.conversations.filter(validSummary);
   var keep = new Set(incoming.map(function (summary) { return summary.id; }));
   Array.from(state.summaries.keys()).forEach(function (id) {
@@ -523,7 +531,9 @@ function handleConversation(frame) {
   if (!validSummary(summary)) {
     return;
   }
+  var before = state.summaries.get(summary.id);
   var newlyWaiting = upsert(summary) ? [summary.id] : [];
+  visitorWroteIn(before, summary);
   afterListChange(newlyWaiting, false);
 }
 
@@ -539,6 +549,7 @@ function afterListChange(newlyWaiting, firstLoad) {
   });
   renderGroups();
   updateWaiting(newlyWaiting, firstLoad);
+  alertWaiting(newlyWaiting, firstLoad);
   var open = state.openId !== null ? state.summaries.get(state.openId) : null;
   if (open) {
     renderPanelSummary(open);
@@ -689,6 +700,7 @@ function handleOpened(frame) {
     }
   });
   flushPending(summary.id);
+  afterOpened(frame, summary);
 
   els.panel.setAttribute("data-open", "true");
   els.panel.removeAttribute("aria-busy");
@@ -791,6 +803,7 @@ function updateControls() {
     entry.element.querySelector(".consoleSuggestionSend").disabled = !mine;
     entry.element.querySelector(".consoleSuggestionEdit").disabled = !mine;
   });
+  updateNoteControls();
 }
 
 /* ---------------- messages ---------------- */
@@ -1138,8 +1151,8 @@ function onInput() {
   if (els.input.value === "" && state.editing) {
     clearEditing();
   }
-  if (!isMine(summary)) {
-    return;
+  if (!isMine(summary) || noteMode) {
+    return;  // a note is no business of the visitor's, not even that someone types
   }
   typing.input(els.input.value.trim() !== "", summary.id);
 }
@@ -1285,6 +1298,10 @@ function onAccepting() {
 
 function onSubmit(event) {
   event.preventDefault();
+  if (noteMode) {
+    submitNote();
+    return;
+  }
   var summary = openSummary();
   if (!isMine(summary)) {
     return;
@@ -1307,6 +1324,346 @@ function onSubmit(event) {
   clearEditing();
   stopTyping(true);
   els.input.focus();
+}
+
+/* ---------------- private notes ---------------- */
+
+/* A note is for staff only: written with the composer switched to "Note", shown in the thread
+ * apart from messages (never as one), and stored and delivered by the server on the staff's
+ * side alone (chat.models.Note). Ours show at once as pending, keyed by client_id, confirmed
+ * by the server's "note" frame; unconfirmed ones go again after a reconnect (the server stores
+ * each client_id once). */
+var noteMode = false;
+var pendingNotes = new Map();  // client_id -> {conversation, text, client_id, node, sentOn}
+
+function noteRow(author, text, createdAt) {
+  var row = el("li", "consoleNoteRow");
+  var meta = el("div", "consoleMessageMeta");
+  meta.appendChild(el("span", "consoleNoteLabel", "Private note"));
+  meta.appendChild(el("span", "consoleMessageSender", author));
+  var date = parseDate(createdAt);
+  if (date) {
+    var time = el("time", "consoleMessageTime", clockTime(date));
+    time.setAttribute("datetime", date.toISOString());
+    time.title = date.toLocaleString();
+    meta.appendChild(time);
+  }
+  row.appendChild(meta);
+  row.appendChild(el("div", "consoleNote", text));
+  return row;
+}
+
+function pendingNoteNode(item) {
+  var row = noteRow(state.me ? state.me.name : "You", item.text, null);
+  row.classList.add("consoleNoteRow--pending");
+  row.setAttribute("aria-busy", "true");
+  row.querySelector(".consoleMessageMeta").appendChild(
+    el("span", "consoleMessageState", "saving\u2026"));
+  return row;
+}
+
+function noteShown(id) {
+  return Array.prototype.some.call(els.messages.querySelectorAll(".consoleNote[data-note-id]"),
+    function (node) { return node.getAttribute("data-note-id") === id; });
+}
+
+function handleNote(frame) {
+  if (frame.conversation !== state.openId || typeof frame.id !== "string") {
+    return;
+  }
+  var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+  var pending = clientId ? pendingNotes.get(clientId) : null;
+  if (pending && pending.conversation !== frame.conversation) {
+    pending = null;
+  }
+  if (pending) {
+    pendingNotes.delete(clientId);
+  }
+  if (noteShown(frame.id)) {
+    if (pending && pending.node) {
+      pending.node.remove();
+    }
+    return;
+  }
+  state.stickToBottom = isNearBottom() || !!pending;
+  var author = isObject(frame.author) ? str(frame.author.name) : "";
+  var row = noteRow(author || "Staff", str(frame.text), frame.created_at);
+  row.querySelector(".consoleNote").setAttribute("data-note-id", frame.id);
+  if (pending && pending.node && els.messages.contains(pending.node)) {
+    pending.node.replaceWith(row);
+  } else {
+    insertConfirmed(row);
+  }
+  scrollToBottom(false);
+}
+
+function sendNote(item) {
+  if (isConnected() && send({ type: "note", conversation: item.conversation, text: item.text,
+    client_id: item.client_id })) {
+    item.sentOn = socket.current();
+  }
+}
+
+function submitNote() {
+  var summary = openSummary();
+  if (!summary) {
+    return;
+  }
+  var text = els.input.value.trim();
+  if (!text) {
+    els.input.value = "";
+    return;
+  }
+  if (text.length > MAX_TEXT_LENGTH) {
+    showNotice("Notes are limited to " + MAX_TEXT_LENGTH + " characters; this one has " +
+      text.length + ".", "error");
+    return;
+  }
+  var item = { conversation: summary.id, text: text, client_id: makeClientId(), node: null,
+    sentOn: null };
+  pendingNotes.set(item.client_id, item);
+  item.node = pendingNoteNode(item);
+  els.messages.appendChild(item.node);
+  scrollToBottom(true);
+  sendNote(item);
+  els.input.value = "";
+  state.drafts.delete(summary.id);
+  els.input.focus();
+}
+
+/* After (re)opening: our unconfirmed notes shown again, and sent again if this socket has not. */
+function flushNotes(conversationId) {
+  pendingNotes.forEach(function (item) {
+    if (item.conversation !== conversationId) {
+      return;
+    }
+    if (!item.node || !els.messages.contains(item.node)) {
+      item.node = pendingNoteNode(item);
+      els.messages.appendChild(item.node);
+    }
+    if (item.sentOn !== socket.current()) {
+      sendNote(item);
+    }
+  });
+}
+
+/* An error about one of our notes: refused for now (rate limit), or for good. */
+function noteRefused(frame) {
+  var item = pendingNotes.get(str(frame.client_id));
+  if (!item) {
+    return;
+  }
+  if (frame.code === "rate_limited") {
+    item.sentOn = null;
+    setTimeout(function () {
+      if (pendingNotes.get(item.client_id) === item && item.sentOn === null) {
+        sendNote(item);
+      }
+    }, retryAfterMs(frame.retry_after));
+    return;
+  }
+  pendingNotes.delete(item.client_id);
+  if (item.node) {
+    item.node.classList.remove("consoleNoteRow--pending");
+    item.node.classList.add("consoleNoteRow--failed");
+    item.node.removeAttribute("aria-busy");
+    var note = item.node.querySelector(".consoleMessageState");
+    if (note) {
+      note.textContent = "not saved: " + (str(frame.detail) || "refused");
+    }
+  }
+  if (item.conversation === state.openId && els.input.value === "") {
+    els.input.value = item.text;  // nothing typed is lost
+  }
+}
+
+function setComposerMode(mode) {
+  noteMode = mode === "note";
+  els.modeReply.checked = !noteMode;
+  els.modeNote.checked = noteMode;
+  els.composer.classList.toggle("consoleComposer--note", noteMode);
+  els.modeHint.hidden = !noteMode;
+  els.inputLabel.textContent = noteMode ? "Your private note" : "Your answer";
+  els.send.textContent = noteMode ? "Add note" : "Send";
+  if (noteMode) {
+    stopTyping(true);
+  }
+  updateControls();
+}
+
+/* Any agent may note any conversation open in the panel, whoever answers it. */
+function updateNoteControls() {
+  if (!noteMode) {
+    return;
+  }
+  var summary = openSummary();
+  els.input.disabled = !summary;
+  els.send.disabled = !summary;
+  els.input.placeholder = summary ? "Write a note only staff see\u2026" :
+    "Open a conversation first";
+}
+
+/* ---------------- unread counts ---------------- */
+
+/* How many of each conversation's visitor messages this agent has seen, from the server (per
+ * agent, so the counts are right after a reload and on every screen of theirs) and moved
+ * forward here as the console shows them: unread is a row's "visitor_messages" less that. */
+var seenCounts = new Map();
+
+function applySeen(seen) {
+  if (!isObject(seen)) {
+    return;
+  }
+  Object.keys(seen).forEach(function (key) {
+    var id = parseInt(key, 10);
+    if (isId(id) && typeof seen[key] === "number") {
+      seenCounts.set(id, Math.max(seen[key], seenCounts.get(id) || 0));
+    }
+  });
+}
+
+/* A closed conversation has nobody left to answer: it counts nothing unread. */
+function unreadOf(summary) {
+  if (summary.state === "closed" || typeof summary.visitor_messages !== "number") {
+    return 0;
+  }
+  return Math.max(0, summary.visitor_messages - (seenCounts.get(summary.id) || 0));
+}
+
+function renderUnread(item, summary) {
+  var button = item.firstChild;
+  var top = button.querySelector(".consoleRowTop");
+  var badge = top.querySelector(".consoleRowUnread");
+  if (!badge) {
+    badge = el("span", "consoleRowUnread");
+    top.insertBefore(badge, top.querySelector(".consoleRowTime"));
+  }
+  var count = unreadOf(summary);
+  badge.textContent = count ? String(count) : "";
+  if (count) {
+    badge.appendChild(el("span", "consoleVisuallyHidden",
+      count === 1 ? " unread message" : " unread messages"));
+  }
+  badge.hidden = !count;
+  button.setAttribute("data-unread", String(count));
+}
+
+/* The agent sees the conversation now: all the visitor wrote is read, here at once and on the
+ * server a moment later, once for a burst of messages (a "seen" per message would spend the
+ * socket's allowance of frames, which the agent's own messages need). */
+var SEEN_DELAY_MS = 1500;
+var seenToSend = new Map();  // conversation id -> the count to tell the server
+var seenTimer = null;
+
+function markSeen(summary) {
+  var written = summary.visitor_messages;
+  if (typeof written !== "number" || (seenCounts.get(summary.id) || 0) >= written) {
+    return;
+  }
+  seenCounts.set(summary.id, written);
+  seenToSend.set(summary.id, written);
+  if (seenTimer === null) {
+    seenTimer = setTimeout(sendSeen, SEEN_DELAY_MS);
+  }
+  var item = state.rows.get(summary.id);
+  if (item) {
+    renderUnread(item, summary);
+  }
+}
+
+/* Not connected: dropped. Opening the conversation again on reconnecting sees it all. */
+function sendSeen() {
+  seenTimer = null;
+  seenToSend.forEach(function (count, id) {
+    if (isConnected()) {
+      send({ type: "seen", conversation: id, visitor_messages: count });
+    }
+  });
+  seenToSend.clear();
+}
+
+/* A row changed live: has the visitor written since? */
+function visitorWroteIn(before, summary) {
+  var was = before && typeof before.visitor_messages === "number" ? before.visitor_messages : 0;
+  if (typeof summary.visitor_messages !== "number" || summary.visitor_messages <= was) {
+    return;
+  }
+  if (summary.id === state.openId && document.visibilityState === "visible") {
+    markSeen(summary);
+  }
+  if (isMine(summary)) {
+    alerts.visitorWrote(summary);
+  }
+}
+
+/* ---------------- opening, alerts, canned responses ---------------- */
+
+var alerts = { waiting: function () {}, visitorWrote: function () {} };
+var canned = null;
+var openedVisitorName = "";  // the open conversation's visitor's name, when the chat knows it
+
+function afterOpened(frame, summary) {
+  flushNotes(summary.id);
+  openedVisitorName = isObject(frame.visitor) ? str(frame.visitor.name) : "";
+  // The server counted it seen on opening: so does the list.
+  if (typeof summary.visitor_messages === "number") {
+    seenCounts.set(summary.id, Math.max(summary.visitor_messages, seenCounts.get(summary.id) || 0));
+  }
+  if (canned) {
+    canned.close();
+  }
+}
+
+function alertWaiting(newlyWaiting, firstLoad) {
+  if (firstLoad) {
+    return;
+  }
+  newlyWaiting.forEach(function (id) {
+    var summary = state.summaries.get(id);
+    if (summary) {
+      alerts.waiting(summary);
+    }
+  });
+}
+
+function initWorkingFaster() {
+  els.modeReply = document.getElementById("consoleModeReply");
+  els.modeNote = document.getElementById("consoleModeNote");
+  els.modeHint = document.getElementById("consoleModeHint");
+  els.inputLabel = document.getElementById("consoleInputLabel");
+  [els.modeReply, els.modeNote].forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      if (radio.checked) {
+        setComposerMode(radio.value);
+      }
+    });
+  });
+
+  alerts = desktopAlerts({
+    button: document.getElementById("consoleNotifyOn"),
+    state: document.getElementById("consoleNotifyState"),
+    sound: document.getElementById("consoleSound"),
+    open: openConversation
+  });
+  canned = cannedComposer({
+    input: els.input,
+    list: document.getElementById("consoleCannedList"),
+    count: document.getElementById("consoleCannedCount"),
+    values: function () {
+      return { visitor_name: openedVisitorName, agent_name: state.me ? state.me.name : "" };
+    }
+  });
+  cannedManager({
+    opener: document.getElementById("consoleCannedManage"),
+    dialog: document.getElementById("consoleCannedDialog")
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    var open = openSummary();
+    if (document.visibilityState === "visible" && open) {
+      markSeen(open);
+    }
+  });
 }
 
 /* ---------------- init ---------------- */
@@ -1391,6 +1748,7 @@ function init() {
     els.input.focus();
   });
 
+  initWorkingFaster();
   setInterval(refreshRows, TIMES_REFRESH_MS);
   window.addEventListener("online", reconnectSoon);
   document.addEventListener("visibilitychange", function () {

@@ -10,10 +10,13 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
 - ``handover``: who answers: asking for a person, take, hand back, transfer, close (staff),
   end (the visitor), side-kick.
 - ``ratings``: the visitor's rating of a closed chat.
-- ``presence``: staff consoles and whether agents accept chats.
+- ``presence``: staff consoles, whether agents accept chats, and the business hours
+  opening or closing.
+- ``assignment``: auto-assignment, giving waiting conversations to agents with room.
 - ``transcripts``: a visitor's conversation by email, within its limits.
 """
 
+from .assignment import assignment_follow, conversations_assign
 from .base import (
     NOBODY_AVAILABLE,
     NOT_YOURS_TO_WRITE,
@@ -61,6 +64,7 @@ from .presence import (
     agent_client_remove,
     agent_client_renew,
     agent_clients_sweep,
+    business_hours_turned,
     client_save,
     presence_publish,
 )
@@ -108,7 +112,9 @@ __all__ = [
     "agent_clients_sweep",
     "agent_message_post",
     "agent_typing",
+    "assignment_follow",
     "bot_suggestion_post",
+    "business_hours_turned",
     "client_save",
     "conversation_close",
     "conversation_end",
@@ -122,6 +128,7 @@ __all__ = [
     "conversation_socket_close",
     "conversation_take",
     "conversation_transfer",
+    "conversations_assign",
     "left_message_create",
     "presence_publish",
     "transcript_send",

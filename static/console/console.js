@@ -523,8 +523,19 @@ function handleConversation(frame) {
   if (!validSummary(summary)) {
     return;
   }
+  // Read before the panel updates, which forgets my take once the conversation shows as mine.
+  var given = !isMine(state.summaries.get(summary.id)) && state.tookId !== summary.id;
   var newlyWaiting = upsert(summary) ? [summary.id] : [];
   afterListChange(newlyWaiting, false);
+  noticeIfGiven(given, summary);
+}
+
+/* Auto-assignment (or a colleague's transfer) made a conversation mine without my taking it:
+ * say so, since nothing else draws the eye to a row that merely moved groups. */
+function noticeIfGiven(given, summary) {
+  if (given && isMine(summary)) {
+    showNotice("Conversation #" + summary.id + " is yours now: open it to answer.", "info");
+  }
 }
 
 function afterListChange(newlyWaiting, firstLoad) {

@@ -57,6 +57,15 @@ class Conversation(models.Model):
     current_product_id = models.BigIntegerField(null=True, blank=True)
     # When it last started waiting for a person: who waited longest is assigned first.
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # The agent who handed it back to the waiting ones, when that is how its wait started:
+    # auto-assignment gives it to anyone but them.
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The language the visitor last opened the chat in (chat.languages), a code of LANGUAGES:
     # what the chat stores for them (the bot's answers, notices of staff's actions) is written
     # in it. Empty: the site's LANGUAGE_CODE.
@@ -297,8 +306,9 @@ class ChatSettings(models.Model):
         default=False,
         help_text="A conversation that starts waiting for a person goes at once to the agent "
         "present and accepting chats who answers the fewest, below their capacity (Agent "
-        "statuses). When everyone is at capacity it waits, and the longest waiting goes to "
-        "the next agent who has room.",
+        "statuses), never back to an agent who handed it back. When everyone is at capacity it "
+        "waits, and the longest waiting goes to the next agent who has room. Within business "
+        "hours only, if kept.",
     )
     # Business hours (chat.hours): the opening hours and holidays are rows of their own.
     business_hours = models.BooleanField(

@@ -109,17 +109,10 @@ def consoles_present() -> bool:
 
 
 def available_agent_ids() -> set[int]:
-    """Present staff who accept chats, within business hours: who a visitor asking for a
-    person now can be given. Outside business hours nobody, whoever is there."""
+    """Present staff who accept chats, within business hours: who can answer a visitor now.
+    Outside business hours nobody, whoever is there: people are away."""
     if out_of_hours():
         return set()
-    return accepting_agent_ids()
-
-
-def accepting_agent_ids() -> set[int]:
-    """Present staff who accept chats, whatever the hours: who auto-assignment gives the
-    conversations that are waiting (a visitor who asked before closing time is still
-    served by whoever stayed)."""
     return _accepting(present_agent_ids())
 
 
@@ -175,14 +168,15 @@ def agent_loads(*, user_ids: set[int]) -> list[AgentLoad]:
     ]
 
 
-def waiting_conversation_ids(*, limit: int) -> list[int]:
+def waiting_conversations(*, limit: int) -> list[tuple[int, int | None]]:
     """Conversations waiting for a person that nobody was given yet, longest waiting first
-    (those from before the chat recorded since when: first)."""
+    (those from before the chat recorded since when: first): each one's id, and the agent who
+    handed it back to the waiting ones, if that is how its wait started."""
     waiting = Conversation.objects.filter(
         state=Conversation.State.WAITING, assigned_agent__isnull=True
     )
     order = (F("waiting_since").asc(nulls_first=True), "pk")
-    return list(waiting.order_by(*order).values_list("pk", flat=True)[:limit])
+    return list(waiting.order_by(*order).values_list("pk", "handed_back_by_id")[:limit])
 
 
 def auto_assign_enabled() -> bool:

@@ -2,11 +2,13 @@
 
 A conversation waiting for a person goes to the agent present and accepting chats who answers
 the fewest conversations, below their capacity (AgentStatus.capacity); of those answering as
-many, to the one given none for longest, then to the lowest id. When every agent is at
-capacity it waits; whenever capacity may have come free (a conversation closed, handed back
-or passed on, an agent came online or accepts chats again, a capacity raised) the longest
-waiting goes first. The agent is told as by a take: the visitor reads who joined, consoles
-show the conversation as theirs, bot apps hear it was taken.
+many, to the one given none for longest, then to the lowest id; never back to the agent who
+handed it back. When every agent is at capacity it waits; whenever capacity may have come free
+(a conversation closed, handed back or passed on, an agent came online or accepts chats
+again, a capacity raised, the business hours opened) the longest waiting goes first. Outside
+business hours nothing is given: people are away. The agent is told as by a take: the
+visitor reads who joined, consoles show the conversation as theirs, bot apps hear it was
+taken.
 
 Races are decided by the database. Each assignment is one short transaction that first locks
 the one ChatSettings row (SELECT ... FOR UPDATE), so assignments happen one at a time, site
@@ -26,7 +28,6 @@ that locks several.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
@@ -37,7 +38,8 @@ from .. import events, selectors
 from ..models import AgentStatus, ChatSettings, Conversation
 from .base import State, _agent_joined_publish
 
-logger = logging.getLogger(__name__)
+#: Waiting conversations one assignment looks at, longest waiting first.
+WAITING_LOOKED_AT = 20
 
 
 def conversations_assign() -> list[tuple[int, int]]:
@@ -53,25 +55,29 @@ def conversations_assign() -> list[tuple[int, int]]:
 
 
 def _assign_next() -> tuple[int, int] | None:
-    """Give the longest waiting conversation to the agent with most room, in one
-    transaction; what was given, or None when nothing can be."""
+    """Give the longest waiting conversation that an agent has room for to the agent with most
+    room, in one transaction; what was given, or None when nothing can be."""
     with transaction.atomic():
         # One assignment at a time, site wide (see the module's docstring).
         if ChatSettings.objects.select_for_update().filter(auto_assign=True).first() is None:
             return None
-        # A few: one an agent takes by hand meanwhile is passed over for the next.
-        waiting = selectors.waiting_conversation_ids(limit=5)
+        # A few: one an agent takes by hand meanwhile is passed over for the next, and so is
+        # one only the agent who handed it back has room for.
+        waiting = selectors.waiting_conversations(limit=WAITING_LOOKED_AT)
         if not waiting:
             return None
+        # Within business hours only: outside them people are away, and those still there
+        # take what still waits by hand.
         loads = [
             load
-            for load in selectors.agent_loads(user_ids=selectors.accepting_agent_ids())
+            for load in selectors.agent_loads(user_ids=selectors.available_agent_ids())
             if load.has_room
         ]
-        if not loads:
-            return None
-        agent = min(loads, key=lambda load: load.rank())
-        for conversation_id in waiting:
+        for conversation_id, handed_back_by in waiting:
+            others = [load for load in loads if load.user_id != handed_back_by]
+            if not others:
+                continue
+            agent = min(others, key=lambda load: load.rank())
             given = Conversation.objects.filter(
                 pk=conversation_id, state=State.WAITING, assigned_agent__isnull=True
             ).update(state=State.AGENT, assigned_agent_id=agent.user_id, bot_misses=0)

@@ -60,7 +60,7 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
         return False
     with transaction.atomic():
         waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
-            state=State.WAITING, bot_misses=0, waiting_since=timezone.now()
+            state=State.WAITING, bot_misses=0, waiting_since=timezone.now(), handed_back_by=None
         )
         if waiting:
             with _visitor_language(conversation_id):
@@ -122,7 +122,12 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
             state=new_state,
             assigned_agent=None,
             bot_misses=0,
-            **({"waiting_since": timezone.now()} if new_state == State.WAITING else {}),
+            # Back to the waiting ones: auto-assignment gives it to someone else.
+            **(
+                {"waiting_since": timezone.now(), "handed_back_by": user}
+                if new_state == State.WAITING
+                else {}
+            ),
         )
         if not changed:
             raise NotYourConversation("Only the agent answering a conversation can hand it back.")
@@ -264,6 +269,7 @@ def conversation_hand_to_people(*, conversation_id: int, user: AbstractBaseUser)
                 assigned_agent=None,
                 bot_misses=0,
                 waiting_since=timezone.now(),
+                handed_back_by=None,
             )
         )
         if (

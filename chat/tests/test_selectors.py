@@ -616,8 +616,7 @@ def test_out_of_hours_nobody_is_available_though_present_and_accepting(
     now_is(BEFORE_CLOSING + timedelta(seconds=5))  # 18:00 in Berlin
     assert selectors.out_of_hours()
     assert selectors.available_agent_ids() == set()
-    # Those waiting are still given to whoever stayed (auto-assignment reads this).
-    assert selectors.accepting_agent_ids() == {anna.pk}
+    assert selectors.present_agent_ids() == {anna.pk}
     assert not selectors.chat_online()
 
 

@@ -11,6 +11,7 @@ from chat import events as chat_events
 from chat import services
 from chat.models import AgentStatus, ChatSettings, Conversation, Message
 from chat.tests.conftest import (
+    ALWAYS_OPEN,
     make_agent,
     set_auto_assign,
     set_business_hours,
@@ -140,8 +141,8 @@ def test_a_conversation_taken_by_hand_meanwhile_is_passed_over(auto_assign, anna
     services.conversation_take(conversation_id=taken_meanwhile.pk, user=ben)
     # Read as waiting just before Ben's take committed.
     monkeypatch.setattr(
-        "chat.selectors.waiting_conversation_ids",
-        lambda limit: [taken_meanwhile.pk, next_one.pk][:limit],
+        "chat.selectors.waiting_conversations",
+        lambda limit: [(taken_meanwhile.pk, None), (next_one.pk, None)][:limit],
     )
     assert services.conversations_assign()[0] == (next_one.pk, anna.pk)
     assert assignee(taken_meanwhile) == ben.pk
@@ -245,11 +246,47 @@ def test_switching_auto_assignment_on_assigns_those_waiting(
     assert assignee(conversation) == anna.pk
 
 
-def test_those_who_waited_before_closing_time_are_still_given_to_who_stayed(auto_assign, anna):
-    # Asked within the hours, waiting when they closed: Anna, still there, answers.
+def test_out_of_hours_nothing_is_given_and_what_waits_is_given_when_they_open(
+    auto_assign, anna, django_capture_on_commit_callbacks
+):
     conversation = waiting()
-    set_business_hours()  # closed all week from now
-    assert services.conversations_assign() == [(conversation.pk, anna.pk)]
+    set_business_hours()  # closed all week from now: people are away
+    assert services.conversations_assign() == []
+    assert state_of(conversation).state == "waiting"
+    # Saving the hours announces the change, which assigns.
+    with django_capture_on_commit_callbacks(execute=True):
+        set_business_hours(*ALWAYS_OPEN)
+    assert assignee(conversation) == anna.pk
+
+
+def test_a_conversation_handed_back_never_goes_back_to_who_handed_it_back(
+    auto_assign, events, bot_off, anna
+):
+    [mine] = answering(anna, 1)
+    events.run(services.conversation_hand_back, conversation_id=mine.pk, user=anna)
+    assert (state_of(mine).state, state_of(mine).handed_back_by_id) == ("waiting", anna.pk)
+    # Anna has room, and is the only one there: it waits for someone else.
+    assert services.conversations_assign() == []
+    # A conversation waiting behind it can go to Anna all the same.
+    behind = waiting()
+    assert services.conversations_assign() == [(behind.pk, anna.pk)]
+    carla = make_agent("carla", first_name="Carla", present=False)
+    events.run(services.agent_client_renew, user=carla, key="console-1")
+    assert assignee(mine) == carla.pk
+
+
+def test_asking_again_after_a_hand_back_may_go_to_anyone(auto_assign, events, anna):
+    [mine] = answering(anna, 1)
+    services.conversation_set_sidekick(conversation_id=mine.pk, user=anna, active=True)
+    services.conversation_hand_back(conversation_id=mine.pk, user=anna)
+    assert state_of(mine).handed_back_by_id == anna.pk
+    # Taken, and back with the bot: a new wait starts clean.
+    services.conversation_take(conversation_id=mine.pk, user=anna)
+    services.conversation_set_sidekick(conversation_id=mine.pk, user=anna, active=False)
+    services.conversation_hand_back(conversation_id=mine.pk, user=anna)
+    assert state_of(mine).state == "bot"
+    events.run(services.conversation_request_person, conversation_id=mine.pk)
+    assert assignee(mine) == anna.pk
 
 
 def test_a_failing_assignment_does_not_undo_the_change_that_called_it(

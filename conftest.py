@@ -85,16 +85,20 @@ def _site_language():
 @pytest.fixture(autouse=True)
 def _fresh_chat_status():
     # Whether the chat is online is cached for the pages that poll it, and the chat box's
-    # settings for every page; each test starts without them cached (a test's settings row is
-    # rolled back, its cached copy would not be; each worker's prefix keeps its cache apart
-    # from the others').
+    # settings and the business hours for every page; each test starts without them cached
+    # (a test's settings row is rolled back, its cached copy would not be; each worker's
+    # prefix keeps its cache apart from the others').
     from django.core.cache import cache
 
-    from chat.selectors import CHAT_BOX_SETTINGS_CACHE_KEY, ONLINE_CACHE_KEY
+    from chat.selectors import (
+        BUSINESS_HOURS_CACHE_KEY,
+        CHAT_BOX_SETTINGS_CACHE_KEY,
+        ONLINE_CACHE_KEY,
+    )
 
-    cache.delete_many([ONLINE_CACHE_KEY, CHAT_BOX_SETTINGS_CACHE_KEY])
+    cache.delete_many([ONLINE_CACHE_KEY, CHAT_BOX_SETTINGS_CACHE_KEY, BUSINESS_HOURS_CACHE_KEY])
     yield
-    cache.delete(CHAT_BOX_SETTINGS_CACHE_KEY)
+    cache.delete_many([CHAT_BOX_SETTINGS_CACHE_KEY, BUSINESS_HOURS_CACHE_KEY])
 
 
 @pytest.fixture(autouse=True)

@@ -4,15 +4,18 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import selectors
+from .forms import OpeningIntervalFormSet
 from .models import (
     AgentClient,
     AgentStatus,
     ChatSettings,
     Conversation,
     ConversationRating,
+    Holiday,
     LeftMessage,
     Message,
     Note,
+    OpeningInterval,
     Suggestion,
 )
 
@@ -155,8 +158,8 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(AgentStatus)
 class AgentStatusAdmin(admin.ModelAdmin):
-    list_display = ["user", "title", "accepting_chats"]
-    list_editable = ["title", "accepting_chats"]
+    list_display = ["user", "title", "accepting_chats", "capacity", "last_assigned_at"]
+    list_editable = ["title", "accepting_chats", "capacity"]
     autocomplete_fields = ["user"]
 
 
@@ -192,9 +195,37 @@ class SuggestionAdmin(admin.ModelAdmin):
         return False
 
 
+class OpeningIntervalInline(admin.TabularInline):
+    """A weekday's opening hours, one interval a row; a day may have several."""
+
+    model = OpeningInterval
+    formset = OpeningIntervalFormSet
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
 @admin.register(ChatSettings)
 class ChatSettingsAdmin(admin.ModelAdmin):
-    """One row of site-wide settings."""
+    """One row of site-wide settings; the business hours' intervals and holidays below it."""
+
+    inlines = [OpeningIntervalInline, HolidayInline]
+    # Fieldsets of their own for these; every other field (the chat box's) stays first.
+    GROUPS = {
+        "Sharing the work": ["auto_assign"],
+        "Business hours": ["business_hours", "time_zone", "away_text"],
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        grouped = {name for names in self.GROUPS.values() for name in names}
+        fields = self.get_fields(request, obj)
+        return [
+            (None, {"fields": [name for name in fields if name not in grouped]}),
+            *((title, {"fields": names}) for title, names in self.GROUPS.items()),
+        ]
 
     def has_add_permission(self, request) -> bool:
         return not ChatSettings.objects.exists()

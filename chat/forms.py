@@ -1,9 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from . import conf
+from . import conf, hours
 from .models import LeftMessage
 
 
@@ -76,3 +78,28 @@ class TranscriptForm(forms.Form):
             ),
         },
     )
+
+
+class OpeningIntervalFormSet(BaseInlineFormSet):
+    """The opening hours of the chat's settings in admin: each interval ends after it starts
+    (the model says so), and no two of one weekday overlap (said here, where all are known)."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form.instance.interval()
+            for form in self.forms
+            if form.is_valid()
+            and form.cleaned_data
+            and not (self.can_delete and self._should_delete_form(form))
+        ]
+        clashes = hours.overlapping(kept)
+        if clashes:
+            raise ValidationError(
+                [
+                    f"{first} overlaps {second.opens:%H:%M}\u2013"
+                    f"{hours.clock(second.closes, closing=True)}: intervals of a day may touch "
+                    "(one closing as the next opens) but not overlap."
+                    for first, second in clashes
+                ]
+            )

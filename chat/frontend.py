@@ -52,6 +52,9 @@ def chat_box_config(*, base_url: str = "") -> dict[str, Any]:
             "launcher_side": look.launcher_side,
             "welcome_text": look.welcome_text,
         },
+        # Shown while the chat is out of business hours ("out_of_hours" in its status): staff's
+        # words, or the chat's own in the page's language.
+        "away_text": selectors.away_text(),
         "socket_path": "/" + routing.VISITOR_SOCKET_PATH,
         "agent_info_url": reverse("chat:agent_info"),
         "status_url": reverse("chat:chat_status"),

@@ -2,11 +2,13 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from . import colors, origins
+from . import colors, hours, origins
 
 
 class Rating(models.IntegerChoices):
@@ -53,6 +55,17 @@ class Conversation(models.Model):
     current_page = models.CharField(max_length=300, blank=True)
     # The product that page showed, by its id in the catalog (chat/catalog.py).
     current_product_id = models.BigIntegerField(null=True, blank=True)
+    # When it last started waiting for a person: who waited longest is assigned first.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    # The agent who handed it back to the waiting ones, when that is how its wait started:
+    # auto-assignment gives it to anyone but them.
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The language the visitor last opened the chat in (chat.languages), a code of LANGUAGES:
     # what the chat stores for them (the bot's answers, notices of staff's actions) is written
     # in it. Empty: the site's LANGUAGE_CODE.
@@ -219,6 +232,15 @@ class AgentStatus(models.Model):
     title = models.CharField(max_length=200, blank=True, default="Support")
     # Off: present, but taking no new chats; online means accepting and present.
     accepting_chats = models.BooleanField(default=True)
+    capacity = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Auto-assignment gives the agent conversations only while fewer than this "
+        "many are theirs to answer. They may still take more themselves.",
+    )
+    # When auto-assignment last gave the agent a conversation: of agents answering as many,
+    # the one who waited longest for one gets the next.
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "agent status"
@@ -263,6 +285,18 @@ class LeftMessage(models.Model):
         return f"{self.name} <{self.email}>: {self.text[:40]}"
 
 
+#: The away text when staff leave theirs empty: in the visitor's language.
+DEFAULT_AWAY_TEXT = gettext_lazy(
+    "We are away right now. Leave your email and a message, and we will get back to you "
+    "when we are back."
+)
+
+
+def site_time_zone() -> str:
+    """The business hours' time zone until staff choose one: the site's TIME_ZONE."""
+    return settings.TIME_ZONE
+
+
 class ChatSettings(models.Model):
     """Site-wide chat settings, one row, edited in admin."""
 
@@ -305,6 +339,40 @@ class ChatSettings(models.Model):
         "only. Pages there may show the chat box (the embed script) and talk to the chat; "
         "no other site may.",
     )
+    # Sharing the work (chat.services.assignment).
+    auto_assign = models.BooleanField(
+        "assign conversations automatically",
+        default=False,
+        help_text="A conversation that starts waiting for a person goes at once to the agent "
+        "present and accepting chats who answers the fewest, below their capacity (Agent "
+        "statuses), never back to an agent who handed it back. When everyone is at capacity it "
+        "waits, and the longest waiting goes to the next agent who has room. Within business "
+        "hours only, if kept.",
+    )
+    # Business hours (chat.hours): the opening hours and holidays are rows of their own.
+    business_hours = models.BooleanField(
+        "keep business hours",
+        default=False,
+        help_text="Outside the opening hours below, and on holidays, people are away: the "
+        "chat box shows the away text and offers to leave a message instead of a person. "
+        "The bot, if on, still answers.",
+    )
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        choices=hours.time_zone_choices,
+        default=site_time_zone,
+        help_text="The opening hours and holidays are in this time zone's local time, daylight "
+        "saving time included.",
+    )
+    away_text = models.CharField(
+        "away text",
+        max_length=300,
+        blank=True,
+        help_text="Shown to visitors outside business hours, in the chat box and when they "
+        "ask for a person. Leave it empty for the chat's own text, in the visitor's language "
+        "(\u201cWe are away right now\u2026\u201d).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "chat settings"
@@ -323,3 +391,78 @@ class ChatSettings(models.Model):
     def origin_list(self) -> tuple[str, ...]:
         """The allowed origins, as stored (normalized by ``clean``)."""
         return tuple(line for line in self.allowed_origins.splitlines() if line)
+
+
+class OpeningInterval(models.Model):
+    """One interval of a weekday's opening hours (chat.hours); a day may have several."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    chat_settings = models.ForeignKey(
+        ChatSettings, on_delete=models.CASCADE, related_name="opening_intervals"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 closes at midnight, at the end of the day.")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = "opening hours interval"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")) | Q(closes=hours.MIDNIGHT),
+                name="chat_opening_interval_ends_after_start",
+                violation_error_message="An interval must end after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.interval())
+
+    def interval(self) -> hours.Interval:
+        return hours.Interval(self.weekday, self.opens, self.closes)
+
+    def clean(self) -> None:
+        if (
+            self.opens is not None
+            and self.closes is not None
+            and not hours.ends_after_start(self.opens, self.closes)
+        ):
+            raise ValidationError(
+                {
+                    "closes": f"An interval must end after it starts: this one opens at "
+                    f"{hours.clock(self.opens)} and closes at {hours.clock(self.closes)}. "
+                    "For hours past midnight, close at 00:00 and add the rest to the next day."
+                }
+            )
+
+
+class Holiday(models.Model):
+    """A date the business is closed all day, in its time zone, whatever the opening hours."""
+
+    chat_settings = models.ForeignKey(
+        ChatSettings, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True, help_text="Optional, e.g. Christmas Day.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat_settings", "date"],
+                name="chat_holiday_once_a_date",
+                violation_error_message="This date is a holiday already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

@@ -92,10 +92,14 @@ def publish_visitor_read(conversation_id: int, *, through: str, audience: Audien
         )
 
 
-def publish_presence(agents: list[dict[str, Any]], *, online: bool) -> None:
-    """Who is present, to staff; whether the chat is online, to every visitor."""
+def publish_presence(agents: list[dict[str, Any]], *, online: bool, out_of_hours: bool) -> None:
+    """Who is present, to staff; whether the chat is online, and whether it is out of business
+    hours (people are away), to every visitor."""
     _send_after_commit(groups.staff_inbox_group(), {"type": "presence", "agents": agents})
-    _send_after_commit(groups.visitors_group(), {"type": "online", "online": online})
+    _send_after_commit(
+        groups.visitors_group(),
+        {"type": "online", "online": online, "out_of_hours": out_of_hours},
+    )
 
 
 def _online_forget() -> None:
@@ -158,7 +162,11 @@ def announce(announced: Sequence[events.Event]) -> None:
             case events.Typing(conversation_id=id_, to_staff=to_staff, frame=frame):
                 publish_typing(id_, to_staff=to_staff, frame=frame)
             case events.PresenceChanged():
-                publish_presence(selectors.agent_presence(), online=selectors.chat_online())
+                publish_presence(
+                    selectors.agent_presence(),
+                    online=selectors.chat_online(),
+                    out_of_hours=selectors.out_of_hours(),
+                )
                 _online_forget()
     for conversation_id in dict.fromkeys(rows):
         row = conversation(conversation_id)

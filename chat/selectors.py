@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
+    F,
     OuterRef,
     QuerySet,
     Subquery,
@@ -30,8 +33,9 @@ from bots.base import PageContext, ProductFacts
 from bots.loading import answering_bot, bot_class, get_bot
 from bots.selectors import bot_online_enabled, thumbnail_url
 
-from . import answerers, catalog, conf, protocol
+from . import answerers, catalog, conf, hours, protocol
 from .models import (
+    DEFAULT_AWAY_TEXT,
     AgentClient,
     AgentStatus,
     ChatSettings,
@@ -108,8 +112,78 @@ def consoles_present() -> bool:
 
 
 def available_agent_ids() -> set[int]:
-    """Present staff who accept chats: who can answer a visitor now."""
+    """Present staff who accept chats, within business hours: who can answer a visitor now.
+    Outside business hours nobody, whoever is there: people are away."""
+    if out_of_hours():
+        return set()
     return _accepting(present_agent_ids())
+
+
+@dataclass
+class AgentLoad:
+    """An agent as auto-assignment weighs them: the conversations theirs to answer now, the
+    most they are given (their capacity), and when they were last given one."""
+
+    user_id: int
+    answering: int
+    capacity: int
+    last_assigned_at: datetime | None
+
+    @property
+    def has_room(self) -> bool:
+        return self.answering < self.capacity
+
+    def rank(self) -> tuple[int, datetime, int]:
+        """Who is given the next conversation first: the agent answering the fewest; of
+        those, the one given none for longest (never before any); then the lowest id."""
+        waited_since = self.last_assigned_at or datetime.min.replace(tzinfo=UTC)
+        return (self.answering, waited_since, self.user_id)
+
+
+DEFAULT_CAPACITY = AgentStatus._meta.get_field("capacity").default
+
+
+def agent_loads(*, user_ids: set[int]) -> list[AgentLoad]:
+    """Those agents' loads, in two queries; an agent without a status row has the default
+    capacity."""
+    if not user_ids:
+        return []
+    answering = dict(
+        Conversation.objects.filter(state=Conversation.State.AGENT, assigned_agent_id__in=user_ids)
+        .order_by()
+        .values("assigned_agent_id")
+        .annotate(open=Count("pk"))
+        .values_list("assigned_agent_id", "open")
+    )
+    statuses = {
+        user_id: (capacity, last)
+        for user_id, capacity, last in AgentStatus.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "capacity", "last_assigned_at"
+        )
+    }
+    return [
+        AgentLoad(
+            user_id,
+            answering.get(user_id, 0),
+            *statuses.get(user_id, (DEFAULT_CAPACITY, None)),
+        )
+        for user_id in sorted(user_ids)
+    ]
+
+
+def waiting_conversations(*, limit: int) -> list[tuple[int, int | None]]:
+    """Conversations waiting for a person that nobody was given yet, longest waiting first
+    (those from before the chat recorded since when: first): each one's id, and the agent who
+    handed it back to the waiting ones, if that is how its wait started."""
+    waiting = Conversation.objects.filter(
+        state=Conversation.State.WAITING, assigned_agent__isnull=True
+    )
+    order = (F("waiting_since").asc(nulls_first=True), "pk")
+    return list(waiting.order_by(*order).values_list("pk", "handed_back_by_id")[:limit])
+
+
+def auto_assign_enabled() -> bool:
+    return ChatSettings.objects.filter(auto_assign=True).exists()
 
 
 def _accepting(present: set[int]) -> set[int]:
@@ -125,30 +199,126 @@ def _accepting(present: set[int]) -> set[int]:
 
 
 def chat_online() -> bool:
-    """Whether somebody answers: the bot, a person accepting chats, or a bot app online."""
+    """Whether somebody answers: the bot, a person accepting chats (within business hours),
+    or a bot app online."""
     return _online(bot_on=bot_enabled())
 
 
-# The cached answer of chat_online_cached: whoever changes presence forgets it (realtime).
-ONLINE_CACHE_KEY = "chat:online"
+# The cached answer of chat_status_cached: whoever changes presence forgets it (realtime).
+ONLINE_CACHE_KEY = "chat:status"
 # The longest a cached answer is kept: a change nobody announces (a bot app's client that
 # expired) shows within it.
 ONLINE_CACHE_SECONDS = 10
 
 
+def chat_status_cached() -> dict[str, bool]:
+    """Whether the chat is online (``chat_online``) and out of business hours, for the pages
+    whose chat box is closed, which ask every 30 s: read from the cache (shared by every
+    worker through Redis), and computed only after a change of presence, after
+    ONLINE_CACHE_SECONDS, or once the business hours open or close, whichever is first: an
+    answer is never kept past the minute the hours change."""
+    status = cache.get(ONLINE_CACHE_KEY)
+    if not isinstance(status, dict):
+        status = {"online": chat_online(), "out_of_hours": out_of_hours()}
+        seconds = _seconds_to_hours_change(within=ONLINE_CACHE_SECONDS)
+        # Whole seconds, rounded down: a cache keeps nothing for less than one.
+        if seconds >= 1:
+            cache.set(ONLINE_CACHE_KEY, status, math.floor(seconds))
+    return status
+
+
 def chat_online_cached() -> bool:
-    """``chat_online`` for the pages whose chat box is closed, which ask every 30 s: read
-    from the cache (shared by every worker through Redis), and computed only after a change
-    of presence or ONLINE_CACHE_SECONDS."""
-    online = cache.get(ONLINE_CACHE_KEY)
-    if online is None:
-        online = chat_online()
-        cache.set(ONLINE_CACHE_KEY, online, ONLINE_CACHE_SECONDS)
-    return online
+    return chat_status_cached()["online"]
 
 
 def _online(*, bot_on: bool) -> bool:
     return bot_on or bool(available_agent_ids()) or answerers.online()
+
+
+# --- business hours ---------------------------------------------------------------------------
+
+
+# Every status a visitor gets asks whether the business is open: the hours are kept in the cache
+# (shared by every worker through Redis), forgotten when staff save them (chat.signals), and
+# read again after BUSINESS_HOURS_CACHE_SECONDS at the latest whatever happens.
+BUSINESS_HOURS_CACHE_KEY = "chat:business-hours"
+BUSINESS_HOURS_CACHE_SECONDS = 300
+
+
+def _hours_settings() -> dict[str, Any]:
+    """The business hours as staff set them, from the cache; off while there is no row."""
+    try:
+        cached = cache.get(BUSINESS_HOURS_CACHE_KEY)
+        reachable = True
+    except Exception as error:
+        # As the chat box's settings: with the cache (Redis) down, the database answers.
+        logger.warning("Business hours read without the cache: %s", error)
+        cached, reachable = None, False
+    if cached is None:
+        row = ChatSettings.objects.first()
+        cached = {"on": False, "away_text": ""}
+        if row is not None:
+            cached = {
+                "on": row.business_hours,
+                "away_text": row.away_text,
+                "time_zone": row.time_zone,
+                "intervals": [
+                    [i.weekday, i.opens.isoformat(), i.closes.isoformat()]
+                    for i in row.opening_intervals.all()
+                ],
+                "holidays": [h.date.isoformat() for h in row.holidays.all()],
+            }
+        if reachable:
+            cache.set(BUSINESS_HOURS_CACHE_KEY, cached, BUSINESS_HOURS_CACHE_SECONDS)
+    return cached
+
+
+def business_hours_forget() -> None:
+    """Have the next read take the hours from the database (they were just saved)."""
+    cache.delete(BUSINESS_HOURS_CACHE_KEY)
+
+
+def business_hours() -> hours.BusinessHours | None:
+    """The business hours, or None when staff keep none (the team may chat at any time)."""
+    kept = _hours_settings()
+    if not kept["on"]:
+        return None
+    return hours.BusinessHours(
+        time_zone=kept["time_zone"],
+        intervals=tuple(
+            hours.Interval(weekday, time.fromisoformat(opens), time.fromisoformat(closes))
+            for weekday, opens, closes in kept["intervals"]
+        ),
+        holidays=frozenset(date.fromisoformat(day) for day in kept["holidays"]),
+    )
+
+
+def out_of_hours() -> bool:
+    """Whether it is outside business hours now: people are away, whoever is present."""
+    kept = business_hours()
+    return kept is not None and not kept.is_open(timezone.now())
+
+
+def business_hours_next_change(*, within: float, now: datetime | None = None) -> datetime | None:
+    """When the business hours next open or close, if within ``within`` seconds from ``now``
+    (by default, now)."""
+    kept = business_hours()
+    if kept is None:
+        return None
+    return kept.next_change(now or timezone.now(), within=timedelta(seconds=within))
+
+
+def _seconds_to_hours_change(*, within: float) -> float:
+    """Seconds until the business hours open or close, or ``within`` if not before."""
+    now = timezone.now()
+    change = business_hours_next_change(within=within, now=now)
+    return within if change is None else (change - now).total_seconds()
+
+
+def away_text() -> str:
+    """What visitors read outside business hours: staff's words, or the chat's own in the
+    active language."""
+    return _hours_settings()["away_text"] or str(DEFAULT_AWAY_TEXT)
 
 
 def agent_presence() -> list[dict[str, Any]]:
@@ -433,6 +603,8 @@ def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
     return {
         "state": conversation.state,
         "online": online,
+        # People are away (outside business hours): the box says so in the away text.
+        "out_of_hours": out_of_hours(),
         "answering": answering,
         "read_through": str(read.uid) if read is not None else None,
         "rating": _rating(conversation),

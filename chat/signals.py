@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from bots.models import BotProfile
 
 from . import cross_origin, selectors, services
-from .models import ChatSettings
+from .models import AgentStatus, ChatSettings, Holiday, OpeningInterval
 
 
 @receiver(post_save, sender=BotProfile, dispatch_uid="chat_bot_profile_saved")
@@ -26,6 +26,28 @@ def chat_settings_changed(sender, instance: ChatSettings, **kwargs) -> None:
     # so that a request reading the old row in between does not keep it cached.
     selectors.chat_box_settings_forget()
     transaction.on_commit(selectors.chat_box_settings_forget)
+    business_hours_changed(sender, instance)
+    # Business hours kept or not, auto-assignment switched on: whether the chat is online, and
+    # who answers the conversations waiting, may change at once. After the commit, when admin
+    # has saved the opening hours and holidays too.
+    transaction.on_commit(services.presence_publish, robust=True)
+
+
+@receiver(post_save, sender=OpeningInterval, dispatch_uid="chat_opening_interval_saved")
+@receiver(post_delete, sender=OpeningInterval, dispatch_uid="chat_opening_interval_deleted")
+@receiver(post_save, sender=Holiday, dispatch_uid="chat_holiday_saved")
+@receiver(post_delete, sender=Holiday, dispatch_uid="chat_holiday_deleted")
+def business_hours_changed(sender, instance, **kwargs) -> None:
+    # Every status a visitor gets reads the hours from the cache: forgotten now and once the
+    # change is committed, as the chat box's settings are.
+    selectors.business_hours_forget()
+    transaction.on_commit(selectors.business_hours_forget)
+
+
+@receiver(post_save, sender=AgentStatus, dispatch_uid="chat_agent_status_saved")
+def agent_status_saved(sender, instance: AgentStatus, **kwargs) -> None:
+    # A capacity raised in admin gives the agent room for conversations that wait.
+    transaction.on_commit(services.conversations_assign, robust=True)
 
 
 @receiver(check_request_enabled, dispatch_uid="chat_cors_allows")

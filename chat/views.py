@@ -41,10 +41,10 @@ def agent_info(request: HttpRequest) -> JsonResponse:
 @require_GET
 @never_cache
 def chat_status(request: HttpRequest) -> JsonResponse:
-    """Whether anybody answers the chat now: the launcher shows it before any socket opens.
-    Every open page asks, so the answer comes from the cache; an open box hears of changes
-    on its socket."""
-    return JsonResponse({"online": selectors.chat_online_cached()})
+    """Whether anybody answers the chat now, and whether it is out of business hours (the box
+    then shows its away text): the launcher shows it before any socket opens. Every open page
+    asks, so the answer comes from the cache; an open box hears of changes on its socket."""
+    return JsonResponse(selectors.chat_status_cached())
 
 
 def leave_message_body_limit() -> int:

@@ -12,7 +12,13 @@ from django.test import Client
 from botapps.models import Membership
 from chat import services
 from chat.models import Conversation, Message
-from chat.tests.conftest import make_agent, new_session_key, set_bot_enabled, visitor_communicator
+from chat.tests.conftest import (
+    make_agent,
+    new_session_key,
+    set_auto_assign,
+    set_bot_enabled,
+    visitor_communicator,
+)
 from testsupport.harness import require_concurrent_writers, run_at_once
 
 from . import test_api_support as support
@@ -212,6 +218,27 @@ def test_a_person_who_took_it_first_wins_over_the_bot(api):
     error(join(api, conversation), 404, "taken")
     conversation.refresh_from_db()
     assert conversation.assigned_agent_id == anna.pk
+
+
+def test_a_person_auto_assignment_gave_it_to_wins_over_the_bot_as_after_a_take(api):
+    set_auto_assign(True)
+    anna = make_agent("anna", first_name="Anna")
+    conversation = waiting(routed_conversation())
+    assert services.conversations_assign() == [(conversation.pk, anna.pk)]
+    error(join(api, conversation, kind="pending_chats"), 404, "taken")
+    error(join(api, conversation), 404, "taken")
+    conversation.refresh_from_db()
+    assert conversation.assigned_agent_id == anna.pk
+
+
+def test_auto_assignment_gives_conversations_to_people_never_to_a_bot_app_online(api, robo):
+    set_auto_assign(True)
+    assert api.post("/users/{me}/clients", {"presence_expires_in": 600}).status_code == 201
+    assert api.patch("/users/{me}", {"is_online_enabled": True}).json()["is_online"] is True
+    conversation = waiting(routed_conversation())
+    assert services.conversations_assign() == []
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assigned_agent_id) == ("waiting", None)
 
 
 def test_a_conversation_that_does_not_wait_is_not_pending(api):

@@ -11,10 +11,13 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
   end (the visitor), side-kick.
 - ``notes``: staff's private notes in a conversation, which visitors never see.
 - ``ratings``: the visitor's rating of a closed chat.
-- ``presence``: staff consoles and whether agents accept chats.
+- ``presence``: staff consoles, whether agents accept chats, and the business hours
+  opening or closing.
+- ``assignment``: auto-assignment, giving waiting conversations to agents with room.
 - ``transcripts``: a visitor's conversation by email, within its limits.
 """
 
+from .assignment import assignment_follow, conversations_assign
 from .base import (
     NOBODY_AVAILABLE,
     NOT_YOURS_TO_WRITE,
@@ -63,6 +66,7 @@ from .presence import (
     agent_client_remove,
     agent_client_renew,
     agent_clients_sweep,
+    business_hours_turned,
     client_save,
     presence_publish,
 )
@@ -112,7 +116,9 @@ __all__ = [
     "agent_clients_sweep",
     "agent_message_post",
     "agent_typing",
+    "assignment_follow",
     "bot_suggestion_post",
+    "business_hours_turned",
     "client_save",
     "conversation_close",
     "conversation_end",
@@ -126,6 +132,7 @@ __all__ = [
     "conversation_socket_close",
     "conversation_take",
     "conversation_transfer",
+    "conversations_assign",
     "left_message_create",
     "note_create",
     "presence_publish",

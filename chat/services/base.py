@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import events, selectors
@@ -125,6 +126,24 @@ def _visitor_language(conversation_id: int) -> translation.override:
     what is stored for them. Staff's actions make notices in staff's requests, which are in
     the site's language, and a batch of questions answers visitors of several languages."""
     return translation.override(selectors.conversation_language(conversation_id=conversation_id))
+
+
+def _nobody_there_text() -> str:
+    """What the visitor reads when nobody can chat with them, in the active language
+    (``_visitor_language``): outside business hours the away text, else NOBODY_AVAILABLE."""
+    return selectors.away_text() if selectors.out_of_hours() else str(NOBODY_AVAILABLE)
+
+
+def _agent_joined_publish(conversation_id: int, user: AbstractBaseUser) -> None:
+    """Announce that ``user`` is answering the conversation now (they took it, or were given
+    it): the visitor reads who joined, consoles and bot apps hear it was taken."""
+    identity = selectors.agent_identity(user)
+    with _visitor_language(conversation_id):
+        notice = _("%(name)s (%(title)s) joined and is answering now.") % identity
+    events.publish(
+        _system_message(conversation_id, notice),
+        events.ConversationTaken(conversation_id, agent_id=user.pk),
+    )
 
 
 def _system_message(conversation_id: int, text: str) -> events.MessagesCreated:

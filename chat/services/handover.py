@@ -18,7 +18,6 @@ from bots.loading import get_bot
 from .. import answerers, events, selectors
 from ..models import Conversation
 from .base import (
-    NOBODY_AVAILABLE,
     TAKEABLE,
     AgentUnavailable,
     ConversationNotFound,
@@ -26,7 +25,9 @@ from .base import (
     ConversationTaken,
     NotYourConversation,
     State,
+    _agent_joined_publish,
     _conversation_or_error,
+    _nobody_there_text,
     _refusal,
     _system_message,
     _visitor_language,
@@ -51,7 +52,7 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
             )
             if offered:
                 with _visitor_language(conversation_id):
-                    notice = str(NOBODY_AVAILABLE)
+                    notice = _nobody_there_text()
                 events.publish(
                     _system_message(conversation_id, notice),
                     events.NobodyAvailable(conversation_id),
@@ -59,7 +60,7 @@ def conversation_request_person(*, conversation_id: int, bot_apps_welcome: bool 
         return False
     with transaction.atomic():
         waiting = Conversation.objects.filter(pk=conversation_id, state=State.BOT).update(
-            state=State.WAITING, bot_misses=0
+            state=State.WAITING, bot_misses=0, waiting_since=timezone.now(), handed_back_by=None
         )
         if waiting:
             with _visitor_language(conversation_id):
@@ -104,13 +105,7 @@ def conversation_take(*, conversation_id: int, user: AbstractBaseUser) -> Conver
             raise ConversationTaken(
                 "Someone else joined this conversation first: it is theirs now."
             )
-        identity = selectors.agent_identity(user)
-        with _visitor_language(conversation_id):
-            notice = _("%(name)s (%(title)s) joined and is answering now.") % identity
-        events.publish(
-            _system_message(conversation_id, notice),
-            events.ConversationTaken(conversation_id, agent_id=user.pk),
-        )
+        _agent_joined_publish(conversation_id, user)
     return _conversation_or_error(conversation_id)
 
 
@@ -123,7 +118,17 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
     with transaction.atomic():
         changed = Conversation.objects.filter(
             pk=conversation_id, state=State.AGENT, assigned_agent=user
-        ).update(state=new_state, assigned_agent=None, bot_misses=0)
+        ).update(
+            state=new_state,
+            assigned_agent=None,
+            bot_misses=0,
+            # Back to the waiting ones: auto-assignment gives it to someone else.
+            **(
+                {"waiting_since": timezone.now(), "handed_back_by": user}
+                if new_state == State.WAITING
+                else {}
+            ),
+        )
         if not changed:
             raise NotYourConversation("Only the agent answering a conversation can hand it back.")
         name = selectors.agent_identity(user)["name"]
@@ -141,7 +146,7 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
             else:
                 nobody = True
                 left = _("%(name)s left the chat.") % {"name": name}
-                text = f"{left} {NOBODY_AVAILABLE}"
+                text = f"{left} {_nobody_there_text()}"
         events.publish(
             _system_message(conversation_id, text),
             events.ConversationChanged(conversation_id),
@@ -259,7 +264,13 @@ def conversation_hand_to_people(*, conversation_id: int, user: AbstractBaseUser)
                 Q(state=State.AGENT, assigned_agent_id=user.pk)
                 | Q(state=State.BOT, assigned_agent__isnull=True)
             )
-            .update(state=State.WAITING, assigned_agent=None, bot_misses=0)
+            .update(
+                state=State.WAITING,
+                assigned_agent=None,
+                bot_misses=0,
+                waiting_since=timezone.now(),
+                handed_back_by=None,
+            )
         )
         if (
             not handed
@@ -279,7 +290,7 @@ def conversation_hand_to_people(*, conversation_id: int, user: AbstractBaseUser)
                 ) % {"name": name}
             else:
                 tried = _("%(name)s tried to find a person.") % {"name": name}
-                notice = f"{tried} {NOBODY_AVAILABLE}"
+                notice = f"{tried} {_nobody_there_text()}"
         events.publish(
             _system_message(conversation_id, notice),
             events.ConversationChanged(conversation_id),

@@ -3,13 +3,17 @@ accepts chats, and telling everyone when that changes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.utils import timezone
 
 from .. import conf, events, selectors
 from ..models import AgentClient, AgentStatus
+
+logger = logging.getLogger(__name__)
 
 
 def agent_client_renew(*, user: AbstractBaseUser, key: str) -> AgentClient:
@@ -72,3 +76,24 @@ def presence_publish() -> None:
     """Tell consoles who is present and every visitor whether the chat is online:
     after presence changes, and after staff switch the bot on or off."""
     events.publish(events.PresenceChanged())
+
+
+# How long a process remembers that the hours' opening or closing at a moment was announced:
+# longer than any worker's clock could lag behind.
+HOURS_TURNED_KEEP_SECONDS = 60 * 60
+
+
+def business_hours_turned(*, at: datetime) -> bool:
+    """The business hours opened or closed at ``at``: tell consoles and every visitor (chat
+    boxes show the away text, or stop), once, whichever process's clock noticed first
+    (chat.presence). Whether this call told them."""
+    key = f"chat:hours-turned:{at.timestamp():.0f}"
+    try:
+        first = cache.add(key, True, HOURS_TURNED_KEEP_SECONDS)
+    except Exception as error:
+        # Told twice is better than not at all: a visitor would see "online" until a change.
+        logger.warning("Announcing the business hours without the cache: %s", error)
+        first = True
+    if first:
+        presence_publish()
+    return first

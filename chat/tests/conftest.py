@@ -3,7 +3,7 @@ from __future__ import annotations
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -15,11 +15,12 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from bots.models import BotProfile
-from chat.models import AgentClient, AgentStatus, ChatSettings
+from chat.models import AgentClient, AgentStatus, ChatSettings, Holiday, OpeningInterval
 from chatsite.asgi import application
 
 
@@ -97,6 +98,50 @@ def set_bot_enabled(enabled: bool) -> None:
 
 def set_sidekick_default(active: bool) -> None:
     ChatSettings.objects.update_or_create(pk=1, defaults={"sidekick_default": active})
+
+
+def set_auto_assign(active: bool) -> None:
+    ChatSettings.objects.update_or_create(pk=1, defaults={"auto_assign": active})
+
+
+def set_business_hours(
+    *intervals: tuple[int, time, time],
+    holidays: tuple[date, ...] = (),
+    time_zone: str = "UTC",
+    away_text: str = "",
+) -> ChatSettings:
+    """Keep business hours: ``intervals`` as (weekday, opens, closes); none at all is closed
+    all week. Saved at once, as admin saves them: what is announced after the commit reads
+    them all."""
+    with transaction.atomic():
+        row, _ = ChatSettings.objects.update_or_create(
+            pk=1,
+            defaults={"business_hours": True, "time_zone": time_zone, "away_text": away_text},
+        )
+        row.opening_intervals.all().delete()
+        row.holidays.all().delete()
+        for weekday, opens, closes in intervals:
+            OpeningInterval.objects.create(
+                chat_settings=row, weekday=weekday, opens=opens, closes=closes
+            )
+        for day in holidays:
+            Holiday.objects.create(chat_settings=row, date=day)
+    return row
+
+
+@pytest.fixture
+def now_is(monkeypatch):
+    """``now_is(moment)``: timezone.now says ``moment`` from then on."""
+    from django.utils import timezone
+
+    def freeze(moment: datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return freeze
+
+
+#: Open all day every day.
+ALWAYS_OPEN = tuple((weekday, time(0), time(0)) for weekday in range(7))
 
 
 @pytest.fixture

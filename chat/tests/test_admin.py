@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from datetime import timedelta
 
@@ -11,9 +12,11 @@ from chat.models import (
     AgentStatus,
     ChatSettings,
     Conversation,
+    Holiday,
     LeftMessage,
     Message,
     Note,
+    OpeningInterval,
 )
 
 from .conftest import make_agent
@@ -66,6 +69,14 @@ SETTINGS_FORM = {
     "launcher_side": "right",
     "welcome_text": "Hi! Questions about our products? Ask us here.",
     "allowed_origins": "",
+    "time_zone": "UTC",
+    "away_text": "",
+    # The inlines' management forms: no opening hours, no holidays.
+    **{
+        f"{prefix}-{field}": value
+        for prefix in ("opening_intervals", "holidays")
+        for field, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+    },
 }
 
 
@@ -172,7 +183,7 @@ def test_agent_status_title_is_editable(admin_client):
     status = AgentStatus.objects.create(user=user)
     response = admin_client.post(
         f"/admin/chat/agentstatus/{status.pk}/change/",
-        {"user": user.pk, "title": "Sales", "accepting_chats": "on"},
+        {"user": user.pk, "title": "Sales", "accepting_chats": "on", "capacity": "3"},
     )
     assert response.status_code == 302
     status.refresh_from_db()
@@ -288,3 +299,140 @@ def test_the_admin_index_lists_the_ratings(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert 'href="/admin/chat/conversationrating/"' in page
     assert ">Ratings<" in page
+
+
+# --- sharing the work and business hours --------------------------------------------------------
+
+
+def hours_form(*intervals, holidays=(), **fields):
+    """The settings form with these opening hours (weekday, "HH:MM", "HH:MM") and holidays
+    (date, name) as new inline rows."""
+    data = {**SETTINGS_FORM, **fields}
+    data["opening_intervals-TOTAL_FORMS"] = str(len(intervals))
+    for n, (weekday, opens, closes) in enumerate(intervals):
+        data.update(
+            {
+                f"opening_intervals-{n}-weekday": str(weekday),
+                f"opening_intervals-{n}-opens": opens,
+                f"opening_intervals-{n}-closes": closes,
+            }
+        )
+    data["holidays-TOTAL_FORMS"] = str(len(holidays))
+    for n, (day, name) in enumerate(holidays):
+        data.update({f"holidays-{n}-date": day, f"holidays-{n}-name": name})
+    return data
+
+
+def post_settings(admin_client, data):
+    row = ChatSettings.objects.first() or ChatSettings.objects.create()
+    return admin_client.post(f"/admin/chat/chatsettings/{row.pk}/change/", data)
+
+
+def test_the_settings_page_groups_sharing_the_work_and_business_hours(admin_client):
+    row = ChatSettings.objects.create()
+    page = admin_client.get(f"/admin/chat/chatsettings/{row.pk}/change/").content.decode()
+    for heading in ("Sharing the work", "Business hours", "Opening hours", "Holidays"):
+        assert heading in page
+    for field in ("auto_assign", "business_hours", "time_zone", "away_text", "primary_color"):
+        assert f'name="{field}"' in page
+    assert '<option value="Europe/Berlin">Europe/Berlin</option>' in page
+
+
+def test_business_hours_are_edited_in_admin_and_apply_at_once(admin_client):
+    response = post_settings(
+        admin_client,
+        hours_form(
+            (0, "09:00", "12:00"),
+            (0, "13:00", "17:30"),
+            (5, "10:00", "00:00"),
+            holidays=[("2025-12-25", "Christmas Day")],
+            business_hours="on",
+            auto_assign="on",
+            time_zone="Europe/Berlin",
+            away_text="Back on Monday.",
+        ),
+    )
+    assert response.status_code == 302
+    row = ChatSettings.objects.get()
+    assert (row.business_hours, row.auto_assign, row.time_zone, row.away_text) == (
+        True,
+        True,
+        "Europe/Berlin",
+        "Back on Monday.",
+    )
+    assert [str(i) for i in row.opening_intervals.all()] == [
+        "Monday 09:00\u201312:00",
+        "Monday 13:00\u201317:30",
+        "Saturday 10:00\u201324:00",
+    ]
+    assert [(str(h.date), h.name) for h in row.holidays.all()] == [("2025-12-25", "Christmas Day")]
+    hours = selectors.business_hours()
+    assert hours is not None and len(hours.intervals) == 3
+    assert hours.holidays == {datetime.date(2025, 12, 25)}
+    assert selectors.away_text() == "Back on Monday."
+
+
+def test_an_interval_ending_before_it_starts_is_refused_and_nothing_is_saved(admin_client):
+    response = post_settings(
+        admin_client, hours_form((2, "18:00", "09:00"), business_hours="on", welcome_text="New")
+    )
+    assert response.status_code == 200
+    [inline, _] = response.context["inline_admin_formsets"]
+    assert inline.formset.errors[0]["closes"] == [
+        "An interval must end after it starts: this one opens at 18:00 and closes at 09:00. "
+        "For hours past midnight, close at 00:00 and add the rest to the next day."
+    ]
+    row = ChatSettings.objects.get()
+    assert (row.business_hours, row.welcome_text) == (False, SETTINGS_FORM["welcome_text"])
+    assert not OpeningInterval.objects.exists()
+
+
+def test_overlapping_intervals_of_a_day_are_refused_and_nothing_is_saved(admin_client):
+    response = post_settings(
+        admin_client,
+        hours_form(
+            (0, "09:00", "12:00"),
+            (0, "11:30", "14:00"),
+            (1, "09:00", "12:00"),
+            (1, "12:00", "14:00"),  # touching: fine
+            business_hours="on",
+        ),
+    )
+    assert response.status_code == 200
+    [inline, _] = response.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == [
+        "Monday 09:00\u201312:00 overlaps 11:30\u201314:00: intervals of a day may touch (one "
+        "closing as the next opens) but not overlap."
+    ]
+    assert not OpeningInterval.objects.exists()
+    assert ChatSettings.objects.get().business_hours is False
+
+
+def test_a_holiday_is_given_once(admin_client):
+    response = post_settings(
+        admin_client,
+        hours_form(holidays=[("2025-12-25", "Christmas"), ("2025-12-25", "Again")]),
+    )
+    assert response.status_code == 200
+    [_, inline] = response.context["inline_admin_formsets"]
+    assert "Please correct the duplicate data for date" in str(inline.formset.non_form_errors())
+    assert not Holiday.objects.exists()
+
+
+def test_an_unknown_time_zone_is_refused(admin_client):
+    response = post_settings(admin_client, hours_form(time_zone="Mars/Olympus_Mons"))
+    assert response.status_code == 200
+    assert "time_zone" in response.context["adminform"].form.errors
+
+
+def test_an_agent_s_capacity_is_edited_in_the_list_and_is_at_least_one(admin_client):
+    anna = make_agent("anna", present=False)
+    status = AgentStatus.objects.get(user=anna)
+    page = admin_client.get("/admin/chat/agentstatus/").content.decode()
+    assert 'name="form-0-capacity"' in page
+    form = {"user": anna.pk, "title": "Support", "accepting_chats": "on"}
+    url = f"/admin/chat/agentstatus/{status.pk}/change/"
+    assert admin_client.post(url, {**form, "capacity": "0"}).status_code == 200
+    assert admin_client.post(url, {**form, "capacity": "5"}).status_code == 302
+    status.refresh_from_db()
+    assert status.capacity == 5

@@ -18,7 +18,11 @@ from chat.models import Conversation, Message
 from shop.models import Product
 
 from .conftest import (
+    ALWAYS_OPEN,
+    make_agent,
     new_session_key,
+    set_auto_assign,
+    set_business_hours,
     visitor_communicator,
 )
 
@@ -874,3 +878,66 @@ async def test_a_token_from_a_site_nobody_listed_is_refused_at_the_handshake():
     connected, _ = await communicator.connect()
     assert not connected
     assert await database_sync_to_async(Conversation.objects.count)() == 0
+
+
+# --- business hours and auto-assignment ---------------------------------------------------------
+
+
+async def frames_until(communicator, done, *, seconds: float = TIMEOUT) -> list[dict]:
+    """Frames as they come, up to and including the first that ``done`` accepts."""
+    frames = []
+    deadline = time.monotonic() + seconds
+    while not frames or not done(frames[-1]):
+        frames.append(await communicator.receive_json_from(max(0.1, deadline - time.monotonic())))
+    return frames
+
+
+async def test_out_of_hours_a_visitor_asking_for_a_person_is_offered_to_leave_a_message():
+    def setup():
+        make_agent("anna", first_name="Anna")  # present and accepting, but the hours are over
+        set_business_hours(away_text="We're back on Monday at 9.")
+        return new_session_key()
+
+    session_key = await database_sync_to_async(setup)()
+    communicator, status = await connect_for_status(session_key)
+    assert (status["online"], status["out_of_hours"]) == (True, True)  # the bot answers
+    await communicator.receive_json_from(TIMEOUT)  # the greeting
+    await communicator.send_json_to(
+        {"type": "message", "text": "I want to talk to a human", "client_id": "p1"}
+    )
+    frames = await frames_until(communicator, lambda frame: frame.get("leave_message"))
+    notices = [frame["text"] for frame in frames if frame.get("sender", {}).get("role") == "system"]
+    assert notices == ["We're back on Monday at 9."]
+    assert frames[-1] == {"type": "status", "leave_message": True}
+    assert await communicator.receive_nothing(timeout=0.3)
+    conversation = await database_sync_to_async(Conversation.objects.get)(session_key=session_key)
+    assert (conversation.state, conversation.assigned_agent_id) == ("bot", None)
+    await communicator.disconnect()
+
+
+async def test_within_hours_with_auto_assignment_a_visitor_asking_for_a_person_gets_one():
+    def setup():
+        anna = make_agent("anna", first_name="Anna")
+        set_business_hours(*ALWAYS_OPEN, time_zone="Europe/Berlin")
+        set_auto_assign(True)
+        return anna, new_session_key()
+
+    anna, session_key = await database_sync_to_async(setup)()
+    communicator, status = await connect_for_status(session_key)
+    assert status["out_of_hours"] is False
+    await communicator.receive_json_from(TIMEOUT)  # the greeting
+    await communicator.send_json_to(
+        {"type": "message", "text": "I want to talk to a human", "client_id": "p1"}
+    )
+    frames = await frames_until(
+        communicator, lambda frame: frame["type"] == "status" and frame.get("state") == "agent"
+    )
+    notices = [frame["text"] for frame in frames if frame.get("sender", {}).get("role") == "system"]
+    assert notices == [
+        "I've asked someone from the team to join. They will be with you shortly.",
+        "Anna (Support) joined and is answering now.",
+    ]
+    assert frames[-1]["answering"] == {"role": "agent", "name": "Anna", "title": "Support"}
+    conversation = await database_sync_to_async(Conversation.objects.get)(session_key=session_key)
+    assert (conversation.state, conversation.assigned_agent_id) == ("agent", anna.pk)
+    await communicator.disconnect()

@@ -85,3 +85,12 @@ def test_the_welcome_text_is_page_data_never_markup():
     html = Client().get("/").content.decode()
     assert "<script>alert(1)" not in html
     assert page_config(html)["theme"]["welcome_text"] == "</script><script>alert(1)</script>"
+
+
+def test_the_chat_box_config_carries_the_away_text_in_the_page_s_language(client):
+    assert frontend.chat_box_config()["away_text"].startswith("We are away right now.")
+    german = page_config(client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    assert german["away_text"].startswith("Wir sind gerade nicht da.")
+    ChatSettings.objects.create(away_text="Back at nine.")
+    spanish = page_config(client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert spanish["away_text"] == "Back at nine."

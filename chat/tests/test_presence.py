@@ -8,10 +8,14 @@ import socket
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
+from datetime import time as wall
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from websockets.sync import client as websockets_sync
 
 from chat import presence
@@ -23,6 +27,7 @@ from .conftest import (
     make_agent,
     new_session_key,
     set_bot_enabled,
+    set_business_hours,
     visitor_communicator,
 )
 
@@ -51,13 +56,15 @@ async def test_consoles_of_a_dead_process_are_swept_and_chat_boxes_told(settings
         deadline = time.monotonic() + 8
         while True:
             frame = await visitor.receive_json_from(max(0.1, deadline - time.monotonic()))
-            if frame == {"type": "online", "online": False}:
+            if frame == {"type": "online", "online": False, "out_of_hours": False}:
                 break
         assert not await database_sync_to_async(AgentClient.objects.exists)()
     finally:
         await visitor.disconnect()
         if presence._sweeper is not None:
             presence._sweeper.cancel()
+        if presence._clock is not None:
+            presence._clock.cancel()
 
 
 @pytest.mark.asyncio
@@ -81,6 +88,63 @@ async def test_a_sweeper_that_fails_keeps_sweeping(settings, monkeypatch):
         assert len(calls) >= 2
     finally:
         presence._sweeper.cancel()
+        presence._clock.cancel()
+
+
+# --- the business hours' clock ----------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_open_chat_boxes_hear_the_hours_close_on_the_second(monkeypatch):
+    """Nobody does anything when the business hours close: each process's clock tells the
+    chat boxes, at the moment they close, even when staff set the hours a moment before."""
+    monkeypatch.setattr(presence, "HOURS_RECHECK_SECONDS", 1)
+    session_key = await database_sync_to_async(new_session_key)()
+    visitor = visitor_communicator(session_key)
+    try:
+        assert (await visitor.connect(TIMEOUT))[0]
+        status = await visitor.receive_json_from(TIMEOUT)
+        assert status["out_of_hours"] is False
+        now = timezone.now()
+        # Some time zone where it is far from midnight (an interval ends by midnight).
+        zone = "UTC" if 1 <= now.hour < 23 else "Asia/Tokyo"
+        local = now.astimezone(ZoneInfo(zone))
+        closing = (local + timedelta(seconds=3)).replace(microsecond=0)
+        await database_sync_to_async(set_business_hours)(
+            (local.weekday(), wall(0), closing.time()), time_zone=zone
+        )
+        deadline = time.monotonic() + 8
+        while True:
+            frame = await visitor.receive_json_from(max(0.1, deadline - time.monotonic()))
+            if frame.get("type") == "online" and frame["out_of_hours"]:
+                break
+        assert frame == {"type": "online", "online": True, "out_of_hours": True}
+        told = timezone.now()
+        assert closing <= told < closing + timedelta(seconds=1)
+    finally:
+        await visitor.disconnect()
+        presence._sweeper.cancel()
+        presence._clock.cancel()
+
+
+@pytest.mark.django_db
+def test_the_clock_looks_for_the_next_opening_or_closing_from_its_last_look(now_is):
+    monday_noon = datetime(2025, 3, 31, 12, tzinfo=UTC)
+    now_is(monday_noon)
+    assert presence.hours_next(since=monday_noon) == (None, monday_noon)
+    set_business_hours((0, wall(9), wall(12, 0, 30)))
+    assert presence.hours_next(since=monday_noon) == (
+        monday_noon + timedelta(seconds=30),
+        monday_noon,
+    )
+    # Beyond HOURS_RECHECK_SECONDS: not yet.
+    set_business_hours((0, wall(9), wall(18)))
+    assert presence.hours_next(since=monday_noon) == (None, monday_noon)
+    # Closed at 12:00:30 by an edit made at 12:00:40, a look after the last: told late.
+    set_business_hours((0, wall(9), wall(12, 0, 30)))
+    now_is(monday_noon + timedelta(seconds=40))
+    assert presence.hours_next(since=monday_noon)[0] == monday_noon + timedelta(seconds=30)
 
 
 def _dead_websocket(server: ServerProcess, path: str, cookie: str) -> socket.socket:
@@ -139,7 +203,7 @@ def test_daphne_drops_a_console_that_stops_answering_and_keeps_a_live_chat_box()
                     deadline = time.monotonic() + 15
                     while True:
                         frame = json.loads(visitor.recv(max(0.1, deadline - time.monotonic())))
-                        if frame == {"type": "online", "online": online}:
+                        if frame == {"type": "online", "online": online, "out_of_hours": False}:
                             break
                 assert not _online(server)
                 # The live chat box answered every ping meanwhile: it is still connected.

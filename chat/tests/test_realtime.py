@@ -108,14 +108,14 @@ def test_each_event_reaches_its_group(sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         realtime.publish_conversation({"id": 3, "state": "waiting"})
         realtime.publish_visitor_status(3, {"leave_message": True})
-        realtime.publish_presence([{"id": 1}], online=False)
+        realtime.publish_presence([{"id": 1}], online=False, out_of_hours=False)
         realtime.publish_typing(3, to_staff=True, frame={"type": "typing", "active": True})
         realtime.publish_typing(3, to_staff=False, frame={"type": "typing", "active": False})
     assert [(group, event["frame"]) for group, event in sent] == [
         ("chat.staff.inbox", {"type": "conversation", "id": 3, "state": "waiting"}),
         ("chat.conversation.3", {"type": "status", "leave_message": True}),
         ("chat.staff.inbox", {"type": "presence", "agents": [{"id": 1}]}),
-        ("chat.visitors", {"type": "online", "online": False}),
+        ("chat.visitors", {"type": "online", "online": False, "out_of_hours": False}),
         ("chat.conversation.3.staff", {"type": "typing", "active": True, "conversation": 3}),
         ("chat.conversation.3", {"type": "typing", "active": False}),
     ]
@@ -141,6 +141,9 @@ def test_events_reach_the_channels_in_the_group(django_capture_on_commit_callbac
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(groups.visitors_group(), channel)
     with django_capture_on_commit_callbacks(execute=True):
-        realtime.publish_presence([], online=True)
+        realtime.publish_presence([], online=True, out_of_hours=False)
     event = async_to_sync(layer.receive)(channel)
-    assert event == {"type": "chat.send", "frame": {"type": "online", "online": True}}
+    assert event == {
+        "type": "chat.send",
+        "frame": {"type": "online", "online": True, "out_of_hours": False},
+    }

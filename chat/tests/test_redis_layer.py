@@ -194,7 +194,10 @@ def _talk_across_processes(visitor_server, agent_server):
     visitor = _Browserless(visitor_server.url)
     visitor.get("/")
     visitor.get("/restapi/get-agent-info")  # the chat box opening: the visitor's session
-    assert json.loads(visitor.get("/restapi/chat-status")) == {"online": False}
+    assert json.loads(visitor.get("/restapi/chat-status")) == {
+        "online": False,
+        "out_of_hours": False,
+    }
     agent = _Browserless(agent_server.url)
     agent.log_in("anna", "agent-password-1")
 
@@ -206,7 +209,10 @@ def _talk_across_processes(visitor_server, agent_server):
             assert _frames_until(agent_ws, lambda f: f["type"] == "hello")["me"]["name"] == "anna"
             # Presence made on the second process is seen on the first.
             assert _frames_until(visitor_ws, lambda f: f["type"] == "online")["online"] is True
-            assert json.loads(visitor.get("/restapi/chat-status")) == {"online": True}
+            assert json.loads(visitor.get("/restapi/chat-status")) == {
+                "online": True,
+                "out_of_hours": False,
+            }
 
             visitor_ws.send(json.dumps({"type": "message", "text": "Hello?", "client_id": "v1"}))
             waiting = _frames_until(
@@ -253,4 +259,7 @@ def _talk_across_processes(visitor_server, agent_server):
 
         # The console closed on the second process: the first tells its visitor.
         assert _frames_until(visitor_ws, lambda f: f["type"] == "online")["online"] is False
-    assert json.loads(visitor.get("/restapi/chat-status")) == {"online": False}
+    assert json.loads(visitor.get("/restapi/chat-status")) == {
+        "online": False,
+        "out_of_hours": False,
+    }

@@ -1,11 +1,11 @@
 import uuid
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bots.base import ProductFacts
 from chat import selectors, services
@@ -14,14 +14,16 @@ from chat.models import (
     AgentStatus,
     ChatSettings,
     Conversation,
+    Holiday,
     LeftMessage,
     Message,
     Note,
+    OpeningInterval,
     Suggestion,
 )
 from shop.models import Product
 
-from .conftest import make_agent, set_bot_enabled, set_sidekick_default
+from .conftest import make_agent, set_bot_enabled, set_business_hours, set_sidekick_default
 
 pytestmark = pytest.mark.django_db
 
@@ -312,22 +314,46 @@ def test_visitor_status_says_who_answers(quiet):
     case = {"role": "bot", "name": "Case", "title": "Resident Isomorphic Gopher Agent"}
     greeting = str(Message.objects.get(conversation=conversation).uid)
     unrated = {"read_through": greeting, "rating": None}
-    assert status() == {"state": "bot", "online": True, "answering": case, **unrated}
+    assert status() == {
+        "state": "bot",
+        "online": True,
+        "out_of_hours": False,
+        "answering": case,
+        **unrated,
+    }
     services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=True)
     assert status()["answering"] is None
     services.conversation_set_sidekick(conversation_id=conversation.pk, user=anna, active=False)
     services.conversation_request_person(conversation_id=conversation.pk)
-    assert status() == {"state": "waiting", "online": True, "answering": None, **unrated}
+    assert status() == {
+        "state": "waiting",
+        "online": True,
+        "out_of_hours": False,
+        "answering": None,
+        **unrated,
+    }
     services.conversation_take(conversation_id=conversation.pk, user=anna)
     assert status()["answering"] == {"role": "agent", "name": "Anna", "title": "Support"}
     services.conversation_hand_back(conversation_id=conversation.pk, user=anna)
     assert status()["answering"] == case
     set_bot_enabled(False)
-    assert status() == {"state": "bot", "online": True, "answering": None, **unrated}
+    assert status() == {
+        "state": "bot",
+        "online": True,
+        "out_of_hours": False,
+        "answering": None,
+        **unrated,
+    }
     AgentClient.objects.all().delete()
     assert status()["online"] is False
     services.conversation_close(conversation_id=conversation.pk, user=anna)
-    assert status() == {"state": "closed", "online": False, "answering": None, **unrated}
+    assert status() == {
+        "state": "closed",
+        "online": False,
+        "out_of_hours": False,
+        "answering": None,
+        **unrated,
+    }
 
 
 def test_sidekick_default_comes_from_the_chat_settings():
@@ -367,7 +393,8 @@ def test_saving_the_row_forgets_the_cached_settings(django_capture_on_commit_cal
     row.allowed_origins = "https://shop.example.org\nhttp://localhost:8001"
     with django_capture_on_commit_callbacks(execute=True) as forgotten:
         row.save()
-    assert len(forgotten) == 1  # and once more when the change is committed
+    # And once more when the change is committed.
+    assert forgotten.count(selectors.chat_box_settings_forget) == 1
     assert selectors.chat_box_settings() == selectors.ChatBoxSettings(
         primary_color="#000000",
         launcher_side="left",
@@ -630,3 +657,127 @@ def test_the_chat_box_s_settings_are_read_from_the_database_while_the_cache_is_d
     monkeypatch.setattr(cache, "set", down)
     look = selectors.chat_box_settings()
     assert (look.primary_color, look.launcher_side) == ("#0b3d91", "left")
+
+
+# --- business hours ---------------------------------------------------------------------------
+
+# Monday 2025-03-31, 17:59:55 in Berlin (summer time, UTC+2); open Monday to Friday 9 to 18.
+BEFORE_CLOSING = datetime(2025, 3, 31, 15, 59, 55, tzinfo=UTC)
+OFFICE = tuple((weekday, time(9), time(18)) for weekday in range(5))
+
+
+@pytest.fixture
+def office_hours(db):
+    return set_business_hours(*OFFICE, time_zone="Europe/Berlin")
+
+
+def test_without_business_hours_it_is_never_out_of_hours(anna, now_is):
+    now_is(datetime(2025, 3, 30, 3, 0, tzinfo=UTC))  # a Sunday night
+    assert selectors.business_hours() is None
+    assert not selectors.out_of_hours()
+    assert selectors.available_agent_ids() == {anna.pk}
+
+
+def test_out_of_hours_nobody_is_available_though_present_and_accepting(
+    office_hours, anna, bot_off, now_is
+):
+    now_is(BEFORE_CLOSING)
+    assert not selectors.out_of_hours()
+    assert selectors.available_agent_ids() == {anna.pk}
+    assert selectors.chat_online()
+    now_is(BEFORE_CLOSING + timedelta(seconds=5))  # 18:00 in Berlin
+    assert selectors.out_of_hours()
+    assert selectors.available_agent_ids() == set()
+    assert selectors.present_agent_ids() == {anna.pk}
+    assert not selectors.chat_online()
+
+
+def test_the_bot_still_answers_out_of_hours(office_hours, anna, now_is):
+    now_is(datetime(2025, 4, 5, 12, tzinfo=UTC))  # a Saturday
+    assert selectors.out_of_hours()
+    assert selectors.chat_online()
+    conversation = services.conversation_open(session_key="o" * 32)
+    status = selectors.visitor_status_get(conversation_id=conversation.pk)
+    assert (status["online"], status["out_of_hours"]) == (True, True)
+    assert status["answering"]["role"] == "bot"
+
+
+def test_a_holiday_is_out_of_hours_all_day(anna, now_is):
+    set_business_hours(*OFFICE, holidays=(date(2025, 4, 18),), time_zone="Europe/Berlin")
+    now_is(datetime(2025, 4, 18, 10, tzinfo=UTC))  # Good Friday, noon in Berlin
+    assert selectors.out_of_hours()
+    now_is(datetime(2025, 4, 17, 10, tzinfo=UTC))
+    assert not selectors.out_of_hours()
+
+
+def test_the_hours_are_read_from_the_cache_and_forgotten_when_saved(
+    office_hours, now_is, django_assert_num_queries
+):
+    now_is(BEFORE_CLOSING)
+    selectors.business_hours()
+    with django_assert_num_queries(0):
+        assert not selectors.out_of_hours()
+    # Staff add a holiday today: it applies at once.
+    Holiday.objects.create(chat_settings=office_hours, date=date(2025, 3, 31))
+    assert selectors.out_of_hours()
+    OpeningInterval.objects.filter(chat_settings=office_hours).delete()
+    Holiday.objects.all().delete()
+    assert selectors.out_of_hours()
+    office_hours.business_hours = False
+    office_hours.save()
+    assert not selectors.out_of_hours()
+
+
+def test_the_cached_status_expires_when_the_hours_close_not_later(
+    office_hours, anna, bot_off, now_is, monkeypatch
+):
+    kept = []
+    real_set = cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key == selectors.ONLINE_CACHE_KEY:
+            kept.append(timeout)
+        return real_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    now_is(BEFORE_CLOSING)
+    assert selectors.chat_status_cached() == {"online": True, "out_of_hours": False}
+    # Five seconds before closing: kept five seconds, not ONLINE_CACHE_SECONDS.
+    assert kept == [5]
+    cache.delete(selectors.ONLINE_CACHE_KEY)
+    # Under a second before: not kept at all (a cache keeps nothing for less).
+    now_is(BEFORE_CLOSING + timedelta(seconds=4, milliseconds=500))
+    assert selectors.chat_status_cached()["online"] is True
+    assert kept == [5]
+    # 18:00 in Berlin: closed until Tuesday 09:00, kept the usual ONLINE_CACHE_SECONDS.
+    now_is(BEFORE_CLOSING + timedelta(seconds=5))
+    assert selectors.chat_status_cached() == {"online": False, "out_of_hours": True}
+    assert kept == [5, selectors.ONLINE_CACHE_SECONDS]
+
+
+def test_the_away_text_is_staff_s_or_the_chat_s_own_in_the_visitor_s_language(db):
+    assert selectors.away_text().startswith("We are away right now.")
+    with translation.override("de"):
+        assert selectors.away_text().startswith("Wir sind gerade nicht da.")
+    with translation.override("es"):
+        assert selectors.away_text().startswith("En este momento no estamos.")
+    set_business_hours(away_text="Back Monday at nine.")
+    with translation.override("de"):
+        assert selectors.away_text() == "Back Monday at nine."
+
+
+def test_agent_loads_count_the_conversations_each_answers(anna, ben):
+    conversation = services.conversation_open(session_key="l" * 32)
+    services.conversation_take(conversation_id=conversation.pk, user=ben)
+    AgentStatus.objects.filter(user=ben).update(capacity=1)
+    loads = {load.user_id: load for load in selectors.agent_loads(user_ids={anna.pk, ben.pk})}
+    assert (loads[anna.pk].answering, loads[anna.pk].capacity, loads[anna.pk].has_room) == (
+        0,
+        3,
+        True,
+    )
+    assert (loads[ben.pk].answering, loads[ben.pk].capacity, loads[ben.pk].has_room) == (
+        1,
+        1,
+        False,
+    )

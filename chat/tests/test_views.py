@@ -1,6 +1,8 @@
 import io
 import time
 import uuid
+from datetime import UTC, datetime
+from datetime import time as wall
 from urllib.parse import urlencode
 
 import pytest
@@ -16,6 +18,8 @@ from bots.models import BotProfile
 from chat import services, views, visitor_tokens
 from chat.middleware import BodyLimitMiddleware
 from chat.models import Conversation, LeftMessage, Message
+
+from .conftest import set_business_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -202,13 +206,13 @@ def test_chat_status_is_online_with_the_bot_enabled_by_default(client):
     response = client.get(STATUS_URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"online": True}
+    assert response.json() == {"online": True, "out_of_hours": False}
     assert "no-cache" in response["Cache-Control"]
 
 
 def test_chat_status_is_offline_with_the_bot_off_and_no_agent_console(client):
     BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
-    assert client.get(STATUS_URL).json() == {"online": False}
+    assert client.get(STATUS_URL).json() == {"online": False, "out_of_hours": False}
 
 
 def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
@@ -217,22 +221,36 @@ def test_chat_status_is_online_with_the_bot_off_while_an_agent_accepts_chats(
     BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
     agent = django_user_model.objects.create_user("anna", is_staff=True)
     services.agent_client_renew(user=agent, key="console-1")
-    assert client.get(STATUS_URL).json() == {"online": True}
+    assert client.get(STATUS_URL).json() == {"online": True, "out_of_hours": False}
 
     services.agent_accepting_set(user=agent, accepting=False)
-    assert client.get(STATUS_URL).json() == {"online": False}
+    assert client.get(STATUS_URL).json() == {"online": False, "out_of_hours": False}
 
 
 def test_chat_status_is_read_from_the_cache_by_the_pages_that_poll_it(
     client, django_assert_num_queries
 ):
-    assert client.get(STATUS_URL).json() == {"online": True}
+    assert client.get(STATUS_URL).json() == {"online": True, "out_of_hours": False}
     # Every open page asks every 30 s: after the first, no query until presence changes.
     with django_assert_num_queries(0):
-        assert client.get(STATUS_URL).json() == {"online": True}
+        assert client.get(STATUS_URL).json() == {"online": True, "out_of_hours": False}
     BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
     services.presence_publish()  # what switching the bot off in admin announces
-    assert client.get(STATUS_URL).json() == {"online": False}
+    assert client.get(STATUS_URL).json() == {"online": False, "out_of_hours": False}
+
+
+def test_chat_status_says_out_of_hours_and_the_bot_still_answers(client, now_is):
+    # Monday 2025-03-31 18:00 in Berlin: closed since a moment ago.
+    now_is(datetime(2025, 3, 31, 16, 0, tzinfo=UTC))
+    set_business_hours(*((day, wall(9), wall(18)) for day in range(5)), time_zone="Europe/Berlin")
+    assert client.get(STATUS_URL).json() == {"online": True, "out_of_hours": True}
+    BotProfile.objects.filter(slug="case").update(is_online_enabled=False)
+    services.presence_publish()
+    assert client.get(STATUS_URL).json() == {"online": False, "out_of_hours": True}
+    # A minute before: open, and a person would answer (nobody is present here).
+    now_is(datetime(2025, 3, 31, 15, 59, tzinfo=UTC))
+    services.presence_publish()
+    assert client.get(STATUS_URL).json() == {"online": False, "out_of_hours": False}
 
 
 def test_chat_status_is_get_only(client):

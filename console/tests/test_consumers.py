@@ -210,6 +210,7 @@ async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():
         "type": "status",
         "state": "waiting",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         **unrated,
     }
@@ -236,6 +237,7 @@ async def test_an_agent_sees_a_visitor_ask_for_a_person_opens_and_takes_it():
         "type": "status",
         "state": "agent",
         "online": True,
+        "out_of_hours": False,
         "answering": ANNA,
         **unrated,
     }
@@ -477,7 +479,11 @@ async def test_presence_comes_and_goes_with_the_console_and_visitors_are_told(se
 
     anna = await new_agent("anna")
     console = await open_console(anna)
-    assert await visitor.receive_json_from(TIMEOUT) == {"type": "online", "online": True}
+    assert await visitor.receive_json_from(TIMEOUT) == {
+        "type": "online",
+        "online": True,
+        "out_of_hours": False,
+    }
     assert await database_sync_to_async(selectors.present_agent_ids)() == {anna.pk}
 
     ben = await new_agent("ben")
@@ -490,12 +496,16 @@ async def test_presence_comes_and_goes_with_the_console_and_visitors_are_told(se
     await ben_console.disconnect()
     await expect(console, "presence", agents=[{**anna_row, "accepting": False}])
     # Only Anna is left, and she takes no chats: nobody answers.
-    assert (await drain(visitor))[-1] == {"type": "online", "online": False}
+    assert (await drain(visitor))[-1] == {"type": "online", "online": False, "out_of_hours": False}
 
     await act(console, "accepting", active=True)
-    assert (await drain(visitor))[-1] == {"type": "online", "online": True}
+    assert (await drain(visitor))[-1] == {"type": "online", "online": True, "out_of_hours": False}
     await console.disconnect()
-    assert await visitor.receive_json_from(TIMEOUT) == {"type": "online", "online": False}
+    assert await visitor.receive_json_from(TIMEOUT) == {
+        "type": "online",
+        "online": False,
+        "out_of_hours": False,
+    }
     assert await database_sync_to_async(selectors.present_agent_ids)() == set()
     assert await database_sync_to_async(AgentClient.objects.count)() == 0
     await visitor.disconnect()

@@ -532,9 +532,20 @@ function handleConversation(frame) {
     return;
   }
   var before = state.summaries.get(summary.id);
+  // Read before the panel updates, which forgets my take once the conversation shows as mine.
+  var given = !isMine(before) && state.tookId !== summary.id;
   var newlyWaiting = upsert(summary) ? [summary.id] : [];
   visitorWroteIn(before, summary);
   afterListChange(newlyWaiting, false);
+  noticeIfGiven(given, summary);
+}
+
+/* Auto-assignment (or a colleague's transfer) made a conversation mine without my taking it:
+ * say so, since nothing else draws the eye to a row that merely moved groups. */
+function noticeIfGiven(given, summary) {
+  if (given && isMine(summary)) {
+    showNotice("Conversation #" + summary.id + " is yours now: open it to answer.", "info");
+  }
 }
 
 function afterListChange(newlyWaiting, firstLoad) {

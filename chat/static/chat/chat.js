@@ -16,6 +16,9 @@
  *   is told before opening whether a person or the bot will answer.
  * - {"type": "status", "leave_message": true} means the visitor asked for a person and nobody
  *   is there: the form is offered below the conversation, which stays visible.
+ * - "out_of_hours" (in "status" and "online" frames and the HTTP status) says it is outside
+ *   the business hours: people are away, whoever is online.  The status line then shows the
+ *   away text of the page's config (staff's words, or the chat's own in the page's language).
  * - An error "conversation_closed" means staff closed the conversation and the message was
  *   NOT stored; the server then closes the socket with 4002.  The message therefore stays in
  *   the outbox (it is not "failed"), and the page reconnects at once, which opens a new
@@ -114,6 +117,7 @@ var TEXT_TRANSCRIPT_SENDING = gettext("Sending\u2026");
 var TEXT_TRANSCRIPT_SENT = gettext("Sent. Check your inbox in a minute.");
 var TEXT_TRANSCRIPT_FAILED = gettext("The conversation could not be emailed just now. Please try again.");
 var TEXT_TRANSCRIPT_NETWORK = gettext("The conversation could not be emailed: check your connection and try again.");
+var TEXT_OUT_OF_HOURS = str(config.away_text);
 var TEXT_TOKEN_REFUSED = gettext("Your chat could not be found again, so a new one starts.");
 var LEAVE_FIELDS = ["name", "email", "text"];
 
@@ -136,6 +140,7 @@ var state = {
   attachmentCount: 0,    // for the ids that label each attachment's buttons
   visitorName: TEXT_YOU, // the server's name for the visitor, once it has sent one
   online: null,          // null until known
+  outOfHours: false,     // outside business hours: the status line shows the away text
   statusFromSocket: false,  // the open socket has told us the status (trust it over HTTP)
   conversationState: null,  // "bot" | "waiting" | "agent" | "closed"
   answering: null,       // {role, name, title} | null
@@ -538,6 +543,7 @@ function handleStatusFrame(frame) {
   if (typeof frame.online === "boolean") {
     state.online = frame.online;
   }
+  setOutOfHours(frame.out_of_hours);
   if (typeof frame.state === "string") {
     state.conversationState = frame.state;
   }
@@ -614,6 +620,7 @@ function handleFrame(frame) {
     }
     handleStatusFrame(frame);
   } else if (frame.type === "online") {
+    setOutOfHours(frame.out_of_hours);
     if (typeof frame.online === "boolean") {
       setOnline(frame.online);
     }
@@ -628,12 +635,14 @@ function handleFrame(frame) {
 
 /* ---------------- status line ---------------- */
 
-// The connection's trouble matters more than the conversation's state, so it wins.
+// The connection's trouble matters more than the conversation's state, so it wins; being
+// out of business hours comes last.
 function renderStatus() {
   if (!els.status) {
     return;
   }
-  var text = state.connectionText || state.conversationText;
+  var text = state.connectionText || state.conversationText ||
+    (state.outOfHours ? TEXT_OUT_OF_HOURS : null);
   if (text) {
     els.status.textContent = text;
     els.status.hidden = false;
@@ -646,6 +655,14 @@ function renderStatus() {
 function setStatus(text) {
   state.connectionText = text || null;
   renderStatus();
+}
+
+/* Outside business hours or not, as the server said (a frame without it says nothing). */
+function setOutOfHours(outOfHours) {
+  if (typeof outOfHours === "boolean" && outOfHours !== state.outOfHours) {
+    state.outOfHours = outOfHours;
+    renderStatus();
+  }
 }
 
 /* ---------------- online / who answers ---------------- */
@@ -737,6 +754,7 @@ function fetchChatStatus() {
   }).then(function (data) {
     // An open socket's status is fresher than an HTTP answer that may have crossed it.
     if (data && typeof data.online === "boolean" && !(socket.isOpen() && state.statusFromSocket)) {
+      setOutOfHours(data.out_of_hours);
       setOnline(data.online);
     }
   }).catch(function () {

@@ -5,12 +5,19 @@ import pytest
 
 from chat import services
 from chat.models import Conversation, Message
-from chat.tests.conftest import console_open, make_agent, set_bot_enabled
+from chat.tests.conftest import (
+    ALWAYS_OPEN,
+    console_open,
+    make_agent,
+    set_bot_enabled,
+    set_business_hours,
+)
 from testsupport.harness import require_concurrent_writers, run_at_once
 
 from .conftest import (
     ANSWERABLE,
     ASKED_SOMEONE,
+    ASKS_FOR_A_PERSON,
     JOINED,
     greeting_of,
     messages_of,
@@ -35,6 +42,7 @@ def test_an_agent_takes_a_conversation_from_the_bot(events, conversation, anna):
         "type": "status",
         "state": "agent",
         "online": True,
+        "out_of_hours": False,
         "answering": {"role": "agent", "name": "Anna", "title": "Support"},
         "read_through": greeting_of(conversation),
         "rating": None,
@@ -108,6 +116,7 @@ def test_with_the_bot_off_there_is_no_greeting_and_visitors_wait_for_a_person(
         "type": "status",
         "state": "waiting",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         "read_through": None,
         "rating": None,
@@ -137,6 +146,7 @@ def test_asking_for_a_person_makes_the_conversation_wait_and_tells_the_staff(
         "type": "status",
         "state": "waiting",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         "read_through": greeting_of(conversation),
         "rating": None,
@@ -286,6 +296,7 @@ def test_closing_ends_the_conversation_and_the_next_message_starts_a_new_one(eve
         "type": "status",
         "state": "closed",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         "read_through": greeting_of(taken),
         "rating": None,
@@ -319,6 +330,7 @@ def test_the_visitor_ends_the_chat_as_staff_would_close_it(events, taken, anna):
         "type": "status",
         "state": "closed",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         "read_through": greeting_of(taken),
         "rating": None,
@@ -448,3 +460,61 @@ def test_with_nobody_there_the_visitor_is_told_so_in_their_language(conversation
         "Anna ha salido del chat. En este momento no hay nadie del equipo disponible para "
         "chatear. Déjenos su correo electrónico y un mensaje, y le responderemos.",
     )
+
+
+# --- outside business hours -------------------------------------------------------------------
+
+AWAY = (
+    "We are away right now. Leave your email and a message, and we will get back to you "
+    "when we are back."
+)
+
+
+def test_out_of_hours_asking_for_a_person_offers_to_leave_a_message_with_the_away_text(
+    events, conversation, anna
+):
+    set_business_hours()  # closed all week
+    events.run(visitor_says, conversation=conversation, text=ASKS_FOR_A_PERSON, client_id="v1")
+    # The bot goes on answering; nobody is called.
+    assert state_of(conversation).state == "bot"
+    assert messages_of(conversation)[-1] == ("system", AWAY)
+    assert events.to_visitor(conversation.pk)[-1] == {"type": "status", "leave_message": True}
+    assert events.to_inbox()[-1]["state"] == "bot"
+
+
+def test_out_of_hours_the_visitor_reads_staff_s_away_text_or_the_chat_s_in_their_language(
+    events, conversation, anna
+):
+    in_language(conversation, "de")
+    set_business_hours()
+    events.run(services.conversation_request_person, conversation_id=conversation.pk)
+    assert messages_of(conversation)[-1] == (
+        "system",
+        "Wir sind gerade nicht da. Hinterlassen Sie uns Ihre E-Mail-Adresse und eine "
+        "Nachricht, dann melden wir uns bei Ihnen, sobald wir zurück sind.",
+    )
+    set_business_hours(away_text="Back on Monday at 9.")
+    events.run(services.conversation_request_person, conversation_id=conversation.pk)
+    assert messages_of(conversation)[-1] == ("system", "Back on Monday at 9.")
+
+
+def test_within_business_hours_asking_for_a_person_makes_the_conversation_wait(
+    events, conversation, anna
+):
+    set_business_hours(*ALWAYS_OPEN, time_zone="Europe/Berlin")
+    events.run(visitor_says, conversation=conversation, text=ASKS_FOR_A_PERSON, client_id="v1")
+    waiting = state_of(conversation)
+    assert waiting.state == "waiting"
+    assert waiting.waiting_since is not None
+    assert messages_of(conversation)[-1] == ("system", ASKED_SOMEONE)
+
+
+def test_handed_back_out_of_hours_the_visitor_reads_the_away_text(
+    events, conversation, anna, bot_off
+):
+    services.conversation_take(conversation_id=conversation.pk, user=anna)
+    set_business_hours()
+    events.run(services.conversation_hand_back, conversation_id=conversation.pk, user=anna)
+    assert state_of(conversation).state == "waiting"
+    assert messages_of(conversation)[-1] == ("system", f"Anna left the chat. {AWAY}")
+    assert {"type": "status", "leave_message": True} in events.to_visitor(conversation.pk)

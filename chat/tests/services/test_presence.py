@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from chat import selectors, services
 from chat.models import AgentClient
-from chat.tests.conftest import console_open, make_agent, set_bot_enabled
+from chat.tests.conftest import console_open, make_agent, set_bot_enabled, set_business_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_a_console_makes_its_agent_present_until_it_expires(events, clock, setti
             "agents": [{"id": anna.pk, "name": "Anna", "title": "Support", "accepting": True}],
         }
     ]
-    assert events.to_visitors() == [{"type": "online", "online": True}]
+    assert events.to_visitors() == [{"type": "online", "online": True, "out_of_hours": False}]
 
     clock.shift(29)
     assert selectors.present_agent_ids() == {anna.pk}
@@ -61,7 +62,7 @@ def test_a_console_makes_its_agent_present_until_it_expires(events, clock, setti
     assert not selectors.chat_online()
     # A heartbeat after expiry makes the agent present again, and says so.
     events.run(services.agent_client_renew, user=anna, key="console-1")
-    assert events.to_visitors() == [{"type": "online", "online": True}]
+    assert events.to_visitors() == [{"type": "online", "online": True, "out_of_hours": False}]
     assert AgentClient.objects.count() == 1
 
 
@@ -73,14 +74,14 @@ def test_closing_a_console_removes_presence_once_no_console_is_left(events, bot_
 
     events.run(services.agent_client_remove, key="tab-1")
     assert selectors.present_agent_ids() == {anna.pk}
-    assert events.to_visitors() == [{"type": "online", "online": True}]
+    assert events.to_visitors() == [{"type": "online", "online": True, "out_of_hours": False}]
     assert not AgentClient.objects.filter(pk=stale.pk).exists()
 
     events.clear()
     events.run(services.agent_client_remove, key="tab-2")
     assert selectors.present_agent_ids() == set()
     assert events.to_inbox() == [{"type": "presence", "agents": []}]
-    assert events.to_visitors() == [{"type": "online", "online": False}]
+    assert events.to_visitors() == [{"type": "online", "online": False, "out_of_hours": False}]
 
 
 def test_an_agent_not_accepting_chats_is_present_but_not_available(events, anna, bot_off):
@@ -95,7 +96,7 @@ def test_an_agent_not_accepting_chats_is_present_but_not_available(events, anna,
             "agents": [{"id": anna.pk, "name": "Anna", "title": "Support", "accepting": False}],
         }
     ]
-    assert events.to_visitors() == [{"type": "online", "online": False}]
+    assert events.to_visitors() == [{"type": "online", "online": False, "out_of_hours": False}]
     services.agent_accepting_set(user=anna, accepting=True)
     assert selectors.chat_online()
 
@@ -148,5 +149,16 @@ def test_switching_the_bot_off_in_admin_tells_open_chat_boxes_at_once(
         agent.save()
     assert (
         "chat.visitors",
-        {"type": "chat.send", "frame": {"type": "online", "online": False}},
+        {"type": "chat.send", "frame": {"type": "online", "online": False, "out_of_hours": False}},
     ) in events
+
+
+def test_the_hours_opening_or_closing_is_announced_once_whichever_process_saw_it(events, anna):
+    set_business_hours()  # closed now
+    at = timezone.now().replace(microsecond=0)
+    assert events.run(services.business_hours_turned, at=at) is True
+    assert events.to_visitors() == [{"type": "online", "online": True, "out_of_hours": True}]
+    # Another process's clock, a moment later: told already.
+    events.clear()
+    assert events.run(services.business_hours_turned, at=at) is False
+    assert events == []

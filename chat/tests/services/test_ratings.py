@@ -47,6 +47,7 @@ def test_a_closed_chat_is_rated_and_every_tab_and_console_hears_of_it(events, en
         "type": "status",
         "state": "closed",
         "online": True,
+        "out_of_hours": False,
         "answering": None,
         "read_through": greeting_of(ended),
         "rating": {"score": 4, "comment": "Quick and kind."},

@@ -44,6 +44,8 @@ class ConversationFigures(models.Model):
     # The first person who wrote, by their user's id (None once that user is deleted).
     first_person = models.IntegerField(null=True, blank=True)
     human_reply_seconds = models.FloatField(null=True, blank=True)
+    # From its start to its last message, when the visitor asked something.
+    duration_seconds = models.FloatField(null=True, blank=True)
     # Whether the site's bot replied to the visitor: a rating of a conversation nobody held
     # at the end is the bot's then.
     bot_answered = models.BooleanField()

@@ -124,7 +124,7 @@ def refresh_statement(
         is_bot_app = "1 = 0"
     sql = f"""
 WITH stale AS (
-    SELECT c.id, c.last_message_at
+    SELECT c.id, c.created_at, c.last_message_at
     FROM {conversations} c LEFT JOIN {figures} kept ON kept.conversation_id = c.id
     WHERE {IN_PERIOD.format("c")} AND (kept.conversation_id IS NULL
         OR kept.last_message_at <> c.last_message_at OR kept.answerers <> %s)
@@ -164,7 +164,7 @@ WITH stale AS (
 )
 INSERT INTO {figures} (conversation_id, last_message_at, answerers, messages, asked, outcome,
     first_reply_by, first_reply_app, first_reply_seconds, first_person, human_reply_seconds,
-    bot_answered)
+    duration_seconds, bot_answered)
 SELECT stale.id, stale.last_message_at, %s, COALESCE(f.messages, 0),
     CASE WHEN f.asked_at IS NOT NULL THEN TRUE ELSE FALSE END,
     CASE WHEN f.person_at IS NOT NULL THEN {_word(Outcome.PERSON)}
@@ -180,6 +180,8 @@ SELECT stale.id, stale.last_message_at, %s, COALESCE(f.messages, 0),
     f.person_id,
     CASE WHEN f.waiting_id > COALESCE(f.replied_id, 0)
         THEN {_seconds("f.person_at", "f.waiting_since")} END,
+    CASE WHEN f.asked_at IS NOT NULL
+        THEN {_seconds("stale.last_message_at", "stale.created_at")} END,
     CASE WHEN f.bot_answered_at IS NOT NULL THEN TRUE ELSE FALSE END
 FROM stale LEFT JOIN facts f ON f.id = stale.id
 WHERE TRUE
@@ -188,7 +190,8 @@ ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_mess
     outcome = excluded.outcome, first_reply_by = excluded.first_reply_by,
     first_reply_app = excluded.first_reply_app,
     first_reply_seconds = excluded.first_reply_seconds, first_person = excluded.first_person,
-    human_reply_seconds = excluded.human_reply_seconds, bot_answered = excluded.bot_answered
+    human_reply_seconds = excluded.human_reply_seconds,
+    duration_seconds = excluded.duration_seconds, bot_answered = excluded.bot_answered
 """
     # ``WHERE TRUE``: SQLite reads "SELECT ... FROM ... ON CONFLICT" as a join's ON otherwise.
     return sql, [*_bounds(start_at, end_at), answerers, *bot_app_ids, answerers]
@@ -227,14 +230,12 @@ def report_statement(*, start_at: datetime, end_at: datetime, tzname: str) -> tu
     """Every figure of the period's conversations (their stored figures up to date): a row
     per grouping and group, COLUMNS."""
     day, day_params = connection.ops.datetime_cast_date_sql("c.created_at", (), tzname)
-    asked = "CASE WHEN f.asked THEN {} END"
     sql = f"""
 WITH per AS (
     SELECT c.id, {day} AS day, c.assigned_agent_id AS holder_id, c.rating_score AS score,
         f.outcome, f.first_reply_by, f.first_reply_app, f.first_person, f.bot_answered,
         f.first_reply_seconds AS first_reply, f.human_reply_seconds AS human_reply,
-        {asked.format("f.messages")} AS messages,
-        {asked.format(_seconds("c.last_message_at", "c.created_at"))} AS duration
+        CASE WHEN f.asked THEN f.messages END AS messages, f.duration_seconds AS duration
     FROM {_table(Conversation)} c
     JOIN {_table(ConversationFigures)} f ON f.conversation_id = c.id
     WHERE {IN_PERIOD.format("c")}

@@ -1,5 +1,5 @@
 """A report as CSV: one table of four columns, ``section, item, figure, value``, a figure a
-row, so that a spreadsheet filters or pivots it by section (``summary``, ``day``, ``agent``,
+row, so that a spreadsheet filters or pivots it by section (``summary``, ``day``, ``person``,
 ``bot``, ``rating``, ``unanswered_question``). Times are in seconds, with the unit in the
 figure's name; a figure nobody has (no reply yet) is an empty cell."""
 
@@ -63,11 +63,11 @@ def rows(report: Report) -> Iterator[tuple[Any, ...]]:
         yield "day", item, "conversations", day.conversations
         for outcome, count in day.outcomes.items():
             yield "day", item, OUTCOME_FIGURES[outcome], count
-    for agent in report.agents:
-        yield "agent", agent.name, "conversations", agent.conversations
-        yield from _spread("agent", agent.name, "first_human_reply", agent.first_human_reply)
-        yield "agent", agent.name, "ratings", agent.ratings.count
-        yield "agent", agent.name, "rating_average", _number(agent.ratings.average)
+    for person in report.people:
+        yield "person", person.name, "conversations", person.conversations
+        yield from _spread("person", person.name, "first_human_reply", person.first_human_reply)
+        yield "person", person.name, "ratings", person.ratings.count
+        yield "person", person.name, "rating_average", _number(person.ratings.average)
     for bot in report.bots:
         yield "bot", bot.name, "kind", bot.kind
         yield "bot", bot.name, "conversations", bot.conversations

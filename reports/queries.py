@@ -37,6 +37,7 @@ The words, as the reports use them:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -122,7 +123,12 @@ def refresh_statement(
         is_bot_app = f"m.sender_user_id IN ({', '.join(['%s'] * len(bot_app_ids))})"
     else:
         is_bot_app = "1 = 0"
+    # The statement starts with its INSERT (then its WITH): SQLite counts the rows written
+    # only of a statement that starts so.
     sql = f"""
+INSERT INTO {figures} (conversation_id, last_message_at, answerers, messages, asked, outcome,
+    first_reply_by, first_reply_app, first_reply_seconds, first_person, human_reply_seconds,
+    duration_seconds, bot_answered)
 WITH stale AS (
     SELECT c.id, c.created_at, c.last_message_at
     FROM {conversations} c LEFT JOIN {figures} kept ON kept.conversation_id = c.id
@@ -162,9 +168,6 @@ WITH stale AS (
     FROM ordered
     GROUP BY conversation_id
 )
-INSERT INTO {figures} (conversation_id, last_message_at, answerers, messages, asked, outcome,
-    first_reply_by, first_reply_app, first_reply_seconds, first_person, human_reply_seconds,
-    duration_seconds, bot_answered)
 SELECT stale.id, stale.last_message_at, %s, COALESCE(f.messages, 0),
     CASE WHEN f.asked_at IS NOT NULL THEN TRUE ELSE FALSE END,
     CASE WHEN f.person_at IS NOT NULL THEN {_word(Outcome.PERSON)}
@@ -300,7 +303,21 @@ WITH per AS (
 
 
 def run(sql: str, params: Sequence[Any]) -> list[tuple]:
-    """Run one of these statements; its rows, if it has any."""
+    """Run the report's statement: its rows."""
+    with _session() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def write(sql: str, params: Sequence[Any]) -> int:
+    """Run the refresh's statement: how many rows it wrote."""
+    with _session() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@contextmanager
+def _session():
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # These statements cost enough for PostgreSQL to compile them first (JIT), which
@@ -308,5 +325,4 @@ def run(sql: str, params: Sequence[Any]) -> list[tuple]:
             # with this much.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '32MB'")
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+        yield cursor

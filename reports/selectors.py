@@ -58,7 +58,7 @@ class Day:
 
 
 @dataclass(frozen=True)
-class AgentFigures:
+class PersonFigures:
     """A person's figures: the conversations in which they were the first person to write,
     the waits of those first human replies, and the ratings of the conversations they held
     at the end."""
@@ -104,7 +104,7 @@ class Report:
     duration: Spread
     ratings: Ratings
     scores: dict[int, int]
-    agents: list[AgentFigures]
+    people: list[PersonFigures]
     bots: list[BotFigures]
     questions: list[Question]
 
@@ -169,7 +169,7 @@ def report(*, period: Period) -> Report:
         ratings=Ratings(overall["rated"], overall["rating_total"] or 0),
         scores=dict.fromkeys(SCORES, 0)
         | {row["number_key"]: row["conversations"] for row in by_grouping.get("score", [])},
-        agents=_agents(by_grouping.get("person", []), ratings_of, bot_apps, names),
+        people=_people(by_grouping.get("person", []), ratings_of, bot_apps, names),
         bots=_bots(by_grouping.get("first_reply", []), ratings_of, bot_apps, names),
         questions=unanswered_questions(
             period=period, limit=conf.get("REPORTS_UNANSWERED_QUESTIONS")
@@ -195,18 +195,18 @@ def _names(user_ids: set[int | None]) -> dict[int, str]:
 FORMER_STAFF = "(a deleted user)"
 
 
-def _agents(
+def _people(
     rows: list[dict[str, Any]],
     ratings_of: dict[tuple[int | None, str | None], Ratings],
     bot_app_ids: set[int],
     names: dict[int, str],
-) -> list[AgentFigures]:
+) -> list[PersonFigures]:
     """Every person who wrote first in a conversation of the period, or held a rated one at
     its end: most conversations first."""
     people = {row["number_key"]: row for row in rows}
     rated = {key for key, _bot in ratings_of if key is not None and key not in bot_app_ids}
-    agents = [
-        AgentFigures(
+    people = [
+        PersonFigures(
             id=user_id,
             name=names.get(user_id, FORMER_STAFF) if user_id is not None else FORMER_STAFF,
             conversations=people[user_id]["conversations"] if user_id in people else 0,
@@ -217,7 +217,7 @@ def _agents(
         )
         for user_id in people.keys() | rated
     ]
-    return sorted(agents, key=lambda agent: (-agent.conversations, agent.name, agent.id or 0))
+    return sorted(people, key=lambda person: (-person.conversations, person.name, person.id or 0))
 
 
 def _bots(

@@ -22,9 +22,10 @@ def answerers_digest(bot_app_ids: list[int]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def figures_refresh(*, period: Period) -> None:
+def figures_refresh(*, period: Period) -> int:
     """Compute again the stored figures of the period's conversations that a message (or a
-    change of bot apps) made stale, and those never computed: a report reads them next."""
+    change of bot apps) made stale, and those never computed: a report reads them next. How
+    many it computed."""
     start_at, end_at = period.bounds()
     bot_app_ids = sorted(selectors.bot_app_ids())
     sql, params = queries.refresh_statement(
@@ -37,4 +38,4 @@ def figures_refresh(*, period: Period) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
-        queries.run(sql, params)
+        return queries.write(sql, params)

@@ -59,9 +59,9 @@ def test_ratings_average_and_distribution(history):
 
 
 def test_per_person_first_replies_and_ratings(history):
-    agents = {agent.name: agent for agent in report_of().agents}
-    assert list(agents) == ["Anna", "Bob"]
-    anna, bob = agents["Anna"], agents["Bob"]
+    people = {person.name: person for person in report_of().people}
+    assert list(people) == ["Anna", "Bob"]
+    anna, bob = people["Anna"], people["Bob"]
     assert (anna.id, anna.conversations) == (history.anna.pk, 2)
     assert anna.first_human_reply == selectors.Spread(count=1, median=120.0, p90=120.0)
     assert (anna.ratings.count, anna.ratings.average) == (1, 4.0)
@@ -92,15 +92,15 @@ def test_per_bot_first_replies_alone_and_ratings(history):
 
 def test_a_person_whose_user_was_deleted_keeps_their_figures(history):
     history.bob.delete()
-    agents = {agent.name: agent for agent in report_of().agents}
-    assert agents[selectors.FORMER_STAFF].conversations == 1
-    assert agents[selectors.FORMER_STAFF].first_human_reply.median == 60.0
+    people = {person.name: person for person in report_of().people}
+    assert people[selectors.FORMER_STAFF].conversations == 1
+    assert people[selectors.FORMER_STAFF].first_human_reply.median == 60.0
 
 
 def test_a_person_held_a_rated_conversation_without_writing_in_it(history):
     carl = make_staff("carl", first_name="Carl")
     conversation(MONDAY + timedelta(days=3), ("visitor", 0), ("bot", 1), agent=carl, rating=1)
-    carl_figures = next(agent for agent in report_of().agents if agent.name == "Carl")
+    carl_figures = next(person for person in report_of().people if person.name == "Carl")
     assert carl_figures.conversations == 0
     assert carl_figures.first_human_reply == selectors.Spread()
     assert (carl_figures.ratings.count, carl_figures.ratings.average) == (1, 1.0)
@@ -142,7 +142,7 @@ def test_a_period_without_conversations(db):
     assert report.messages == selectors.Spread()
     assert report.ratings.average is None
     assert report.scores == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
-    assert (report.agents, report.bots, report.questions) == ([], [], [])
+    assert (report.people, report.bots, report.questions) == ([], [], [])
 
 
 @override_settings(TIME_ZONE="Europe/Berlin")
@@ -160,5 +160,5 @@ def test_a_conversation_s_figures_follow_its_new_messages(history):
     report = report_of()
     assert report.outcomes["unanswered"] == 0
     assert report.first_human_reply.count == 3
-    bob = next(agent for agent in report.agents if agent.name == "Bob")
+    bob = next(person for person in report.people if person.name == "Bob")
     assert bob.first_human_reply == selectors.Spread(count=2, median=52.5, p90=58.5)

@@ -106,7 +106,7 @@ def test_the_csv_has_the_same_figures(staff_client, history):
     assert figures["summary", "", "first_human_reply_p90_seconds"] == "114.0"
     assert figures["summary", "", "rating_average"] == "3.5"
     assert figures["day", "2025-03-11", "asked_never_answered"] == "1"
-    assert figures["agent", "Anna", "first_human_reply_median_seconds"] == "120.0"
+    assert figures["person", "Anna", "first_human_reply_median_seconds"] == "120.0"
     assert figures["bot", "Helper", "kind"] == "bot app"
     assert figures["rating", "5", "conversations"] == "1"
 

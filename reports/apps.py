@@ -6,8 +6,9 @@ class ReportsConfig(AppConfig):
     their length, their ratings and the questions the bot could not answer, over the days
     staff choose (``/staff/reports/``), on the page and as CSV.
 
-    It only reads: the chat's conversations and messages (``chat``) and the bot's
-    unanswered questions (``bots``), neither of which knows it.
+    It reads the chat's conversations and messages (``chat``) and the bots' unanswered
+    questions (``bots``), neither of which knows it; all it writes is its own: the figures it
+    keeps of each conversation (``models.ConversationFigures``).
     """
 
     name = "reports"

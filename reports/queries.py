@@ -1,8 +1,8 @@
-"""The reports' SQL: two statements.
+"""The reports' SQL: three statements.
 
-- ``refresh_statement`` computes the figures of the period's conversations whose stored ones
-  are missing or stale (``models.ConversationFigures``) from their messages, read once in
-  their order, and stores them (an upsert);
+- ``stale_statement`` finds the period's conversations whose stored figures
+  (``models.ConversationFigures``) are missing or stale, and ``compute_statement`` computes
+  theirs from their messages, read once in their order, and stores them (an upsert);
 - ``report_statement`` groups every figure of the report from those rows and the
   conversations' own columns, in one reading.
 
@@ -112,11 +112,29 @@ def _bounds(start_at: datetime, end_at: datetime) -> list[Any]:
     return [adapt(start_at), adapt(end_at)]
 
 
-def refresh_statement(
-    *, start_at: datetime, end_at: datetime, bot_app_ids: Sequence[int], answerers: str
+def stale_statement(
+    *, start_at: datetime, end_at: datetime, answerers: str
 ) -> tuple[str, list[Any]]:
-    """Compute and store the figures of the conversations started in the period whose stored
-    ones are missing, or older than their last message or than the list of bot apps."""
+    """The ids of the conversations started in the period whose stored figures are missing,
+    or older than their last message or than the list of bot apps."""
+    sql = f"""
+SELECT c.id
+FROM {_table(Conversation)} c LEFT JOIN {_table(ConversationFigures)} kept
+    ON kept.conversation_id = c.id
+WHERE {IN_PERIOD.format("c")} AND (kept.conversation_id IS NULL
+    OR kept.last_message_at <> c.last_message_at OR kept.answerers <> %s)
+"""
+    return sql, [*_bounds(start_at, end_at), answerers]
+
+
+def compute_statement(
+    *, conversation_ids: Sequence[int], bot_app_ids: Sequence[int], answerers: str
+) -> tuple[str, list[Any]]:
+    """Compute and store the figures of these conversations, from their messages.
+
+    The ids are given, not a subquery: PostgreSQL then knows how few they usually are (those
+    a message changed since the last report), and reads their messages through the index,
+    not every message of the period."""
     conversations, messages = _table(Conversation), _table(Message)
     figures = _table(ConversationFigures)
     if bot_app_ids:
@@ -131,9 +149,8 @@ INSERT INTO {figures} (conversation_id, last_message_at, answerers, messages, as
     duration_seconds, bot_answered)
 WITH stale AS (
     SELECT c.id, c.created_at, c.last_message_at
-    FROM {conversations} c LEFT JOIN {figures} kept ON kept.conversation_id = c.id
-    WHERE {IN_PERIOD.format("c")} AND (kept.conversation_id IS NULL
-        OR kept.last_message_at <> c.last_message_at OR kept.answerers <> %s)
+    FROM {conversations} c
+    WHERE c.id IN ({", ".join(["%s"] * len(conversation_ids))})
 ), msg AS (
     SELECT m.conversation_id, m.id, m.sent_at, m.sender_role AS role, m.sender_user_id AS user_id,
         CASE WHEN m.sender_role = {AGENT} AND {is_bot_app} THEN 1 ELSE 0 END AS bot_app
@@ -197,7 +214,7 @@ ON CONFLICT (conversation_id) DO UPDATE SET last_message_at = excluded.last_mess
     duration_seconds = excluded.duration_seconds, bot_answered = excluded.bot_answered
 """
     # ``WHERE TRUE``: SQLite reads "SELECT ... FROM ... ON CONFLICT" as a join's ON otherwise.
-    return sql, [*_bounds(start_at, end_at), answerers, *bot_app_ids, answerers]
+    return sql, [*conversation_ids, *bot_app_ids, answerers]
 
 
 def _spread(name: str, expression: str) -> dict[str, str]:

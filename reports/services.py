@@ -13,6 +13,8 @@ from .periods import Period
 #: Where refreshes of the stored figures queue (PostgreSQL's advisory lock): two reports
 #: computing the same rows at once would wait on each other's rows, in any order.
 REFRESH_LOCK = 0x7265706F  # "repo"
+#: Conversations computed by one statement: a parameter each, well under SQLite's limit.
+COMPUTED_AT_ONCE = 1_000
 
 
 def answerers_digest(bot_app_ids: list[int]) -> str:
@@ -28,14 +30,18 @@ def figures_refresh(*, period: Period) -> int:
     many it computed."""
     start_at, end_at = period.bounds()
     bot_app_ids = sorted(selectors.bot_app_ids())
-    sql, params = queries.refresh_statement(
-        start_at=start_at,
-        end_at=end_at,
-        bot_app_ids=bot_app_ids,
-        answerers=answerers_digest(bot_app_ids),
-    )
+    answerers = answerers_digest(bot_app_ids)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
-        return queries.write(sql, params)
+        sql, params = queries.stale_statement(start_at=start_at, end_at=end_at, answerers=answerers)
+        stale = [conversation_id for (conversation_id,) in queries.run(sql, params)]
+        for start in range(0, len(stale), COMPUTED_AT_ONCE):
+            sql, params = queries.compute_statement(
+                conversation_ids=stale[start : start + COMPUTED_AT_ONCE],
+                bot_app_ids=bot_app_ids,
+                answerers=answerers,
+            )
+            queries.write(sql, params)
+    return len(stale)

@@ -143,11 +143,14 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def plan_facts(*, days: int = 90) -> list[str]:
-    """The key facts of PostgreSQL's plans of the report's two statements (EXPLAIN ANALYZE):
-    a line each for their time, then one per table scan. Nothing on another database."""
+    """The key facts of PostgreSQL's plans (EXPLAIN ANALYZE) of what a report runs: which
+    conversations' figures are stale, their figures computed (for 1% of the period's
+    conversations, undone after), and the report's statement. A line each for their time,
+    then one per table scan. Nothing on another database."""
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from chat.models import Conversation
     from reports import queries, selectors, services
     from reports.periods import Period
 
@@ -155,12 +158,13 @@ def plan_facts(*, days: int = 90) -> list[str]:
         return []
     start_at, end_at = Period.last(days).bounds()
     bot_app_ids = sorted(selectors.bot_app_ids())
+    answerers = services.answerers_digest(bot_app_ids)
+    in_period = Conversation.objects.filter(created_at__gte=start_at, created_at__lt=end_at)
+    ids = list(in_period.order_by("?").values_list("pk", flat=True)[: in_period.count() // 100])
     statements = {
-        "refresh": queries.refresh_statement(
-            start_at=start_at,
-            end_at=end_at,
-            bot_app_ids=bot_app_ids,
-            answerers=services.answerers_digest(bot_app_ids),
+        "stale": queries.stale_statement(start_at=start_at, end_at=end_at, answerers=answerers),
+        f"compute ({len(ids):,} conversations)": queries.compute_statement(
+            conversation_ids=ids or [0], bot_app_ids=bot_app_ids, answerers=answerers
         ),
         "report": queries.report_statement(
             start_at=start_at, end_at=end_at, tzname=timezone.get_current_timezone_name()
@@ -173,7 +177,7 @@ def plan_facts(*, days: int = 90) -> list[str]:
             cursor.execute("SET LOCAL work_mem = '32MB'")
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
             result = cursor.fetchone()[0]
-            transaction.set_rollback(True)  # the refresh's writes, if any, are not kept
+            transaction.set_rollback(True)  # what the computing wrote is undone
         [explained] = json.loads(result) if isinstance(result, str) else result
         lines.append(
             f"{name}: {explained['Execution Time']:.0f} ms "

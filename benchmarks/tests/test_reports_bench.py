@@ -19,7 +19,7 @@ def test_the_bench_times_each_period_s_report_and_reads_the_plans():
     assert touch(share=0.1) == 12
     facts = plan_facts(days=90)
     if connection.vendor == "postgresql":
-        assert facts[0].startswith("refresh: ")
+        assert facts[0].startswith("stale: ")
         assert any(line.startswith("report: ") for line in facts)
         assert any("on chat_conversation" in line for line in facts)
     else:

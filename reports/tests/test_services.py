@@ -81,3 +81,11 @@ def test_a_conversation_outside_the_period_is_left_alone(history):
     outside = conversation(MONDAY + timedelta(days=30), ("visitor", 0))
     services.figures_refresh(period=WEEK)
     assert not ConversationFigures.objects.filter(conversation=outside).exists()
+
+
+def test_many_stale_conversations_are_computed_a_batch_at_a_time(history, monkeypatch):
+    monkeypatch.setattr(services, "COMPUTED_AT_ONCE", 2)
+    assert services.figures_refresh(period=WEEK) == 7
+    assert ConversationFigures.objects.count() == 7
+    assert stored(history.conversations["c2"]).human_reply_seconds == 120.0
+    assert services.figures_refresh(period=WEEK) == 0

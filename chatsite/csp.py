@@ -5,7 +5,8 @@ the settings; what depends on the request is added here.
   from (``'self'`` covers them in current browsers; older Safari needs them named).
 - ``frame-ancestors``: on the visitors' pages, the site itself and exactly the sites staff
   allowed to embed the chat (ChatSettings, read from the cache); on the staff pages (admin,
-  console), nobody: they are never framed, and a framed staff page is a clickjacking target.
+  console, reports), nobody: they are never framed, and a framed staff page is a
+  clickjacking target.
 - ``style-src``: the admin also gets ``'unsafe-inline'``. Django's own admin templates carry
   a ``<style>`` block (the change list without actions) and our admin pages (bots' "try it",
   bot app credentials) style attributes; scripts stay ``'self'`` there too.
@@ -24,7 +25,7 @@ from django.http import HttpRequest, HttpResponseBase
 from chat import selectors
 
 #: The URL namespaces of the staff's pages.
-STAFF_NAMESPACES = frozenset({"admin", "console"})
+STAFF_NAMESPACES = frozenset({"admin", "console", "reports"})
 
 
 def _namespaces(request: HttpRequest) -> set[str]:

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "bots",
     "chat",
     "console",
+    # The staff's reports (/staff/reports/): they read the chat and the bots, nothing more.
+    "reports",
     "shop",
     "botapps",
     # The project's own commands: `serve` (the production shape on one machine).

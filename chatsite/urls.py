@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("chat.urls")),
     path("", include("console.urls")),
+    path("", include("reports.urls")),
     path("", include("shop.urls")),
 ]

@@ -1,5 +1,6 @@
 """A support team's history, made up at scale: the conversations the console's search and
-the reports are measured on (100,000 by default), written with bulk inserts.
+the reports are measured on (100,000 by default), written with bulk inserts; and the
+questions the bot could not answer, for the reports (``unanswered_questions_populate``).
 
 Shaped like a shop's chat: most conversations the bot answers alone, some are handed to a
 person (who answers after a while), some are closed and rated, spread over ``days`` days,
@@ -18,6 +19,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from bots.loading import bot_class
+from bots.models import UnansweredQuestion
+from bots.services import profile_get_or_create
 from chat.models import Conversation, Message
 
 QUESTIONS = [
@@ -54,6 +58,30 @@ class Made:
     conversations: int
     messages: int
     agents: list[int]
+
+
+def unanswered_questions_populate(*, questions: int, days: int = 90, seed: int = 1) -> int:
+    """``questions`` different questions the site's bot could not answer, asked over the last
+    ``days`` days, a few times each (a handful of them often): what the reports list."""
+    rng = random.Random(seed)
+    profile = profile_get_or_create(bot_class=bot_class())
+    now = timezone.now()
+    rows = []
+    for number in range(questions):
+        first = now - timedelta(seconds=rng.uniform(0, days * 86_400))
+        text = f"{rng.choice(QUESTIONS).rstrip('?')} (variant {number})?"
+        rows.append(
+            UnansweredQuestion(
+                profile=profile,
+                text=text,
+                key=UnansweredQuestion.key_for(text),
+                count=max(1, int(rng.paretovariate(1.2))),
+                first_asked=first,
+                last_asked=first + (now - first) * rng.random(),
+            )
+        )
+    UnansweredQuestion.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def populate(

@@ -1,6 +1,7 @@
 import pytest
 
-from benchmarks.console.dataset import populate
+from benchmarks.console.dataset import populate, unanswered_questions_populate
+from bots.models import UnansweredQuestion
 from chat.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db
@@ -20,3 +21,12 @@ def test_the_made_up_history_is_shaped_like_a_shop_s_chat():
     # The same seed, the same history.
     again = populate(conversations=300, days=30, agents=3, seed=7)
     assert again.messages == made.messages
+
+
+def test_the_bot_s_unanswered_questions_made_up():
+    assert unanswered_questions_populate(questions=50, days=30, seed=2) == 50
+    questions = UnansweredQuestion.objects.all()
+    assert questions.count() == 50
+    assert len({question.key for question in questions}) == 50
+    assert all(q.count >= 1 and q.first_asked <= q.last_asked for q in questions)
+    assert questions.filter(count__gt=1).exists()

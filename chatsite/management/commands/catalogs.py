@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[3]
 #: The language the sources are written in: it needs no catalog.
 SOURCE_LANGUAGE = "en"
 DOMAINS = ("django", "djangojs")
-#: What ships no visitor-facing string: tests and tooling, and what staff use (the console and
-#: admin stay English; Django translates its admin itself).
+#: What ships no visitor-facing string: tests and tooling, and what staff use (the console, the
+#: reports and admin stay English; Django translates its admin itself).
 NOT_TRANSLATED = [
     "tests",
     "benchmarks",
@@ -40,6 +40,7 @@ NOT_TRANSLATED = [
     "node_modules",
     "admin",
     "console",
+    "reports",
 ]
 
 

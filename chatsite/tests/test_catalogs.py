@@ -22,7 +22,18 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("de", "es")
 #: What the project's catalogs need from its sources: the apps (with their scripts), the site's
 #: templates, the site's catalog and manage.py.
-SOURCES = ("chatsite", "chat", "bots", "shop", "console", "botapps", "templates", "locale")
+SOURCES = (
+    "chatsite",
+    "chat",
+    "bots",
+    "shop",
+    "console",
+    "botapps",
+    "audit",
+    "privacy",
+    "templates",
+    "locale",
+)
 #: The catalogs there must be, each with both domains' files where it has a script.
 EXPECTED = [
     f"{folder}/{language}/LC_MESSAGES/{domain}.po"

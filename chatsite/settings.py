@@ -331,6 +331,8 @@ AXES_RESET_ON_SUCCESS = True
 # Failures are kept (to count them, and for admin to show); successful log-ins are not logged.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "chatsite.logins.lockout_response"
+# No "AXES: BEGIN" line at the start of every process and management command.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

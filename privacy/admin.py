@@ -97,9 +97,7 @@ class VisitorDataAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, "Nothing was stored about this visitor any more.")
             return HttpResponseRedirect(reverse("admin:privacy_visitordata_changelist"))
-        data = selectors.visitor_data(lookup=lookup)
-        export = selectors.visitor_export(data=data)
-        services.visitor_export_record(data=data, actor_user_id=request.user.pk)
+        export = services.visitor_export(lookup=lookup, actor_user_id=request.user.pk)
         response = HttpResponse(
             json.dumps(export, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",

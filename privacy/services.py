@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -70,8 +71,12 @@ def visitor_erase(*, lookup: VisitorLookup, actor_user_id: int | None) -> Erased
     return Erased(data=data, deleted=dict(deleted))
 
 
-def visitor_export_record(*, data: VisitorData, actor_user_id: int | None) -> None:
-    """Write to the audit log that ``actor_user_id`` exported the visitor's data."""
+def visitor_export(*, lookup: VisitorLookup, actor_user_id: int | None) -> dict[str, Any]:
+    """The visitor's data as they may have it (selectors.visitor_export), and an entry in the
+    audit log that ``actor_user_id`` took it: found how, which conversation numbers, how many
+    conversations and left messages."""
+    data = selectors.visitor_data(lookup=lookup)
+    export = selectors.visitor_export(data=data)
     entry_record(
         action=Action.EXPORTED,
         actor_user_id=actor_user_id,
@@ -84,6 +89,7 @@ def visitor_export_record(*, data: VisitorData, actor_user_id: int | None) -> No
             },
         },
     )
+    return export
 
 
 @dataclass

@@ -12,7 +12,7 @@ from botapps.models import WebhookDelivery
 from bots.models import UnansweredQuestion
 from chat.models import Conversation, LeftMessage, Message
 from privacy import services
-from privacy.selectors import VisitorLookup, visitor_data
+from privacy.selectors import VisitorLookup, visitor_data, visitor_export
 
 from .conftest import conversation, left_message, stored, unanswered
 
@@ -94,9 +94,12 @@ def test_erasing_a_visitor_nothing_is_stored_about_writes_nothing(jane, admin_us
     assert not Entry.objects.exists()
 
 
-def test_an_export_is_in_the_audit_log(jane, admin_user):
-    data = visitor_data(lookup=VisitorLookup(emails=("jane@example.com",)))
-    services.visitor_export_record(data=data, actor_user_id=admin_user.pk)
+def test_an_export_is_the_visitor_s_data_and_is_in_the_audit_log(jane, admin_user):
+    lookup = VisitorLookup(emails=("jane@example.com",))
+    export = services.visitor_export(lookup=lookup, actor_user_id=admin_user.pk)
+    assert (
+        export["conversations"] == visitor_export(data=visitor_data(lookup=lookup))["conversations"]
+    )
     entry = Entry.objects.get()
     assert (entry.action, entry.actor_name) == ("exported", "admin")
     assert entry.detail["counts"] == {"conversations": 3, "left messages": 2}

@@ -330,9 +330,7 @@ def test_message_events_go_to_members_and_routed_subscribers_including_the_sende
     assert visitor.resource["response_value"] == "request_human"
     assert [d.event for d in deliveries(routed)] == [Event.ROUTED_MESSAGE] * 2
     # Copies of the conversation's messages: they go with it (erased, or past retention).
-    assert {d.conversation_id for d in deliveries(first) + deliveries(routed)} == {
-        conversation.pk
-    }
+    assert {d.conversation_id for d in deliveries(first) + deliveries(routed)} == {conversation.pk}
     # Second is routed but neither a member nor subscribed to routed messages.
     assert deliveries(second) == []
 

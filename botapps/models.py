@@ -128,6 +128,17 @@ class WebhookDelivery(models.Model):
     # The delivery id the bot sees; the same on every attempt, so it can skip repeats.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     app = models.ForeignKey(BotApp, on_delete=models.CASCADE, related_name="deliveries")
+    # The conversation the event is of: its resource is a copy of the visitor's conversation
+    # or message, so it goes when the conversation does (a visitor's data erased, or past
+    # retention). Empty only for deliveries recorded before it was kept.
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     event = models.CharField(max_length=32, choices=Event.choices)
     # The resource as it was when the event happened, in the API's shape.
     resource = models.JSONField()

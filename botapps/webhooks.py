@@ -59,6 +59,7 @@ def conversation_route(conversation_id: int, *, apps: list[BotApp]) -> None:
         _record(
             [(app, Event.ROUTED_CONVERSATION) for app in subscribed],
             _conversation_resource(conversation_id),
+            conversation_id=conversation_id,
         )
 
 
@@ -70,7 +71,7 @@ def conversation_pending(conversation_id: int) -> None:
     )
     addressed = [(app, Event.PENDING_CONVERSATION) for app in apps]
     if addressed:
-        _record(addressed, _conversation_resource(conversation_id))
+        _record(addressed, _conversation_resource(conversation_id), conversation_id=conversation_id)
 
 
 def messages_created(messages: Iterable[Message]) -> None:
@@ -98,7 +99,11 @@ def messages_created(messages: Iterable[Message]) -> None:
     if not addressed:
         return
     for message in messages:
-        _record(addressed, dict(MessageResourceSerializer(message).data))
+        _record(
+            addressed,
+            dict(MessageResourceSerializer(message).data),
+            conversation_id=conversation_id,
+        )
 
 
 def _conversation_resource(conversation_id: int) -> dict:
@@ -106,9 +111,14 @@ def _conversation_resource(conversation_id: int) -> dict:
     return dict(ConversationResourceSerializer(conversation).data)
 
 
-def _record(addressed: list[tuple[BotApp, str]], resource: dict) -> None:
+def _record(addressed: list[tuple[BotApp, str]], resource: dict, *, conversation_id: int) -> None:
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(app=app, event=event, resource=resource) for app, event in addressed]
+        [
+            WebhookDelivery(
+                app=app, event=event, resource=resource, conversation_id=conversation_id
+            )
+            for app, event in addressed
+        ]
     )
     ids = [delivery.pk for delivery in deliveries]
     # robust: a queue that is down must not undo the change; the sweep sends them later.

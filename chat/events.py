@@ -6,7 +6,9 @@ that one change. Nothing else announces. Who hears of it subscribes, from its ap
 
 - ``chat.realtime`` shows it to the sockets that may be listening, after the commit;
 - ``botapps.webhooks`` records webhook deliveries for the bot apps, in the same transaction;
-- ``chat.notifications`` emails the team of a left message, after the commit.
+- ``chat.notifications`` emails the team of a left message, after the commit;
+- ``audit.subscribers`` writes staff's actions (take, transfer, hand back, close) into the
+  audit log, in the same transaction.
 
 A subscriber gets all the events of one announcement together, so it can send one
 conversation's row to the consoles once however many of its events change it, and ask
@@ -71,9 +73,34 @@ class ConversationChanged(Event):
 
 @dataclass(frozen=True)
 class ConversationTaken(ConversationChanged):
-    """Someone took the conversation: it is theirs to answer now."""
+    """Someone took the conversation: it is theirs to answer now. ``assigned``: nobody took
+    it, auto-assignment gave it to them."""
 
     agent_id: int
+    assigned: bool = False
+
+
+@dataclass(frozen=True)
+class ConversationTransferred(ConversationChanged):
+    """The agent ``agent_id`` passed the conversation to the agent ``to_agent_id``."""
+
+    agent_id: int
+    to_agent_id: int
+
+
+@dataclass(frozen=True)
+class ConversationHandedBack(ConversationChanged):
+    """The agent ``agent_id`` gave the conversation back (to the bot, or to the queue)."""
+
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class ConversationClosed(ConversationChanged):
+    """The conversation closed: staff closed it (``agent_id``, who), or the visitor ended it
+    (``agent_id`` None)."""
+
+    agent_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ layer, localhost only). See README.md for the full table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Sets up the webhook queue's broker (below) before chat declares its tasks.
     "django_dramatiq",
+    # Sends the periodic tasks (the daily purge, the hourly clearing of sessions) to the
+    # queue at their times: `manage.py crontab`, the `scheduler` service (privacy/tasks.py).
+    "dramatiq_crontab",
+    # Staff log-in throttling (below).
+    "axes",
     "bots",
     "chat",
     "console",
@@ -75,6 +81,11 @@ INSTALLED_APPS = [
     "reports",
     "shop",
     "botapps",
+    # Who did what to visitors' conversations and data (an append-only log).
+    "audit",
+    # Visitors' data: retention, erasure and export. After the chat: its admin adds to the
+    # chat's.
+    "privacy",
     # The project's own commands: `serve` (the production shape on one machine).
     "chatsite",
 ]
@@ -99,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a log-in that is locked out (below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"
@@ -302,6 +315,27 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Staff log-in throttling against password guessing (django-axes): the FAILURE_LIMIT-th wrong
+# password, with no pause of LOCKOUT_MINUTES between failures, locks out for LOCKOUT_MINUTES,
+# the right password included; every further try during the lock-out starts it again. Counted
+# by user name (one account guessed at from many addresses) and by address (many accounts
+# tried from one). A successful log-in forgets the user name's failures. Staff unlock sooner
+# in admin (Axes → Access attempts: delete the row) or with `manage.py axes_reset_username`.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name before any password is checked.
+    "chatsite.logins.ThrottledLogins",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CHAT_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHAT_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Failures are kept (to count them, and for admin to show); successful log-ins are not logged.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "chatsite.logins.lockout_response"
+# No "AXES: BEGIN" line at the start of every process and management command.
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -445,6 +479,13 @@ if os.environ.get("CHAT_SITE_URL", "").strip():
     CHAT_SITE_URL = os.environ["CHAT_SITE_URL"].strip()
 if os.environ.get("CHAT_TEAM_EMAILS", "").strip():
     CHAT_TEAM_EMAILS = env_list("CHAT_TEAM_EMAILS", "")
+
+# Visitors' data (privacy/): conversations whose last activity is older than this many days
+# are deleted every night with everything tied to them (README, "Visitors' data"). Unset:
+# kept until staff erase them. Set only when given, so that privacy/conf.py's default stays
+# the one place it is written.
+if os.environ.get("CHAT_RETENTION_DAYS", "").strip():
+    CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0)
 
 LOGGING = {
     "version": 1,

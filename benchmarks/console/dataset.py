@@ -3,9 +3,10 @@ the reports are measured on (100,000 by default), written with bulk inserts; and
 questions the bot could not answer, for the reports (``unanswered_questions_populate``).
 
 Shaped like a shop's chat: most conversations the bot answers alone, some are handed to a
-person (who answers after a while), some are closed and rated, spread over ``days`` days,
-each with a handful of messages drawn from shop-like phrases, in English, German and
-Spanish. Deterministic for a given ``seed``.
+person (who answers after a while), some are closed and rated, a few visitors leave a message
+with their email address, spread over ``days`` days, each with a handful of messages drawn
+from shop-like phrases, in English, German and Spanish. Deterministic for a given ``seed``.
+The retention purge is measured on it too (benchmarks/privacy/purge.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils import timezone
 from bots.loading import bot_class
 from bots.models import UnansweredQuestion
 from bots.services import profile_get_or_create
-from chat.models import Conversation, Message
+from chat.models import Conversation, LeftMessage, Message
 
 QUESTIONS = [
     "Do you ship to Germany?",
@@ -51,6 +52,8 @@ ANSWERS = [
     "Thanks, I've applied the discount by hand.",
 ]
 BATCH = 5_000
+# Of the conversations nobody from the team answered, the share whose visitor left a message.
+LEFT_MESSAGE_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Made:
     conversations: int
     messages: int
     agents: list[int]
+    left_messages: int = 0
 
 
 def unanswered_questions_populate(*, questions: int, days: int = 90, seed: int = 1) -> int:
@@ -98,9 +102,9 @@ def populate(
         for i in range(agents)
     ]
     now = timezone.now()
-    made_messages = 0
+    made_messages = made_left = 0
     for start in range(0, conversations, BATCH):
-        rows, texts = [], []
+        rows, texts, leaving = [], [], []
         for _ in range(min(BATCH, conversations - start)):
             created = now - timedelta(seconds=rng.uniform(0, days * 86_400))
             handed = rng.random() < 0.3
@@ -138,6 +142,7 @@ def populate(
                     conversation.rated_at = conversation.closed_at
             rows.append(conversation)
             texts.append(messages)
+            leaving.append(not handed and rng.random() < LEFT_MESSAGE_SHARE)
         with transaction.atomic():
             Conversation.objects.bulk_create(rows)
             batch = [
@@ -153,5 +158,20 @@ def populate(
                 for role, name, text, sent_at in messages
             ]
             Message.objects.bulk_create(batch)
+            left = [
+                LeftMessage(
+                    name=f"Visitor {start + n}",
+                    email=f"visitor{start + n}@example.com",
+                    text=rng.choice(QUESTIONS),
+                    session_key=conversation.session_key,
+                    conversation=conversation,
+                    page=conversation.current_page,
+                    created_at=conversation.last_message_at,
+                )
+                for n, (conversation, leaves) in enumerate(zip(rows, leaving, strict=True))
+                if leaves
+            ]
+            LeftMessage.objects.bulk_create(left)
         made_messages += len(batch)
-    return Made(conversations, made_messages, [user.pk for user in staff])
+        made_left += len(left)
+    return Made(conversations, made_messages, [user.pk for user in staff], made_left)

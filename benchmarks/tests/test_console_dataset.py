@@ -2,7 +2,7 @@ import pytest
 
 from benchmarks.console.dataset import populate, unanswered_questions_populate
 from bots.models import UnansweredQuestion
-from chat.models import Conversation, Message
+from chat.models import Conversation, LeftMessage, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,14 @@ def test_the_made_up_history_is_shaped_like_a_shop_s_chat():
         assert message.sender_user_id == message.conversation.assigned_agent_id
     assert Conversation.objects.filter(rating_score__isnull=False).exists()
     assert set(Conversation.objects.values_list("language", flat=True)) == {"", "de", "es"}
+    # A few visitors nobody from the team answered left a message, from their conversation.
+    assert 0 < LeftMessage.objects.count() == made.left_messages < 30
+    for left in LeftMessage.objects.select_related("conversation")[:20]:
+        assert left.session_key == left.conversation.session_key
+        assert left.conversation.assigned_agent_id is None
     # The same seed, the same history.
     again = populate(conversations=300, days=30, agents=3, seed=7)
-    assert again.messages == made.messages
+    assert (again.messages, again.left_messages) == (made.messages, made.left_messages)
 
 
 def test_the_bot_s_unanswered_questions_made_up():

@@ -89,3 +89,43 @@ def test_the_move_can_be_undone_without_losing_a_row(old_apps):
     again = back.get_model("chat", "BotApp").objects.get(pk=app.pk)
     assert again.name == "Robo"
     assert again.routed_conversations.count() == 1
+
+
+def test_deliveries_recorded_before_learn_their_conversation_from_their_resource():
+    """0003: each delivery knows its conversation (to go with it); a delivery of a
+    conversation that is gone, or with a resource that names none, keeps none."""
+    before = [("chat", "0014_conversation_language"), ("botapps", "0002_tables")]
+    with migrated_back(before) as apps:
+        User = apps.get_model("auth", "User")
+        BotApp = apps.get_model("botapps", "BotApp")
+        Conversation = apps.get_model("chat", "Conversation")
+        Delivery = apps.get_model("botapps", "WebhookDelivery")
+        app = BotApp.objects.create(
+            name="Robo",
+            user=User.objects.create(username="bot-app-robo"),
+            webhook_url="https://bots.example.com/hook",
+        )
+        first = Conversation.objects.create(session_key="a" * 32)
+        second = Conversation.objects.create(session_key="b" * 32)
+        made = {
+            "routed": Delivery.objects.create(
+                app=app, event="routed_conversation", resource={"id": first.pk}
+            ),
+            "message": Delivery.objects.create(
+                app=app, event="member_message", resource={"chat_id": second.pk}
+            ),
+            "gone": Delivery.objects.create(
+                app=app, event="routed_message", resource={"chat_id": 987654}
+            ),
+            "odd": Delivery.objects.create(
+                app=app, event="pending_conversation", resource={"id": "x"}
+            ),
+        }
+
+        after = migrate([("botapps", "0003_webhook_delivery_conversation")])
+
+        Delivery = after.get_model("botapps", "WebhookDelivery")
+        found = {
+            name: Delivery.objects.get(pk=row.pk).conversation_id for name, row in made.items()
+        }
+        assert found == {"routed": first.pk, "message": second.pk, "gone": None, "odd": None}

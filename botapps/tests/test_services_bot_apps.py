@@ -162,7 +162,7 @@ def test_new_conversations_are_routed_to_active_apps_and_subscribers_told(
     assert set(conversation.routed_to.all()) == {told, silent}
     (delivery,) = deliveries(told)
     assert delivery.event == Event.ROUTED_CONVERSATION
-    assert delivery.resource["id"] == conversation.pk
+    assert delivery.resource["id"] == delivery.conversation_id == conversation.pk
     assert delivery.resource["state"] == "bot"
     assert deliveries(silent) == deliveries(inactive) == []
 
@@ -176,6 +176,7 @@ def test_with_the_site_bot_off_a_first_message_makes_the_conversation_pending_fo
     assert conversation.state == Conversation.State.WAITING
     (pending,) = deliveries(app, Event.PENDING_CONVERSATION)
     assert pending.resource["is_pending"] is True
+    assert pending.conversation_id == conversation.pk
     assert app_selectors.bot_pending_conversations(app=app).get() == conversation
 
 
@@ -328,6 +329,8 @@ def test_message_events_go_to_members_and_routed_subscribers_including_the_sende
     assert visitor.resource["sender_type"] == "visitor"
     assert visitor.resource["response_value"] == "request_human"
     assert [d.event for d in deliveries(routed)] == [Event.ROUTED_MESSAGE] * 2
+    # Copies of the conversation's messages: they go with it (erased, or past retention).
+    assert {d.conversation_id for d in deliveries(first) + deliveries(routed)} == {conversation.pk}
     # Second is routed but neither a member nor subscribed to routed messages.
     assert deliveries(second) == []
 

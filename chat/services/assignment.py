@@ -86,7 +86,7 @@ def _assign_next() -> tuple[int, int] | None:
                     last_assigned_at=timezone.now()
                 )
                 user = get_user_model().objects.select_related("chat_agent").get(pk=agent.user_id)
-                _agent_joined_publish(conversation_id, user)
+                _agent_joined_publish(conversation_id, user, assigned=True)
                 return conversation_id, agent.user_id
     return None
 
@@ -96,7 +96,11 @@ def assignment_follow(announced: Sequence[events.Event]) -> None:
     or given an agent room (who answers changed, or who is present), assign once it is
     committed. Its own assignments (takes) change nobody's room for the better."""
     if any(
-        type(event) is events.ConversationChanged or isinstance(event, events.PresenceChanged)
+        (
+            isinstance(event, events.ConversationChanged)
+            and not isinstance(event, events.ConversationTaken)
+        )
+        or isinstance(event, events.PresenceChanged)
         for event in announced
     ):
         # robust: the change is made whatever happens here; the next one, or the presence

@@ -134,7 +134,9 @@ def _nobody_there_text() -> str:
     return selectors.away_text() if selectors.out_of_hours() else str(NOBODY_AVAILABLE)
 
 
-def _agent_joined_publish(conversation_id: int, user: AbstractBaseUser) -> None:
+def _agent_joined_publish(
+    conversation_id: int, user: AbstractBaseUser, *, assigned: bool = False
+) -> None:
     """Announce that ``user`` is answering the conversation now (they took it, or were given
     it): the visitor reads who joined, consoles and bot apps hear it was taken."""
     identity = selectors.agent_identity(user)
@@ -142,7 +144,7 @@ def _agent_joined_publish(conversation_id: int, user: AbstractBaseUser) -> None:
         notice = _("%(name)s (%(title)s) joined and is answering now.") % identity
     events.publish(
         _system_message(conversation_id, notice),
-        events.ConversationTaken(conversation_id, agent_id=user.pk),
+        events.ConversationTaken(conversation_id, agent_id=user.pk, assigned=assigned),
     )
 
 

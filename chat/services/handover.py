@@ -149,7 +149,7 @@ def conversation_hand_back(*, conversation_id: int, user: AbstractBaseUser) -> N
                 text = f"{left} {_nobody_there_text()}"
         events.publish(
             _system_message(conversation_id, text),
-            events.ConversationChanged(conversation_id),
+            events.ConversationHandedBack(conversation_id, agent_id=user.pk),
             *([events.NobodyAvailable(conversation_id)] if nobody else []),
             *([events.ConversationPending(conversation_id)] if new_state == State.WAITING else []),
         )
@@ -183,7 +183,9 @@ def conversation_transfer(*, conversation_id: int, user: AbstractBaseUser, to_us
             }
         events.publish(
             _system_message(conversation_id, notice),
-            events.ConversationChanged(conversation_id),
+            events.ConversationTransferred(
+                conversation_id, agent_id=user.pk, to_agent_id=target.pk
+            ),
         )
 
 
@@ -195,6 +197,7 @@ def conversation_close(*, conversation_id: int, user: AbstractBaseUser) -> None:
     closed = _close(
         conversation_id,
         allowed=Q(assigned_agent__isnull=True) | Q(assigned_agent=user),
+        closed_by=user.pk,
         notice=lambda: (
             _("%(name)s closed this chat. Write again any time to start a new one.")
             % {"name": selectors.agent_identity(user)["name"]}
@@ -210,13 +213,16 @@ VISITOR_ENDED = gettext_lazy("The visitor ended the chat. Write again any time t
 def conversation_end(*, conversation_id: int) -> None:
     """The visitor ends the chat, whoever answers it: closed as staff close it, the agent
     kept (the chat's rating is theirs). Ending a closed chat changes nothing."""
-    if not _close(conversation_id, allowed=Q(), notice=lambda: str(VISITOR_ENDED)):
+    if not _close(conversation_id, allowed=Q(), closed_by=None, notice=lambda: str(VISITOR_ENDED)):
         _conversation_or_error(conversation_id)  # no such conversation: ConversationNotFound
 
 
-def _close(conversation_id: int, *, allowed: Q, notice: Callable[[], str]) -> bool:
+def _close(
+    conversation_id: int, *, allowed: Q, closed_by: int | None, notice: Callable[[], str]
+) -> bool:
     """Close the conversation if it is open and ``allowed``, and announce it with the chat's
-    notice; whether it closed now."""
+    notice; whether it closed now. ``closed_by``: the staff member's id, None for the
+    visitor."""
     with transaction.atomic():
         closed = (
             Conversation.objects.filter(pk=conversation_id)
@@ -230,7 +236,7 @@ def _close(conversation_id: int, *, allowed: Q, notice: Callable[[], str]) -> bo
                 text = notice()
             events.publish(
                 _system_message(conversation_id, text),
-                events.ConversationChanged(conversation_id),
+                events.ConversationClosed(conversation_id, agent_id=closed_by),
             )
     return bool(closed)
 

@@ -30,6 +30,8 @@ SOURCES = (
     "console",
     "reports",
     "botapps",
+    "audit",
+    "privacy",
     "templates",
     "locale",
 )

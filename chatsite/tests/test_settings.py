@@ -23,6 +23,9 @@ VARIABLES = [
     "EMAIL_URL",
     "EMAIL_HOST",
     "EMAIL_PORT",
+    "CHAT_RETENTION_DAYS",
+    "CHAT_LOGIN_FAILURE_LIMIT",
+    "CHAT_LOGIN_LOCKOUT_MINUTES",
 ]
 
 
@@ -81,3 +84,33 @@ def test_a_bad_email_url_stops_the_start_with_a_sentence():
     result = load_settings(EMAIL_URL="imap://mail.example.com")
     assert result.returncode != 0
     assert "EMAIL_URL must start with one of smtp://" in result.stderr
+
+
+CARE_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "from privacy import conf; "
+    "print(json.dumps({'retention': conf.get('CHAT_RETENTION_DAYS'), "
+    "'limit': settings.AXES_FAILURE_LIMIT, "
+    "'lockout': settings.AXES_COOLOFF_TIME.total_seconds()}))"
+)
+
+
+def test_retention_is_off_and_log_ins_lock_after_ten_failures_for_15_minutes_by_default():
+    values = json.loads(load_settings(CARE_PROBE).stdout)
+    assert values == {"retention": None, "limit": 10, "lockout": 900.0}
+
+
+def test_retention_and_the_log_in_lock_out_come_from_the_environment():
+    result = load_settings(
+        CARE_PROBE,
+        CHAT_RETENTION_DAYS="90",
+        CHAT_LOGIN_FAILURE_LIMIT="5",
+        CHAT_LOGIN_LOCKOUT_MINUTES="30",
+    )
+    assert json.loads(result.stdout) == {"retention": 90, "limit": 5, "lockout": 1800.0}
+
+
+def test_a_retention_that_is_not_a_number_stops_the_start_with_a_sentence():
+    result = load_settings(CHAT_RETENTION_DAYS="ninety")
+    assert result.returncode != 0
+    assert "CHAT_RETENTION_DAYS must be a whole number, not 'ninety'" in result.stderr

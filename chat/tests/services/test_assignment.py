@@ -165,7 +165,10 @@ def test_it_is_announced_as_a_take(auto_assign, events, anna):
     row = events.to_inbox()[-1]
     assert (row["id"], row["state"], row["agent"]["id"]) == (conversation.pk, "agent", anna.pk)
     taken = [e for change in heard for e in change if isinstance(e, chat_events.ConversationTaken)]
-    assert taken == [chat_events.ConversationTaken(conversation.pk, agent_id=anna.pk)]
+    # A take, marked as given rather than taken (the audit log tells the two apart).
+    assert taken == [
+        chat_events.ConversationTaken(conversation.pk, agent_id=anna.pk, assigned=True)
+    ]
 
 
 def test_asking_for_a_person_gets_one_at_once(auto_assign, events, anna):

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from bots.models import BotProfile
 
 from . import cross_origin, selectors, services
-from .models import ChatSettings
+from .models import ChatSettings, Label
 
 
 @receiver(post_save, sender=BotProfile, dispatch_uid="chat_bot_profile_saved")
@@ -26,6 +26,13 @@ def chat_settings_changed(sender, instance: ChatSettings, **kwargs) -> None:
     # so that a request reading the old row in between does not keep it cached.
     selectors.chat_box_settings_forget()
     transaction.on_commit(selectors.chat_box_settings_forget)
+
+
+@receiver(post_save, sender=Label, dispatch_uid="chat_label_saved")
+@receiver(post_delete, sender=Label, dispatch_uid="chat_label_deleted")
+def label_changed(sender, instance: Label, **kwargs) -> None:
+    # Every open console's label pickers and filters, and the labels its rows show.
+    services.labels_publish()
 
 
 @receiver(check_request_enabled, dispatch_uid="chat_cors_allows")

@@ -1,6 +1,10 @@
 """The staff console's socket: decode a staff member's command, call one of the chat's
 services or selectors, send. What the chat announces reaches it through the groups it joins:
-the staff inbox, and the one conversation it has open."""
+the staff inbox, and the one conversation it has open.
+
+The console lists conversations through a filter of its own (chat.listing): every row that
+changes still reaches it, for its alerts and its open conversation, marked with whether it
+belongs in its list (``listed``)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from chat import conf, groups, presence, protocol, selectors, services
+from chat import conf, groups, listing, presence, protocol, selectors, services
 from chat.consumers import FrameConsumer
 
 FORBIDDEN_CLOSE_CODE = 4003
@@ -22,6 +26,10 @@ class AgentConsoleConsumer(FrameConsumer):
     """A staff console: the live conversation list, one open conversation, presence."""
 
     open_conversation: int | None = None
+    # What the console's list shows, and the conversations known to hold its words: a
+    # conversation's messages are never taken back, so one that held them holds them still.
+    list_filter: listing.ConversationFilter = listing.EVERYTHING
+    words_found: set[int]
 
     def wanted(self, frame: dict[str, Any]) -> bool:
         # Events of a conversation the console has just closed may still be on their way.
@@ -34,6 +42,7 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def connect(self) -> None:
         presence.ensure_sweeping()
+        self.words_found = set()
         await self.accept()
         self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
         if self.user is None:
@@ -55,6 +64,7 @@ class AgentConsoleConsumer(FrameConsumer):
 
     def _register(self) -> list[dict[str, Any]]:
         services.agent_client_renew(user=self.user, key=self.client_key)
+        page = selectors.conversation_page()
         return [
             {
                 "type": "hello",
@@ -63,7 +73,13 @@ class AgentConsoleConsumer(FrameConsumer):
                 "heartbeat_seconds": conf.get("CHAT_PRESENCE_EXPIRES_IN") // 3,
             },
             {"type": "presence", "agents": selectors.agent_presence()},
-            {"type": "conversations", "conversations": selectors.conversation_summaries()},
+            protocol.conversations_frame(
+                conversations=page.conversations,
+                conversation_filter=listing.EVERYTHING,
+                after=None,
+                next_page=page.next_page,
+            ),
+            {"type": "filters", **selectors.filter_choices()},
         ]
 
     async def disconnect(self, code: int) -> None:
@@ -75,6 +91,9 @@ class AgentConsoleConsumer(FrameConsumer):
     async def handle(self, command: protocol.AgentCommand) -> None:
         if command.action == "open":
             await self.open(command.conversation_id)
+            return
+        if command.action == "list":
+            await self.list_page(command)
             return
         try:
             post = await database_sync_to_async(self._perform)(command)
@@ -122,6 +141,13 @@ class AgentConsoleConsumer(FrameConsumer):
                 services.conversation_set_sidekick(
                     conversation_id=conversation_id, user=user, active=command.active
                 )
+            case "label":
+                services.conversation_label_set(
+                    conversation_id=conversation_id,
+                    label_id=command.label_id,
+                    user=user,
+                    active=command.active,
+                )
         return None
 
     async def open(self, conversation_id: int) -> None:
@@ -150,3 +176,47 @@ class AgentConsoleConsumer(FrameConsumer):
         )
         self.replayed = frozenset(frame["id"] for frame in frames)
         await self.send_frame({"type": "opened", "conversation": summary, "frames": frames})
+
+    # --- the list: filtered, searched, paged ---------------------------------------------------
+
+    async def list_page(self, command: protocol.AgentCommand) -> None:
+        """A page of the list through the command's filter, which is the console's from now
+        on: the live rows that follow are marked by it."""
+        wanted = command.list_filter
+        page = await database_sync_to_async(selectors.conversation_page)(
+            conversation_filter=wanted, after=command.after
+        )
+        if wanted != self.list_filter:
+            self.list_filter, self.words_found = wanted, set()
+        if wanted.terms:
+            self.words_found.update(row["id"] for row in page.conversations)
+        await self.send_frame(
+            protocol.conversations_frame(
+                conversations=page.conversations,
+                conversation_filter=wanted,
+                after=command.after,
+                next_page=page.next_page,
+                client_id=command.client_id,
+            )
+        )
+
+    async def chat_send(self, event: dict) -> None:
+        frame = event["frame"]
+        if frame.get("type") == "conversation":
+            event = {**event, "frame": {**frame, "listed": await self.listed(frame)}}
+        await super().chat_send(event)
+
+    async def listed(self, row: dict[str, Any]) -> bool:
+        """Whether a changed conversation's row belongs in this console's list. Only words
+        ask the database, and only of a conversation not yet known to hold them."""
+        wanted = self.list_filter
+        if not wanted.matches_row(row):
+            return False
+        if not wanted.terms or row["id"] in self.words_found:
+            return True
+        found = await database_sync_to_async(selectors.conversation_listed)(
+            conversation_id=row["id"], conversation_filter=wanted
+        )
+        if found:
+            self.words_found.add(row["id"])
+        return found

@@ -10,6 +10,7 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
 - ``handover``: who answers: asking for a person, take, hand back, transfer, close (staff),
   end (the visitor), side-kick.
 - ``ratings``: the visitor's rating of a closed chat.
+- ``labels``: labels on conversations, put on and taken off by agents.
 - ``presence``: staff consoles and whether agents accept chats.
 - ``transcripts``: a visitor's conversation by email, within its limits.
 """
@@ -29,6 +30,7 @@ from .base import (
     ConversationNotOpen,
     ConversationTaken,
     IdempotencyConflict,
+    LabelNotFound,
     MessageNotFound,
     NotYourConversation,
     State,
@@ -51,6 +53,7 @@ from .handover import (
     conversation_take,
     conversation_transfer,
 )
+from .labels import conversation_label_set, labels_publish
 from .messages import (
     agent_message_post,
     agent_typing,
@@ -89,6 +92,7 @@ __all__ = [
     "ConversationNotOpen",
     "ConversationTaken",
     "IdempotencyConflict",
+    "LabelNotFound",
     "MessageNotFound",
     "NOBODY_AVAILABLE",
     "NOT_YOURS_TO_WRITE",
@@ -114,6 +118,7 @@ __all__ = [
     "conversation_end",
     "conversation_hand_back",
     "conversation_hand_to_people",
+    "conversation_label_set",
     "conversation_open",
     "conversation_rate",
     "conversation_read_mark",
@@ -122,6 +127,7 @@ __all__ = [
     "conversation_socket_close",
     "conversation_take",
     "conversation_transfer",
+    "labels_publish",
     "left_message_create",
     "presence_publish",
     "transcript_send",

@@ -150,8 +150,10 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         "page",
         "product",
         "rating",
+        "labels",
     }
     assert first["rating"] is None
+    assert first["labels"] == []
     assert selectors.conversation_summaries(limit=1) == summaries[:1]
     # One conversation's summary is the same, read alone.
     alone = selectors.conversation_summary(
@@ -183,8 +185,9 @@ def test_summaries_take_the_same_few_queries_however_many_conversations(
             session_key=f"{n:02d}" * 16, product_id=products[n % len(products)].pk
         )
         services.conversation_take(conversation_id=conversation.pk, user=agents[n % 3])
-    # The conversations, then their pages' products (names and links, not their details).
-    with django_assert_max_num_queries(2):
+    # The conversations, then their pages' products (names and links, not their details),
+    # then their labels.
+    with django_assert_max_num_queries(3):
         summaries = selectors.conversation_summaries()
     assert len(summaries) == 12
     assert {s["product"]["name"] for s in summaries} == {p.name for p in products}

@@ -52,8 +52,13 @@ class ConversationWords(Expression):
 def prefix_query(term: str) -> str:
     """``term`` as a tsquery that finds the words it begins, however it is written: quoted
     (an operator in it is a character like any other) and parsed by 'simple' as a message
-    is, so "e-mail" is found as the phrase "e-mail" and "anna@example.com" as the address."""
+    is, so "e-mail" is found as the phrase "e-mail" and "anna@example.com" as the address.
+
+    A number is also found after a hyphen: the parser reads "GG-482113" as "gg" and the
+    negative number "-482113", and agents search an order number by its digits."""
     quoted = term.replace("\\", "\\\\").replace("'", "\\'")
+    if term.isascii() and term.isdigit():
+        return f"'{quoted}':* | '-{quoted}':*"
     return f"'{quoted}':*"
 
 

@@ -411,7 +411,9 @@ def conversations_listed(
 ) -> QuerySet[Conversation]:
     """The conversations of the console's list the filter admits, newest activity first,
     from the row after ``after`` on."""
-    conversations = _admitted(_conversations(), conversation_filter)
+    # Without what only the visitor's status needs (the message they read through).
+    rows = _conversations().select_related(None).select_related("assigned_agent__chat_agent")
+    conversations = _admitted(rows, conversation_filter)
     if after is not None:
         # The first condition alone is what an index can read a range of: the list's
         # index, whatever else narrows the list, stays the way in.

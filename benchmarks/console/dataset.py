@@ -2,9 +2,12 @@
 the reports are measured on (100,000 by default), written with bulk inserts.
 
 Shaped like a shop's chat: most conversations the bot answers alone, some are handed to a
-person (who answers after a while), some are closed and rated, spread over ``days`` days,
-each with a handful of messages drawn from shop-like phrases, in English, German and
-Spanish. Deterministic for a given ``seed``.
+person (who answers after a while), a few wait for one, some are closed and rated, spread
+over ``days`` days, each with a handful of messages drawn from shop-like phrases, in English,
+German and Spanish, and filed under labels as a team would (LABELS: shipping questions often,
+a VIP rarely). Visitors now and then give an order number or an email address, the long tail
+of words a real history has; one word is rare on purpose (RARE_WORD, in about one
+conversation in 800), to be searched for. Deterministic for a given ``seed``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, ConversationLabel, Label, Message
 
 QUESTIONS = [
     "Do you ship to Germany?",
@@ -46,6 +49,17 @@ ANSWERS = [
     "Let me look into that for you.",
     "Thanks, I've applied the discount by hand.",
 ]
+# Each label's name, colour, and the share of conversations filed under it.
+LABELS = [
+    ("Shipping", "#2563eb", 0.15),
+    ("Returns", "#16a34a", 0.08),
+    ("Billing", "#d97706", 0.05),
+    ("Feedback", "#7c3aed", 0.04),
+    ("Bug", "#dc2626", 0.02),
+    ("VIP", "#db2777", 0.003),
+]
+RARE_WORD = "kaleidoscope"
+RARE_QUESTION = f"Is the gopher {RARE_WORD} back in stock?"
 BATCH = 5_000
 
 
@@ -54,6 +68,8 @@ class Made:
     conversations: int
     messages: int
     agents: list[int]
+    # Each label's id, by name.
+    labels: dict[str, int]
 
 
 def populate(
@@ -69,22 +85,28 @@ def populate(
         )[0]
         for i in range(agents)
     ]
+    labels = {
+        name: Label.objects.get_or_create(name=name, defaults={"color": color})[0]
+        for name, color, _share in LABELS
+    }
     now = timezone.now()
     made_messages = 0
     for start in range(0, conversations, BATCH):
-        rows, texts = [], []
+        rows, texts, filed = [], [], []
         for _ in range(min(BATCH, conversations - start)):
             created = now - timedelta(seconds=rng.uniform(0, days * 86_400))
             handed = rng.random() < 0.3
             closed = rng.random() < 0.8
             agent = rng.choice(staff) if handed else None
+            if closed:
+                state = Conversation.State.CLOSED
+            elif handed:
+                state = Conversation.State.AGENT
+            else:
+                state = Conversation.State.WAITING if rng.random() < 0.1 else Conversation.State.BOT
             conversation = Conversation(
                 session_key=uuid.uuid4().hex,
-                state=(
-                    Conversation.State.CLOSED
-                    if closed
-                    else (Conversation.State.AGENT if handed else Conversation.State.BOT)
-                ),
+                state=state,
                 assigned_agent=agent,
                 created_at=created,
                 language=rng.choice(["", "", "", "de", "es"]),
@@ -94,7 +116,7 @@ def populate(
             at = created
             for _turn in range(rng.randint(1, 4)):
                 at += timedelta(seconds=rng.uniform(5, 120))
-                messages.append((Message.Role.VISITOR, "Visitor", rng.choice(QUESTIONS), at))
+                messages.append((Message.Role.VISITOR, "Visitor", _question(rng), at))
                 at += timedelta(seconds=rng.uniform(1, 4))
                 if handed:
                     at += timedelta(seconds=rng.uniform(20, 900))  # a person takes a while
@@ -110,8 +132,16 @@ def populate(
                     conversation.rated_at = conversation.closed_at
             rows.append(conversation)
             texts.append(messages)
+            filed.append([labels[name] for name, _color, share in LABELS if rng.random() < share])
         with transaction.atomic():
             Conversation.objects.bulk_create(rows)
+            ConversationLabel.objects.bulk_create(
+                ConversationLabel(
+                    conversation=conversation, label=label, added_at=conversation.created_at
+                )
+                for conversation, on in zip(rows, filed, strict=True)
+                for label in on
+            )
             batch = [
                 Message(
                     conversation=conversation,
@@ -126,4 +156,22 @@ def populate(
             ]
             Message.objects.bulk_create(batch)
         made_messages += len(batch)
-    return Made(conversations, made_messages, [user.pk for user in staff])
+    return Made(
+        conversations,
+        made_messages,
+        [user.pk for user in staff],
+        {name: label.pk for name, label in labels.items()},
+    )
+
+
+def _question(rng: random.Random) -> str:
+    """A visitor's question: now and then one with an order number or an email address
+    (words of their own), rarely the one with RARE_WORD."""
+    roll = rng.random()
+    if roll < 0.0005:
+        return RARE_QUESTION
+    if roll < 0.05:
+        return f"My order GG-{rng.randrange(100_000, 1_000_000)} has not arrived"
+    if roll < 0.08:
+        return f"Please write to me at visitor{rng.randrange(1_000_000)}@example.org"
+    return rng.choice(QUESTIONS)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve-prod test translations catalogs eval bench bench-bot bench-webhooks bench-widget soak screenshots lint format clean
+.PHONY: run serve-prod test translations catalogs eval bench bench-bot bench-webhooks bench-widget bench-console soak screenshots lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-webhooks: $(VENV)/.dev  ## Webhook latency (server's own worker; Redis + r
 
 bench-widget: $(VENV)/.dev  ## What the chat box costs a page (gzip bytes) before and after it is opened
 	$(BIN)/python -m benchmarks.widget.weight
+
+# BENCH_POSTGRES: the PostgreSQL server (a URL without a database) to make the throwaway
+# database chat_bench_console on; postgres://postgres@127.0.0.1:5432 unless set.
+bench-console: $(VENV)/.dev  ## The staff console's list, filters and search over 100,000 conversations (PostgreSQL)
+	$(BIN)/python -m benchmarks.console.bench_search
 
 screenshots: $(VENV)/.dev  ## docs/screenshots: the chat box on desktop and phone, light and dark
 	$(BIN)/python -m testsupport.screenshots

@@ -1521,6 +1521,14 @@ function renderListStatus() {
   });
   var more = listing.next !== null;
   els.more.hidden = !more;
+  GROUPS.forEach(function (group) {
+    // "Nobody is waiting" is not what an empty group of a filtered list means.
+    var empty = els.groups[group].empty;
+    if (!empty.hasAttribute("data-unfiltered")) {
+      empty.setAttribute("data-unfiltered", empty.textContent);
+    }
+    empty.textContent = filterActive() ? "None match." : empty.getAttribute("data-unfiltered");
+  });
   if (!filterActive()) {
     els.filterStatus.textContent = "";
     return;

@@ -105,17 +105,21 @@ def test_a_deleted_label_comes_off_every_conversation(conversation, anna, billin
     assert labels_on(conversation) == set()
 
 
-def test_two_agents_putting_one_label_on_at_once_put_it_on_once(
-    transactional_db, conversation, anna, ben, billing
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_agents_putting_one_label_on_at_once_put_it_on_once(monkeypatch):
+    """Agents' consoles (threads, each with its own database connection) at once."""
     require_concurrent_writers()
+    monkeypatch.setattr("chat.realtime._group_send", lambda group, event: None)
+    conversation = services.conversation_open(session_key="l" * 32)
+    billing = Label.objects.create(name="Billing", color="#d97706")
+    agents = [make_agent(f"agent{n}", present=False) for n in range(4)]
 
     def put_on(user):
         services.conversation_label_set(
             conversation_id=conversation.pk, label_id=billing.pk, user=user, active=True
         )
 
-    assert run_at_once(put_on, [anna, ben] * 3) == []
+    assert run_at_once(put_on, agents) == []
     assert ConversationLabel.objects.filter(conversation=conversation).count() == 1
 
 

@@ -71,9 +71,6 @@ class ConversationFilter:
     def terms(self) -> tuple[str, ...]:
         return search_terms(self.search)
 
-    def is_everything(self) -> bool:
-        return self == EVERYTHING
-
     def as_frame(self) -> dict[str, Any]:
         """The filter as frames carry it: only what is set."""
         frame: dict[str, Any] = {}

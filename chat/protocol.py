@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -277,7 +278,9 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
-def _moment(raw: dict[str, Any], field: str, refuse: Any) -> datetime | None:
+def _moment(
+    raw: dict[str, Any], field: str, refuse: Callable[[str], ProtocolError]
+) -> datetime | None:
     """An ISO 8601 date and time with its offset from UTC (the console sends the agent's
     midnights, in their time zone)."""
     value = raw.get(field)

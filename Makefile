@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve-prod test vendor translations catalogs eval bench bench-bot bench-webhooks bench-widget bench-reports soak screenshots lint format clean
+.PHONY: run serve-prod test vendor translations catalogs eval bench bench-bot bench-webhooks bench-widget bench-reports bench-console soak screenshots lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ bench-widget: $(VENV)/.dev  ## What the chat box costs a page (gzip bytes) befor
 # A throwaway PostgreSQL database (REPORTS_BENCH_DATABASE_URL; dropped after) of 100,000 conversations.
 bench-reports: $(VENV)/.dev  ## The reports' queries at 100,000 conversations on PostgreSQL, for 7, 30 and 90 days
 	$(BIN)/python -m benchmarks.reports.bench_reports
+
+# BENCH_POSTGRES: the PostgreSQL server (a URL without a database) to make the throwaway
+# database chat_bench_console on; postgres://postgres@127.0.0.1:5432 unless set.
+bench-console: $(VENV)/.dev  ## The staff console's list, filters and search over 100,000 conversations (PostgreSQL)
+	$(BIN)/python -m benchmarks.console.bench_search
 
 screenshots: $(VENV)/.dev  ## docs/screenshots: the chat box on desktop and phone, light and dark
 	$(BIN)/python -m testsupport.screenshots

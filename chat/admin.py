@@ -12,6 +12,7 @@ from .models import (
     Conversation,
     ConversationRating,
     Holiday,
+    Label,
     LeftMessage,
     Message,
     Note,
@@ -59,7 +60,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "rating_score",
     ]
     # The visitor's language: the one to write to them in.
-    list_filter = ["state", "sidekick", "assigned_agent", "language", "rating_score"]
+    list_filter = ["state", "sidekick", "assigned_agent", "language", "rating_score", "labels"]
     fields = [
         "state",
         "assigned_agent",
@@ -90,6 +91,33 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, conversation: Conversation) -> int:
         return conversation.message_total
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """The labels agents put on conversations in the console. Saving or deleting one
+    reaches every open console at once (chat.signals)."""
+
+    list_display = ["name", "swatch", "conversation_count"]
+    search_fields = ["name"]
+    fields = ["name", "color"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(conversation_total=Count("conversations"))
+
+    @admin.display(description="colour", ordering="color")
+    def swatch(self, label: Label) -> str:
+        # The swatch beside the code, as the console shows it beside the name.
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;vertical-align:middle;'
+            'border:1px solid #555;background:{}" aria-hidden="true"></span> {}',
+            label.color,
+            label.color,
+        )
+
+    @admin.display(description="conversations", ordering="conversation_total")
+    def conversation_count(self, label: Label) -> int:
+        return label.conversation_total
 
 
 @admin.register(ConversationRating)

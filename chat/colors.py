@@ -1,6 +1,8 @@
-"""The chat box's brand colour, which staff choose in admin: the box's buttons and the
-visitor's own messages put white text on it, so a colour too light for white text to be read
-on is refused.
+"""Colours staff choose in admin.
+
+The chat box's brand colour: the box's buttons and the visitor's own messages put white text
+on it, so a colour too light for white text to be read on is refused. A label's colour is only
+ever a swatch beside the label's name (console), never a background for text: any "#rrggbb".
 
 Contrast per WCAG 2.1 (success criterion 1.4.3, level AA): normal text needs a contrast ratio
 of at least 4.5:1, the ratio being (L1 + 0.05) / (L2 + 0.05) of the two colours' relative
@@ -38,13 +40,18 @@ def white_text_contrast(color: str) -> float:
     return (1.0 + 0.05) / (relative_luminance(color) + 0.05)
 
 
-def validate_primary_color(value: str) -> None:
+def validate_hex_color(value: str) -> None:
+    """A colour as "#rrggbb", whatever it is used for."""
     if not isinstance(value, str) or not HEX_COLOR.fullmatch(value):
         raise ValidationError(
             "Give the colour as # and six hexadecimal digits, e.g. %(example)s.",
             code="invalid_color",
             params={"example": DEFAULT_PRIMARY_COLOR},
         )
+
+
+def validate_primary_color(value: str) -> None:
+    validate_hex_color(value)
     ratio = white_text_contrast(value)
     if ratio < MIN_WHITE_TEXT_CONTRAST:
         raise ValidationError(

@@ -14,6 +14,9 @@ DEFAULTS = {
     "CHAT_MAX_FRAME_LENGTH": 16_000,
     # Most messages replayed to a page that (re)connects, newest kept.
     "CHAT_HISTORY_LIMIT": 500,
+    # Conversations in one page of the staff console's list: the first comes on connect, the
+    # console asks for the others (chat.listing).
+    "CHAT_CONSOLE_PAGE_SIZE": 50,
     # Seconds a staff console stays present without a heartbeat; consoles renew it every
     # third of that, so one lost heartbeat does not make an agent absent.
     "CHAT_PRESENCE_EXPIRES_IN": 60,

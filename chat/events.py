@@ -104,6 +104,19 @@ class ConversationClosed(ConversationChanged):
 
 
 @dataclass(frozen=True)
+class ConversationLabelled(Event):
+    """An agent put a label on the conversation, or took one off."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class LabelsChanged(Event):
+    """Staff added, renamed, recoloured or deleted a label (admin): what the consoles offer
+    to label and filter by."""
+
+
+@dataclass(frozen=True)
 class ConversationRated(Event):
     """The visitor rated the closed conversation."""
 

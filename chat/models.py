@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -82,12 +83,28 @@ class Conversation(models.Model):
     # As long as chat.protocol lets a comment be.
     rating_comment = models.CharField(max_length=1000, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
+    # What agents filed it under (billing, a bug, ...), for finding it again in the console.
+    labels = models.ManyToManyField(
+        "Label", through="ConversationLabel", related_name="conversations", blank=True
+    )
+    # PostgreSQL also keeps the words of a conversation's messages here, in a column the
+    # model never reads (chat.search): migration 0016 adds it, with the trigger that fills it.
 
     class Meta:
         ordering = ["-last_message_at"]
         # The reports: the conversations started in a period.
         indexes = [models.Index(fields=["created_at"], name="chat_conversation_created")]
         permissions = [("chat_with_visitors", "Can chat with visitors in the staff console")]
+        indexes = [
+            # The console's list: newest activity first, paged by (last_message_at, id)
+            # (chat.listing.Cursor). Each filter that narrows the list most has its own, in the
+            # list's order, so that a page of it is read in order rather than sorted.
+            models.Index(fields=["-last_message_at", "-id"], name="chat_conv_activity"),
+            models.Index(fields=["state", "-last_message_at", "-id"], name="chat_conv_state"),
+            models.Index(
+                fields=["assigned_agent", "-last_message_at", "-id"], name="chat_conv_agent"
+            ),
+        ]
         constraints = [
             # Two tabs connecting at once must find one conversation, not make two.
             models.UniqueConstraint(
@@ -103,6 +120,64 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation {self.pk}"
+
+
+class Label(models.Model):
+    """What agents file conversations under ("Billing", "Bug"), defined in admin. Its colour
+    is a swatch beside its name, never the only thing that tells labels apart."""
+
+    name = models.CharField(max_length=40)
+    color = models.CharField(
+        "colour",
+        max_length=7,
+        default="#6b7280",
+        validators=[colors.validate_hex_color],
+        help_text="As #rrggbb: a swatch beside the name in the console.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # "Billing" and "billing" would be one label to agents: one name, whatever its case.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="chat_label_name_unique",
+                violation_error_message="There is a label of this name already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = self.name.strip()
+        self.color = self.color.lower()
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation: who put it there, and when."""
+
+    # The unique constraint's index (conversation first) serves the conversation's side.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, db_index=False)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "label"], name="chat_label_once_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} on {self.conversation}"
 
 
 class ConversationRating(Conversation):

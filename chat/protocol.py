@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from . import listing
 
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PAGE_PATTERN = re.compile(r"/(?!/)[\x21-\x7e]{0,299}")
@@ -141,9 +145,11 @@ AGENT_ACTIONS = {
     # The console showed the agent the conversation up to its visitor's n-th message: the
     # console's unread count of it starts after that one.
     "seen": ("visitor_messages",),
+    "label": ("label", "active"),
+    "list": (),
 }
-# Actions about the agent, not about one conversation.
-AGENT_SELF_ACTIONS = frozenset({"accepting", "heartbeat"})
+# Actions about the agent or their console, not about one conversation.
+AGENT_SELF_ACTIONS = frozenset({"accepting", "heartbeat", "list"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,10 @@ class AgentCommand:
     agent_id: int | None = None
     suggestion: str | None = None
     visitor_messages: int = 0
+    label_id: int | None = None
+    # "list": which conversations, and the cursor of the page before the one asked for.
+    list_filter: listing.ConversationFilter = listing.EVERYTHING
+    after: listing.Cursor | None = None
 
 
 def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int) -> AgentCommand:
@@ -197,7 +207,103 @@ def decode_agent_frame(raw: str, *, max_frame_length: int, max_text_length: int)
             if "visitor_messages" in fields
             else 0
         ),
+        label_id=(_positive_id(data, "label", client_id=client_id) if "label" in fields else None),
+        **(_list_request(data, client_id=client_id) if action == "list" else {}),
     )
+
+
+# --- the console's list: {"type": "list", "filter": {...}, "after": "<cursor>"} ---------------
+
+FILTER_FIELDS = ("labels", "state", "agent", "since", "until", "search")
+
+
+def _list_request(data: dict[str, Any], *, client_id: str | None) -> dict[str, Any]:
+    """The filter and the cursor of a "list" frame (staff only: the words are English)."""
+    raw = data.get("filter")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ProtocolError("invalid_filter", "filter must be an object.", client_id=client_id)
+    unknown = sorted(str(key)[:40] for key in raw if key not in FILTER_FIELDS)
+    if unknown:
+        raise ProtocolError(
+            "invalid_filter",
+            f"Unknown filter field {unknown[0]!r}: give {', '.join(FILTER_FIELDS)}.",
+            client_id=client_id,
+        )
+
+    def refuse(detail: str) -> ProtocolError:
+        return ProtocolError("invalid_filter", detail, client_id=client_id)
+
+    # null is as good as leaving a field out.
+    labels = raw.get("labels") if raw.get("labels") is not None else []
+    if not isinstance(labels, list) or not all(_is_id(label) for label in labels):
+        raise refuse("labels must be a list of labels' ids.")
+    if len(set(labels)) > listing.MAX_LABELS:
+        raise refuse(f"A filter names at most {listing.MAX_LABELS} labels.")
+    state = raw.get("state")
+    if state is not None and state not in listing.STATES:
+        raise refuse(f"state must be one of {', '.join(sorted(listing.STATES))}.")
+    agent = raw.get("agent")
+    if agent is not None and agent != listing.NO_AGENT and not _is_id(agent):
+        raise refuse(f'agent must be a user\'s id, or "{listing.NO_AGENT}" for nobody.')
+    since, until = _moment(raw, "since", refuse), _moment(raw, "until", refuse)
+    if since and until and since >= until:
+        raise refuse("since must come before until.")
+    search = raw.get("search") if raw.get("search") is not None else ""
+    if not isinstance(search, str) or "\x00" in search or not _encodes_as_utf8(search):
+        raise refuse("search must be text.")
+    search = " ".join(search.split())
+    if len(search) > listing.MAX_SEARCH_LENGTH:
+        raise refuse(
+            f"A search is limited to {listing.MAX_SEARCH_LENGTH} characters; "
+            f"this one has {len(search)}."
+        )
+    if search and not listing.search_terms(search):
+        raise refuse("The search holds no word to look for: give letters or digits.")
+    after = data.get("after")
+    if after is not None:
+        try:
+            after = listing.Cursor.parse(after)
+        except ValueError:
+            raise ProtocolError(
+                "invalid_cursor",
+                'after must be the "next" of a conversations frame.',
+                client_id=client_id,
+            ) from None
+    return {
+        "list_filter": listing.ConversationFilter(
+            labels=tuple(sorted(set(labels))),
+            state=state,
+            agent=agent,
+            since=since,
+            until=until,
+            search=search,
+        ),
+        "after": after,
+    }
+
+
+def _is_id(value: Any) -> bool:
+    # bool is an int to Python, not an id to anybody.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _moment(
+    raw: dict[str, Any], field: str, refuse: Callable[[str], ProtocolError]
+) -> datetime | None:
+    """An ISO 8601 date and time with its offset from UTC (the console sends the agent's
+    midnights, in their time zone)."""
+    value = raw.get(field)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise refuse(f"{field} must be an ISO 8601 date and time with its offset from UTC.")
+    return moment
 
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -451,6 +557,29 @@ def message_frame(message: Any, *, for_visitor: bool = False) -> dict[str, Any]:
     response_value = getattr(message, "response_value", None)
     if response_value:
         frame["response_value"] = response_value
+    return frame
+
+
+def conversations_frame(
+    *,
+    conversations: list[dict[str, Any]],
+    conversation_filter: listing.ConversationFilter,
+    after: listing.Cursor | None,
+    next_page: listing.Cursor | None,
+    client_id: str | None = None,
+) -> dict[str, Any]:
+    """A page of the console's list: ``after`` None for its first page (which replaces the
+    list), else the cursor it continues from; ``next`` the cursor of the page after it, None at
+    the end. ``client_id`` is the "list" frame's it answers."""
+    frame: dict[str, Any] = {
+        "type": "conversations",
+        "filter": conversation_filter.as_frame(),
+        "after": None if after is None else str(after),
+        "next": None if next_page is None else str(next_page),
+        "conversations": conversations,
+    }
+    if client_id is not None:
+        frame["client_id"] = client_id
     return frame
 
 

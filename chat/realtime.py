@@ -77,6 +77,11 @@ def publish_conversation(summary: dict[str, Any]) -> None:
     _send_after_commit(groups.staff_inbox_group(), {"type": "conversation", **summary})
 
 
+def publish_filter_choices(choices: dict[str, Any]) -> None:
+    """What every staff console offers to label and filter by (selectors.filter_choices)."""
+    _send_after_commit(groups.staff_inbox_group(), {"type": "filters", **choices})
+
+
 def publish_visitor_status(conversation_id: int, status: dict[str, Any]) -> None:
     """Tell the visitor's tabs who answers now (and whether anybody can)."""
     _send_after_commit(groups.conversation_group(conversation_id), {"type": "status", **status})
@@ -121,7 +126,8 @@ def publish_typing(conversation_id: int, *, to_staff: bool, frame: dict[str, Any
 
 def announce(announced: Sequence[events.Event]) -> None:
     """Show one change's events to whoever may be listening: messages, statuses, reads,
-    typing and presence in order, then each changed conversation's row to the consoles, once."""
+    typing, presence and labels in order, then each changed conversation's row to the
+    consoles, once."""
     rows: list[int] = []
     # A conversation the announcement changes is read once, for its status and its row.
     read: dict[int, Conversation | None] = {}
@@ -143,6 +149,10 @@ def announce(announced: Sequence[events.Event]) -> None:
             ):
                 if audience.staff:
                     rows.append(id_)
+            case events.ConversationLabelled(conversation_id=id_):
+                rows.append(id_)
+            case events.LabelsChanged():
+                publish_filter_choices(selectors.filter_choices())
             case (
                 events.ConversationChanged(conversation_id=id_)
                 | events.ConversationRated(conversation_id=id_)

@@ -18,9 +18,11 @@ from django.db.models import (
     Avg,
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -33,13 +35,15 @@ from bots.base import PageContext, ProductFacts
 from bots.loading import answering_bot, bot_class, get_bot
 from bots.selectors import bot_online_enabled, thumbnail_url
 
-from . import answerers, catalog, conf, hours, protocol
+from . import answerers, catalog, conf, hours, listing, protocol, search
 from .models import (
     DEFAULT_AWAY_TEXT,
     AgentClient,
     AgentStatus,
     ChatSettings,
     Conversation,
+    ConversationLabel,
+    Label,
     LeftMessage,
     Message,
     Note,
@@ -470,10 +474,14 @@ def conversation_language(*, conversation_id: int) -> str:
 
 
 def conversation_summary(
-    *, conversation: Conversation, shown: dict[int, dict[str, Any]] | None = None
+    *,
+    conversation: Conversation,
+    shown: dict[int, dict[str, Any]] | None = None,
+    labelled: dict[int, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """One row of the staff console's list; ``shown``, the products of a page of
-    conversations (``products_shown``), saves reading each one's product apart."""
+    conversations (``products_shown``), and ``labelled``, their labels
+    (``conversation_labels``), save reading each one's apart."""
     if hasattr(conversation, "last_role"):
         last_text, last_role = conversation.last_text or "", conversation.last_role or ""
     else:  # not read by _conversations()
@@ -487,6 +495,8 @@ def conversation_summary(
     agent = conversation.assigned_agent
     if shown is None:
         shown = products_shown(conversations=[conversation])
+    if labelled is None:
+        labelled = conversation_labels(conversation_ids=[conversation.pk])
     return {
         "id": conversation.pk,
         "state": conversation.state,
@@ -505,6 +515,7 @@ def conversation_summary(
         "page": conversation.current_page,
         "product": shown.get(conversation.current_product_id),
         "rating": _rating(conversation, staff=True),
+        "labels": labelled.get(conversation.pk, []),
     }
 
 
@@ -535,9 +546,131 @@ def conversation_summary_get(*, conversation_id: int) -> dict[str, Any] | None:
 
 def conversation_summaries(*, limit: int = 200) -> list[dict[str, Any]]:
     """The newest conversations by activity, newest first."""
-    conversations = list(_conversations().order_by("-last_message_at", "-id")[:limit])
+    return _summaries(list(_conversations().order_by("-last_message_at", "-id")[:limit]))
+
+
+def _summaries(conversations: list[Conversation]) -> list[dict[str, Any]]:
     shown = products_shown(conversations=conversations)
-    return [conversation_summary(conversation=c, shown=shown) for c in conversations]
+    labelled = conversation_labels(conversation_ids=[c.pk for c in conversations])
+    return [
+        conversation_summary(conversation=c, shown=shown, labelled=labelled) for c in conversations
+    ]
+
+
+# --- the console's list: labels, filters, search, pages ----------------------------------------
+
+
+def label_row(label: Label) -> dict[str, Any]:
+    return {"id": label.pk, "name": label.name, "color": label.color}
+
+
+def labels() -> list[dict[str, Any]]:
+    """Every label, by name."""
+    return [label_row(label) for label in Label.objects.order_by("name", "pk")]
+
+
+def conversation_labels(*, conversation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The labels on each of these conversations, by name; one without any is left out."""
+    if not conversation_ids:
+        return {}
+    on = (
+        ConversationLabel.objects.filter(conversation_id__in=conversation_ids)
+        .select_related("label")
+        .order_by("label__name", "label_id")
+    )
+    labelled: dict[int, list[dict[str, Any]]] = {}
+    for row in on:
+        labelled.setdefault(row.conversation_id, []).append(label_row(row.label))
+    return labelled
+
+
+def filter_choices() -> dict[str, Any]:
+    """What the console's filters offer: every label, and everyone who may hold a
+    conversation (active staff who may chat, and bot apps' users), by name."""
+    User = get_user_model()
+    staff = User.objects.with_perm(CHAT_PERMISSION).filter(is_staff=True)
+    bots = set(User.objects.filter(answerers.users_q("pk")).values_list("pk", flat=True))
+    users = User.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=bots))
+    agents = [
+        {"id": user.pk, "name": agent_identity(user)["name"], "is_bot": user.pk in bots}
+        for user in users.select_related("chat_agent")
+    ]
+    agents.sort(key=lambda agent: (agent["name"].casefold(), agent["id"]))
+    return {"labels": labels(), "agents": agents}
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    """A page of the console's list: its rows, and the cursor of the page after it (None
+    at the end)."""
+
+    conversations: list[dict[str, Any]]
+    next_page: listing.Cursor | None
+
+
+def conversations_listed(
+    *, conversation_filter: listing.ConversationFilter, after: listing.Cursor | None = None
+) -> QuerySet[Conversation]:
+    """The conversations of the console's list the filter admits, newest activity first,
+    from the row after ``after`` on."""
+    # Without what only the visitor's status needs (the message they read through).
+    rows = _conversations().select_related(None).select_related("assigned_agent__chat_agent")
+    conversations = _admitted(rows, conversation_filter)
+    if after is not None:
+        # The first condition alone is what an index can read a range of: the list's
+        # index, whatever else narrows the list, stays the way in.
+        conversations = conversations.filter(
+            Q(last_message_at__lte=after.last_message_at),
+            Q(last_message_at__lt=after.last_message_at) | Q(pk__lt=after.id),
+        )
+    return conversations.order_by("-last_message_at", "-id")
+
+
+def conversation_page(
+    *,
+    conversation_filter: listing.ConversationFilter = listing.EVERYTHING,
+    after: listing.Cursor | None = None,
+    limit: int | None = None,
+) -> ConversationPage:
+    """One page of the console's list (CHAT_CONSOLE_PAGE_SIZE rows unless ``limit``)."""
+    limit = limit or conf.get("CHAT_CONSOLE_PAGE_SIZE")
+    # One row more than the page tells whether there is a page after it.
+    rows = list(
+        conversations_listed(conversation_filter=conversation_filter, after=after)[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ConversationPage(
+        conversations=_summaries(rows), next_page=listing.Cursor.of(rows[-1]) if more else None
+    )
+
+
+def conversation_listed(
+    *, conversation_id: int, conversation_filter: listing.ConversationFilter
+) -> bool:
+    """Whether the filter admits the conversation (to tell a console of a live change)."""
+    return _admitted(Conversation.objects.filter(pk=conversation_id), conversation_filter).exists()
+
+
+def _admitted(
+    conversations: QuerySet[Conversation], conversation_filter: listing.ConversationFilter
+) -> QuerySet[Conversation]:
+    wanted = conversation_filter
+    for label_id in wanted.labels:
+        conversations = conversations.filter(
+            Exists(ConversationLabel.objects.filter(conversation=OuterRef("pk"), label_id=label_id))
+        )
+    if wanted.state:
+        conversations = conversations.filter(state=wanted.state)
+    if wanted.agent == listing.NO_AGENT:
+        conversations = conversations.filter(assigned_agent__isnull=True)
+    elif wanted.agent is not None:
+        conversations = conversations.filter(assigned_agent_id=wanted.agent)
+    if wanted.since:
+        conversations = conversations.filter(last_message_at__gte=wanted.since)
+    if wanted.until:
+        conversations = conversations.filter(last_message_at__lt=wanted.until)
+    return search.conversations_with_words(conversations, terms=wanted.terms)
 
 
 def conversation_staff_frames(*, conversation_id: int) -> list[dict[str, Any]]:

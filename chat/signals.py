@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from bots.models import BotProfile
 
 from . import cross_origin, selectors, services
-from .models import AgentStatus, ChatSettings, Holiday, OpeningInterval
+from .models import AgentStatus, ChatSettings, Holiday, Label, OpeningInterval
 
 
 @receiver(post_save, sender=BotProfile, dispatch_uid="chat_bot_profile_saved")
@@ -48,6 +48,13 @@ def business_hours_changed(sender, instance, **kwargs) -> None:
 def agent_status_saved(sender, instance: AgentStatus, **kwargs) -> None:
     # A capacity raised in admin gives the agent room for conversations that wait.
     transaction.on_commit(services.conversations_assign, robust=True)
+
+
+@receiver(post_save, sender=Label, dispatch_uid="chat_label_saved")
+@receiver(post_delete, sender=Label, dispatch_uid="chat_label_deleted")
+def label_changed(sender, instance: Label, **kwargs) -> None:
+    # Every open console's label pickers and filters, and the labels its rows show.
+    services.labels_publish()
 
 
 @receiver(check_request_enabled, dispatch_uid="chat_cors_allows")

@@ -1,7 +1,11 @@
 """The staff console's socket: decode a staff member's command, call one of the chat's
 services or selectors (or the console's own, for what only the console keeps: how far the
 agent has seen each conversation), send. What the chat announces reaches it through the
-groups it joins: the staff inbox, and the one conversation it has open."""
+groups it joins: the staff inbox, and the one conversation it has open.
+
+The console lists conversations through a filter of its own (chat.listing): every row that
+changes still reaches it, for its alerts and its open conversation, marked with whether it
+belongs in its list (``listed``)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from chat import conf, groups, presence, protocol, selectors, services
+from chat import conf, groups, listing, presence, protocol, selectors, services
 from chat.consumers import FrameConsumer
 
 from . import selectors as console_selectors
@@ -27,6 +31,10 @@ class AgentConsoleConsumer(FrameConsumer):
     """A staff console: the live conversation list, one open conversation, presence."""
 
     open_conversation: int | None = None
+    # What the console's list shows, and the conversations known to hold its words: a
+    # conversation's messages are never taken back, so one that held them holds them still.
+    list_filter: listing.ConversationFilter = listing.EVERYTHING
+    words_found: set[int]
 
     def wanted(self, frame: dict[str, Any]) -> bool:
         # Events of a conversation the console has just closed may still be on their way.
@@ -41,6 +49,7 @@ class AgentConsoleConsumer(FrameConsumer):
 
     async def connect(self) -> None:
         presence.ensure_sweeping()
+        self.words_found = set()
         await self.accept()
         self.user = await database_sync_to_async(selectors.chat_agent)(self.scope.get("user"))
         if self.user is None:
@@ -62,10 +71,10 @@ class AgentConsoleConsumer(FrameConsumer):
 
     def _register(self) -> list[dict[str, Any]]:
         services.agent_client_renew(user=self.user, key=self.client_key)
-        conversations = selectors.conversation_summaries()
+        page = selectors.conversation_page()
         # This agent's own: how far they have seen each conversation, for its unread count.
         seen = console_selectors.seen_counts(
-            user=self.user, conversation_ids=[c["id"] for c in conversations]
+            user=self.user, conversation_ids=[c["id"] for c in page.conversations]
         )
         return [
             {
@@ -76,10 +85,15 @@ class AgentConsoleConsumer(FrameConsumer):
             },
             {"type": "presence", "agents": selectors.agent_presence()},
             {
-                "type": "conversations",
-                "conversations": conversations,
+                **protocol.conversations_frame(
+                    conversations=page.conversations,
+                    conversation_filter=listing.EVERYTHING,
+                    after=None,
+                    next_page=page.next_page,
+                ),
                 "seen": {str(id_): count for id_, count in seen.items()},
             },
+            {"type": "filters", **selectors.filter_choices()},
         ]
 
     async def disconnect(self, code: int) -> None:
@@ -91,6 +105,9 @@ class AgentConsoleConsumer(FrameConsumer):
     async def handle(self, command: protocol.AgentCommand) -> None:
         if command.action == "open":
             await self.open(command.conversation_id)
+            return
+        if command.action == "list":
+            await self.list_page(command)
             return
         try:
             acknowledgement = await database_sync_to_async(self._perform)(command)
@@ -154,6 +171,13 @@ class AgentConsoleConsumer(FrameConsumer):
                 services.conversation_set_sidekick(
                     conversation_id=conversation_id, user=user, active=command.active
                 )
+            case "label":
+                services.conversation_label_set(
+                    conversation_id=conversation_id,
+                    label_id=command.label_id,
+                    user=user,
+                    active=command.active,
+                )
         return None
 
     async def open(self, conversation_id: int) -> None:
@@ -198,3 +222,56 @@ class AgentConsoleConsumer(FrameConsumer):
         frames = selectors.conversation_staff_frames(conversation_id=conversation_id)
         name = selectors.conversation_visitor_name(conversation_id=conversation_id)
         return frames, {"name": name}
+
+    # --- the list: filtered, searched, paged ---------------------------------------------------
+
+    async def list_page(self, command: protocol.AgentCommand) -> None:
+        """A page of the list through the command's filter, which is the console's from now
+        on: the live rows that follow are marked by it."""
+        wanted = command.list_filter
+        page, seen = await database_sync_to_async(self._read_page)(wanted, command.after)
+        if wanted != self.list_filter:
+            self.list_filter, self.words_found = wanted, set()
+        if wanted.terms:
+            self.words_found.update(row["id"] for row in page.conversations)
+        await self.send_frame(
+            {
+                **protocol.conversations_frame(
+                    conversations=page.conversations,
+                    conversation_filter=wanted,
+                    after=command.after,
+                    next_page=page.next_page,
+                    client_id=command.client_id,
+                ),
+                "seen": {str(id_): count for id_, count in seen.items()},
+            }
+        )
+
+    def _read_page(self, wanted, after) -> tuple[Any, dict[int, int]]:
+        """A page of the list, and how far this agent has seen its conversations."""
+        page = selectors.conversation_page(conversation_filter=wanted, after=after)
+        seen = console_selectors.seen_counts(
+            user=self.user, conversation_ids=[c["id"] for c in page.conversations]
+        )
+        return page, seen
+
+    async def chat_send(self, event: dict) -> None:
+        frame = event["frame"]
+        if frame.get("type") == "conversation":
+            event = {**event, "frame": {**frame, "listed": await self.listed(frame)}}
+        await super().chat_send(event)
+
+    async def listed(self, row: dict[str, Any]) -> bool:
+        """Whether a changed conversation's row belongs in this console's list. Only words
+        ask the database, and only of a conversation not yet known to hold them."""
+        wanted = self.list_filter
+        if not wanted.matches_row(row):
+            return False
+        if not wanted.terms or row["id"] in self.words_found:
+            return True
+        found = await database_sync_to_async(selectors.conversation_listed)(
+            conversation_id=row["id"], conversation_filter=wanted
+        )
+        if found:
+            self.words_found.add(row["id"])
+        return found

@@ -388,6 +388,15 @@ def require_concurrent_writers() -> None:
         pytest.skip("needs a database with concurrent writers (PostgreSQL: set DATABASE_URL)")
 
 
+def require_postgresql() -> None:
+    """Skip (fail in CI) unless the test database is PostgreSQL: for what only it has (the
+    console's full-text search, chat.search). CI runs the suite on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
 def run_at_once(target: Callable[[object], object], arguments: Iterable[object]) -> list:
     """Call ``target(argument)`` for each argument at the same moment: one thread each,
     each with its own database connection, released together by a barrier.

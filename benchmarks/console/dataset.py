@@ -3,10 +3,14 @@ the reports are measured on (100,000 by default), written with bulk inserts; and
 questions the bot could not answer, for the reports (``unanswered_questions_populate``).
 
 Shaped like a shop's chat: most conversations the bot answers alone, some are handed to a
-person (who answers after a while), some are closed and rated, a few visitors leave a message
-with their email address, spread over ``days`` days, each with a handful of messages drawn
-from shop-like phrases, in English, German and Spanish. Deterministic for a given ``seed``.
-The retention purge is measured on it too (benchmarks/privacy/purge.py).
+person (who answers after a while), a few wait for one, some are closed and rated, a few
+visitors leave a message with their email address, spread over ``days`` days, each with a
+handful of messages drawn from shop-like phrases, in English, German and Spanish, and filed
+under labels as a team would (LABELS: shipping questions often, a VIP rarely). Visitors now
+and then give an order number or an email address, the long tail of words a real history
+has; one word is rare on purpose (RARE_WORD, in about one conversation in 800), to be searched
+for. Deterministic for a given ``seed``. The retention purge is measured on it too
+(benchmarks/privacy/purge.py).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.utils import timezone
 from bots.loading import bot_class
 from bots.models import UnansweredQuestion
 from bots.services import profile_get_or_create
-from chat.models import Conversation, LeftMessage, Message
+from chat.models import Conversation, ConversationLabel, Label, LeftMessage, Message
 
 QUESTIONS = [
     "Do you ship to Germany?",
@@ -52,6 +56,17 @@ ANSWERS = [
     "Thanks, I've applied the discount by hand.",
 ]
 BATCH = 5_000
+# Each label's name, colour, and the share of conversations filed under it.
+LABELS = [
+    ("Shipping", "#2563eb", 0.15),
+    ("Returns", "#16a34a", 0.08),
+    ("Billing", "#d97706", 0.05),
+    ("Feedback", "#7c3aed", 0.04),
+    ("Bug", "#dc2626", 0.02),
+    ("VIP", "#db2777", 0.003),
+]
+RARE_WORD = "kaleidoscope"
+RARE_QUESTION = f"Is the gopher {RARE_WORD} back in stock?"
 # Of the conversations nobody from the team answered, the share whose visitor left a message.
 LEFT_MESSAGE_SHARE = 0.05
 
@@ -61,6 +76,8 @@ class Made:
     conversations: int
     messages: int
     agents: list[int]
+    # Each label's id, by name.
+    labels: dict[str, int]
     left_messages: int = 0
 
 
@@ -101,22 +118,28 @@ def populate(
         )[0]
         for i in range(agents)
     ]
+    labels = {
+        name: Label.objects.get_or_create(name=name, defaults={"color": color})[0]
+        for name, color, _share in LABELS
+    }
     now = timezone.now()
     made_messages = made_left = 0
     for start in range(0, conversations, BATCH):
-        rows, texts, leaving = [], [], []
+        rows, texts, leaving, filed = [], [], [], []
         for _ in range(min(BATCH, conversations - start)):
             created = now - timedelta(seconds=rng.uniform(0, days * 86_400))
             handed = rng.random() < 0.3
             closed = rng.random() < 0.8
             agent = rng.choice(staff) if handed else None
+            if closed:
+                state = Conversation.State.CLOSED
+            elif handed:
+                state = Conversation.State.AGENT
+            else:
+                state = Conversation.State.WAITING if rng.random() < 0.1 else Conversation.State.BOT
             conversation = Conversation(
                 session_key=uuid.uuid4().hex,
-                state=(
-                    Conversation.State.CLOSED
-                    if closed
-                    else (Conversation.State.AGENT if handed else Conversation.State.BOT)
-                ),
+                state=state,
                 assigned_agent=agent,
                 created_at=created,
                 language=rng.choice(["", "", "", "de", "es"]),
@@ -126,7 +149,7 @@ def populate(
             at = created
             for _turn in range(rng.randint(1, 4)):
                 at += timedelta(seconds=rng.uniform(5, 120))
-                messages.append((Message.Role.VISITOR, "Visitor", rng.choice(QUESTIONS), at))
+                messages.append((Message.Role.VISITOR, "Visitor", _question(rng), at))
                 at += timedelta(seconds=rng.uniform(1, 4))
                 if handed:
                     at += timedelta(seconds=rng.uniform(20, 900))  # a person takes a while
@@ -143,8 +166,16 @@ def populate(
             rows.append(conversation)
             texts.append(messages)
             leaving.append(not handed and rng.random() < LEFT_MESSAGE_SHARE)
+            filed.append([labels[name] for name, _color, share in LABELS if rng.random() < share])
         with transaction.atomic():
             Conversation.objects.bulk_create(rows)
+            ConversationLabel.objects.bulk_create(
+                ConversationLabel(
+                    conversation=conversation, label=label, added_at=conversation.created_at
+                )
+                for conversation, on in zip(rows, filed, strict=True)
+                for label in on
+            )
             batch = [
                 Message(
                     conversation=conversation,
@@ -174,4 +205,23 @@ def populate(
             LeftMessage.objects.bulk_create(left)
         made_messages += len(batch)
         made_left += len(left)
-    return Made(conversations, made_messages, [user.pk for user in staff], made_left)
+    return Made(
+        conversations,
+        made_messages,
+        [user.pk for user in staff],
+        {name: label.pk for name, label in labels.items()},
+        made_left,
+    )
+
+
+def _question(rng: random.Random) -> str:
+    """A visitor's question: now and then one with an order number or an email address
+    (words of their own), rarely the one with RARE_WORD."""
+    roll = rng.random()
+    if roll < 0.0005:
+        return RARE_QUESTION
+    if roll < 0.05:
+        return f"My order GG-{rng.randrange(100_000, 1_000_000)} has not arrived"
+    if roll < 0.08:
+        return f"Please write to me at visitor{rng.randrange(1_000_000)}@example.org"
+    return rng.choice(QUESTIONS)

@@ -1,8 +1,13 @@
 import pytest
 
-from benchmarks.console.dataset import populate, unanswered_questions_populate
+from benchmarks.console.dataset import (
+    LABELS,
+    RARE_WORD,
+    populate,
+    unanswered_questions_populate,
+)
 from bots.models import UnansweredQuestion
-from chat.models import Conversation, LeftMessage, Message
+from chat.models import Conversation, ConversationLabel, LeftMessage, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +22,21 @@ def test_the_made_up_history_is_shaped_like_a_shop_s_chat():
     for message in Message.objects.filter(sender_role="agent")[:50]:
         assert message.sender_user_id == message.conversation.assigned_agent_id
     assert Conversation.objects.filter(rating_score__isnull=False).exists()
+    assert set(Conversation.objects.values_list("state", flat=True)) == {
+        "bot",
+        "waiting",
+        "agent",
+        "closed",
+    }
+    # Filed as a team would: often under the common labels, rarely under the rare one.
+    assert set(made.labels) == {name for name, _color, _share in LABELS}
+    filed = ConversationLabel.objects.filter(label_id=made.labels["Shipping"]).count()
+    assert 20 < filed < 80
+    assert ConversationLabel.objects.filter(label_id=made.labels["VIP"]).count() < 10
+    # The long tail of words a history has, and one rare word.
+    assert Message.objects.filter(text__startswith="My order GG-").exists()
+    assert Message.objects.filter(text__contains="@example.org").exists()
+    assert Message.objects.filter(text__contains=RARE_WORD).count() < 10
     assert set(Conversation.objects.values_list("language", flat=True)) == {"", "de", "es"}
     # A few visitors nobody from the team answered left a message, from their conversation.
     assert 0 < LeftMessage.objects.count() == made.left_messages < 30

@@ -11,6 +11,7 @@ seam. Callers use ``chat.services.<name>``; this lists what each module offers.
   end (the visitor), side-kick.
 - ``notes``: staff's private notes in a conversation, which visitors never see.
 - ``ratings``: the visitor's rating of a closed chat.
+- ``labels``: labels on conversations, put on and taken off by agents.
 - ``presence``: staff consoles, whether agents accept chats, and the business hours
   opening or closing.
 - ``assignment``: auto-assignment, giving waiting conversations to agents with room.
@@ -33,6 +34,7 @@ from .base import (
     ConversationNotOpen,
     ConversationTaken,
     IdempotencyConflict,
+    LabelNotFound,
     MessageNotFound,
     NotYourConversation,
     State,
@@ -55,6 +57,7 @@ from .handover import (
     conversation_take,
     conversation_transfer,
 )
+from .labels import conversation_label_set, labels_publish
 from .messages import (
     agent_message_post,
     agent_typing,
@@ -95,6 +98,7 @@ __all__ = [
     "ConversationNotOpen",
     "ConversationTaken",
     "IdempotencyConflict",
+    "LabelNotFound",
     "MessageNotFound",
     "NOBODY_AVAILABLE",
     "NOT_YOURS_TO_WRITE",
@@ -124,6 +128,7 @@ __all__ = [
     "conversation_end",
     "conversation_hand_back",
     "conversation_hand_to_people",
+    "conversation_label_set",
     "conversation_open",
     "conversation_rate",
     "conversation_read_mark",
@@ -133,6 +138,7 @@ __all__ = [
     "conversation_take",
     "conversation_transfer",
     "conversations_assign",
+    "labels_publish",
     "left_message_create",
     "note_create",
     "presence_publish",

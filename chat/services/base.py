@@ -87,6 +87,10 @@ class AlreadyRated(ChatActionError):
     code = "already_rated"
 
 
+class LabelNotFound(ChatActionError):
+    code = "unknown_label"
+
+
 class ConversationClosed(Exception):
     """The visitor wrote to a conversation staff have closed."""
 

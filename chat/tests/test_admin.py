@@ -11,6 +11,8 @@ from chat.models import (
     AgentClient,
     AgentStatus,
     ChatSettings,
+    ConversationLabel,
+    Label,
     Conversation,
     Holiday,
     LeftMessage,
@@ -40,6 +42,7 @@ def admin_client(client):
         "agentclient",
         "leftmessage",
         "suggestion",
+        "label",
     ],
 )
 def test_every_chat_changelist_renders(admin_client, model):
@@ -281,6 +284,73 @@ def test_ratings_are_read_only(admin_client, ratings):
 
 def test_the_conversation_list_shows_and_filters_ratings_and_links_the_report(
     admin_client, ratings
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+def test_a_label_is_a_name_and_a_colour_stored_in_lower_case(admin_client):
+    response = admin_client.post(
+        "/admin/chat/label/add/", {"name": "  Billing ", "color": "#D97706"}
+    )
+    assert response.status_code == 302
+    label = Label.objects.get()
+    assert (label.name, label.color) == ("Billing", "#d97706")
+
+
+@pytest.mark.parametrize("color", ["d97706", "#d977", "#d977060", "#gg7706", "red", ""])
+def test_a_label_s_colour_is_hash_and_six_hex_digits(admin_client, color):
+    response = admin_client.post("/admin/chat/label/add/", {"name": "Billing", "color": color})
+    assert response.status_code == 200
+    assert "color" in response.context["adminform"].form.errors
+    assert not Label.objects.exists()
+
+
+def test_any_colour_will_do_the_name_beside_it_is_what_is_read():
+    # Too light for white text and too dark for black: a swatch beside the name either way.
+    for name, color in [("Pale", "#fffff0"), ("Dark", "#000000")]:
+        Label(name=name, color=color).full_clean()
+
+
+def test_two_labels_cannot_have_one_name_whatever_its_case(admin_client):
+    Label.objects.create(name="Billing", color="#d97706")
+    response = admin_client.post("/admin/chat/label/add/", {"name": "billing", "color": "#123456"})
+    assert response.status_code == 200
+    assert "There is a label of this name already." in str(
+        response.context["adminform"].form.errors
+    )
+    assert Label.objects.count() == 1
+
+
+def test_the_label_list_shows_each_colour_as_a_swatch_and_its_conversations(admin_client):
+    billing = Label.objects.create(name="Billing", color="#d97706")
+    Label.objects.create(name="Bug", color="#dc2626")
+    for n in range(3):
+        conversation = Conversation.objects.create(session_key=f"{n}" * 32)
+        ConversationLabel.objects.create(conversation=conversation, label=billing)
+    response = admin_client.get("/admin/chat/label/")
+    html = response.content.decode()
+    assert "background:#d97706" in html and "background:#dc2626" in html
+    counts = {label.name: label.conversation_total for label in response.context["cl"].result_list}
+    assert counts == {"Billing": 3, "Bug": 0}
+    filtered = admin_client.get(f"/admin/chat/conversation/?labels__id__exact={billing.pk}")
+    assert filtered.context["cl"].result_count == 3
+
+
+def test_saving_or_deleting_a_label_tells_every_console(
+    admin_client, events, django_capture_on_commit_callbacks
+):
+    def filters():
+        return [frame for frame in events.to_inbox() if frame["type"] == "filters"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/chat/label/add/", {"name": "Billing", "color": "#d97706"})
+    [added] = filters()
+    label = Label.objects.get()
+    assert added["labels"] == [{"id": label.pk, "name": "Billing", "color": "#d97706"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/chat/label/{label.pk}/delete/", {"post": "yes"})
+    assert filters()[-1]["labels"] == []
 ):
     response = admin_client.get("/admin/chat/conversation/")
     page = response.content.decode()

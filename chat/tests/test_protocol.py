@@ -1,12 +1,16 @@
 import json
+from datetime import datetime, timedelta
+from datetime import timezone as timezone_module
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
+from chat.listing import EVERYTHING, ConversationFilter, Cursor
 from chat.models import Conversation
 from chat.protocol import (
     AGENT_ACTIONS,
+    AGENT_SELF_ACTIONS,
     MAX_COMMENT_LENGTH,
     AgentCommand,
     End,
@@ -16,6 +20,7 @@ from chat.protocol import (
     Read,
     Typing,
     VisitorMessage,
+    conversations_frame,
     decode_agent_frame,
     decode_page_info,
     decode_visitor_frame,
@@ -422,10 +427,12 @@ def test_every_action_is_tested():
         "heartbeat",
         "note",
         "seen",
+        "label",
+        "list",
     }
 
 
-CONVERSATION_ACTIONS = sorted(set(AGENT_ACTIONS) - {"accepting", "heartbeat"})
+CONVERSATION_ACTIONS = sorted(set(AGENT_ACTIONS) - AGENT_SELF_ACTIONS)
 
 
 def complete(action, **fields):
@@ -437,9 +444,10 @@ def complete(action, **fields):
             "note": {"text": "hi"},
             "transfer": {"agent": 3},
             "seen": {"visitor_messages": 2},
+            "label": {"label": 3},
         }.get(action, {})
     )
-    if action in ("typing", "sidekick", "accepting"):
+    if action in ("typing", "sidekick", "accepting", "label"):
         frame["active"] = True
     frame.update(fields)
     return {key: value for key, value in frame.items() if value is not None}
@@ -708,3 +716,121 @@ def test_a_console_suggestion_is_exactly_one_id_long():
     with pytest.raises(ProtocolError) as caught:
         agent(complete("message", suggestion=SUGGESTION_ID + "x" * 300))
     assert caught.value.code == "invalid_suggestion"
+
+
+# --- the console's list: labels, filters, search, pages -----------------------------------------
+
+MONDAY = datetime(2026, 12, 7, tzinfo=timezone_module(timedelta(hours=1)))
+
+
+def test_a_label_is_put_on_and_taken_off_by_its_id():
+    assert agent({"type": "label", "conversation": 7, "label": 3, "active": True}) == (
+        AgentCommand("label", 7, active=True, label_id=3)
+    )
+    assert agent({"type": "label", "conversation": 7, "label": 3, "active": False}) == (
+        AgentCommand("label", 7, active=False, label_id=3)
+    )
+    for label in (None, 0, "3", True, 3.5):
+        with pytest.raises(ProtocolError) as caught:
+            agent(complete("label", label=label))
+        assert (caught.value.code, "label" in caught.value.detail) == ("invalid_frame", True)
+    with pytest.raises(ProtocolError):
+        agent(complete("label", active=None))
+
+
+def test_a_list_frame_names_a_filter_and_where_the_page_starts():
+    cursor = Cursor(MONDAY, 42)
+    command = agent(
+        {
+            "type": "list",
+            "client_id": "l-1",
+            "filter": {
+                "labels": [5, 3, 5],
+                "state": "waiting",
+                "agent": 9,
+                "since": "2026-12-07T00:00:00+01:00",
+                "until": "2026-12-08T00:00:00+01:00",
+                "search": "  refund   hoodie ",
+            },
+            "after": str(cursor),
+        }
+    )
+    assert command == AgentCommand(
+        "list",
+        client_id="l-1",
+        list_filter=ConversationFilter(
+            labels=(3, 5),
+            state="waiting",
+            agent=9,
+            since=MONDAY,
+            until=MONDAY + timedelta(days=1),
+            search="refund hoodie",
+        ),
+        after=cursor,
+    )
+    assert command.after.last_message_at == MONDAY
+    # No filter and no cursor: the first page of every conversation; null is as good as none.
+    assert agent({"type": "list"}) == AgentCommand("list", list_filter=EVERYTHING)
+    assert agent({"type": "list", "filter": {"labels": None, "search": None}}) == (
+        AgentCommand("list", list_filter=EVERYTHING)
+    )
+    assert agent({"type": "list", "filter": {"agent": "none"}}).list_filter.agent == "none"
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "detail"),
+    [
+        ({"filter": []}, "invalid_filter", "filter must be an object"),
+        ({"filter": {"label": 3}}, "invalid_filter", "Unknown filter field 'label'"),
+        ({"filter": {"labels": 3}}, "invalid_filter", "labels must be a list"),
+        ({"filter": {"labels": [0]}}, "invalid_filter", "labels must be a list"),
+        ({"filter": {"labels": [True]}}, "invalid_filter", "labels must be a list"),
+        ({"filter": {"labels": list(range(1, 12))}}, "invalid_filter", "at most 10 labels"),
+        ({"filter": {"state": "open"}}, "invalid_filter", "state must be one of"),
+        ({"filter": {"agent": "nobody"}}, "invalid_filter", "agent must be"),
+        ({"filter": {"agent": -2}}, "invalid_filter", "agent must be"),
+        ({"filter": {"since": "2026-12-07"}}, "invalid_filter", "offset from UTC"),
+        ({"filter": {"since": "yesterday"}}, "invalid_filter", "since must be"),
+        ({"filter": {"until": 1765065600}}, "invalid_filter", "until must be"),
+        (
+            {"filter": {"since": "2026-12-08T00:00Z", "until": "2026-12-07T00:00Z"}},
+            "invalid_filter",
+            "since must come before until",
+        ),
+        ({"filter": {"search": 5}}, "invalid_filter", "search must be text"),
+        ({"filter": {"search": "a\x00b"}}, "invalid_filter", "search must be text"),
+        ({"filter": {"search": "x" * 201}}, "invalid_filter", "limited to 200 characters"),
+        ({"filter": {"search": "?! -- ..."}}, "invalid_filter", "no word to look for"),
+        ({"after": "yesterday"}, "invalid_cursor", '"next" of a conversations frame'),
+        ({"after": "12.0"}, "invalid_cursor", "next"),
+        ({"after": "1" * 21 + ".5"}, "invalid_cursor", "next"),
+        ({"after": "5." + "9" * 19}, "invalid_cursor", "next"),
+        ({"after": 5}, "invalid_cursor", "next"),
+    ],
+)
+def test_a_bad_filter_or_cursor_is_refused_with_what_is_wrong(fields, code, detail):
+    with pytest.raises(ProtocolError) as caught:
+        agent({"type": "list", "client_id": "l-2", **fields})
+    assert caught.value.code == code
+    assert detail in caught.value.detail
+    assert caught.value.detail.endswith(".")
+    assert caught.value.client_id == "l-2"
+
+
+def test_a_page_of_the_list_says_its_filter_and_the_pages_around_it():
+    wanted = ConversationFilter(labels=(3,), search="hoodie", agent="none")
+    frame = conversations_frame(
+        conversations=[{"id": 1}],
+        conversation_filter=wanted,
+        after=Cursor(MONDAY, 9),
+        next_page=None,
+        client_id="l-3",
+    )
+    assert frame == {
+        "type": "conversations",
+        "filter": {"labels": [3], "agent": "none", "search": "hoodie"},
+        "after": str(Cursor(MONDAY, 9)),
+        "next": None,
+        "conversations": [{"id": 1}],
+        "client_id": "l-3",
+    }

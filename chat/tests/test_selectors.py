@@ -9,12 +9,15 @@ from django.utils import timezone, translation
 
 from bots.base import ProductFacts
 from chat import selectors, services
+from chat.listing import EVERYTHING, NO_AGENT, ConversationFilter
 from chat.models import (
     AgentClient,
     AgentStatus,
     ChatSettings,
     Conversation,
+    ConversationLabel,
     Holiday,
+    Label,
     LeftMessage,
     Message,
     Note,
@@ -158,8 +161,10 @@ def test_summaries_are_newest_activity_first_and_say_who_answers(quiet):
         "page",
         "product",
         "rating",
+        "labels",
     }
     assert first["rating"] is None
+    assert first["labels"] == []
     assert selectors.conversation_summaries(limit=1) == summaries[:1]
     # One conversation's summary is the same, read alone.
     alone = selectors.conversation_summary(
@@ -194,8 +199,9 @@ def test_summaries_take_the_same_few_queries_however_many_conversations(
             session_key=f"{n:02d}" * 16, product_id=products[n % len(products)].pk
         )
         services.conversation_take(conversation_id=conversation.pk, user=agents[n % 3])
-    # The conversations, then their pages' products (names and links, not their details).
-    with django_assert_max_num_queries(2):
+    # The conversations, then their pages' products (names and links, not their details),
+    # then their labels.
+    with django_assert_max_num_queries(3):
         summaries = selectors.conversation_summaries()
     assert len(summaries) == 12
     assert {s["product"]["name"] for s in summaries} == {p.name for p in products}
@@ -566,6 +572,185 @@ def rated_chats(monkeypatch):
     # Not rated: counted nowhere.
     Conversation.objects.create(session_key="u" * 32, assigned_agent=anna)
     return anna, ben, weather
+
+
+# --- the console's list: labels, filters, search, pages -----------------------------------------
+
+NOW = timezone.now()
+
+
+def made(minutes_ago, *said, state="bot", agent=None, labels=(), system=()):
+    """A conversation last active ``minutes_ago``, in which the visitor ``said`` each text
+    (and the chat noticed each of ``system``), filed under ``labels``."""
+    at = NOW - timedelta(minutes=minutes_ago)
+    conversation = Conversation.objects.create(
+        session_key=uuid.uuid4().hex,
+        state=state,
+        assigned_agent=agent,
+        created_at=at - timedelta(minutes=5),
+        last_message_at=at,
+        closed_at=at if state == "closed" else None,
+    )
+    for role, texts in (("visitor", said), ("system", system)):
+        for text in texts:
+            Message.objects.create(
+                conversation=conversation, sender_role=role, sender_name=role, text=text
+            )
+    for label in labels:
+        ConversationLabel.objects.create(conversation=conversation, label=label)
+    return conversation
+
+
+def listed(conversation_filter=EVERYTHING, **kwargs):
+    page = selectors.conversation_page(conversation_filter=conversation_filter, **kwargs)
+    return [row["id"] for row in page.conversations]
+
+
+@pytest.fixture
+def billing(db):
+    return Label.objects.create(name="Billing", color="#d97706")
+
+
+@pytest.fixture
+def bug(db):
+    return Label.objects.create(name="Bug", color="#dc2626")
+
+
+def test_the_list_filters_by_label_state_agent_and_period_and_combines_them(billing, bug):
+    anna = make_agent("anna", first_name="Anna", present=False)
+    ben = make_agent("ben", first_name="Ben", present=False)
+    a = made(10, state="agent", agent=anna, labels=[billing])
+    b = made(20, state="waiting", labels=[billing, bug])
+    c = made(60 * 24 * 3, state="closed", agent=ben, labels=[bug])
+    d = made(60 * 24 * 10, state="bot")
+
+    assert listed() == [a.pk, b.pk, c.pk, d.pk]
+    assert listed(ConversationFilter(labels=(billing.pk,))) == [a.pk, b.pk]
+    assert listed(ConversationFilter(labels=(billing.pk, bug.pk))) == [b.pk]
+    assert listed(ConversationFilter(state="closed")) == [c.pk]
+    assert listed(ConversationFilter(agent=anna.pk)) == [a.pk]
+    assert listed(ConversationFilter(agent=NO_AGENT)) == [b.pk, d.pk]
+    # Last activity from four days ago until an hour ago (the end left out).
+    period = ConversationFilter(since=NOW - timedelta(days=4), until=NOW - timedelta(hours=1))
+    assert listed(period) == [c.pk]
+    assert listed(ConversationFilter(since=NOW - timedelta(minutes=20))) == [a.pk, b.pk]
+    assert listed(ConversationFilter(until=NOW - timedelta(minutes=20))) == [c.pk, d.pk]
+    assert listed(ConversationFilter(labels=(bug.pk,), agent=NO_AGENT, state="waiting")) == [b.pk]
+    assert listed(ConversationFilter(labels=(bug.pk,), state="agent")) == []
+
+
+def test_a_search_finds_conversations_holding_every_word_in_any_of_their_messages(db):
+    both = made(1, "Can I return the hoodie?", "I want a REFUND please")
+    hoodie = made(2, "The hoodie is too small")
+    refund = made(3, "Refund my order")
+    noticed = made(4, "Hello", system=["Anna refunded the hoodie"])
+
+    assert listed(ConversationFilter(search="hoodie")) == [both.pk, hoodie.pk]
+    # Whatever the case, with words in different messages.
+    assert listed(ConversationFilter(search="refund HOODIE")) == [both.pk]
+    assert listed(ConversationFilter(search="refund")) == [both.pk, refund.pk]
+    # The chat's own notices are not what anybody said.
+    assert noticed.pk not in listed(ConversationFilter(search="hoodie"))
+    assert listed(ConversationFilter(search="xylophone")) == []
+    # Words and the other filters together.
+    assert listed(ConversationFilter(search="hoodie", until=NOW - timedelta(minutes=1.5))) == [
+        hoodie.pk
+    ]
+
+
+@pytest.mark.parametrize("search", ["it's", "a|b", "!mug & (cup)", "'", "\\", ":*", "<->"])
+def test_a_search_of_any_characters_is_words_never_an_error(db, search):
+    made(1, "My mug: it's a|b cup")
+    assert isinstance(listed(ConversationFilter(search=search)), list)
+
+
+def test_pages_neither_repeat_nor_skip_a_conversation_while_new_ones_arrive(db, settings):
+    settings.CHAT_CONSOLE_PAGE_SIZE = 4
+    older = [made(100 + n) for n in range(10)]
+    # Two share their last activity to the microsecond: the id breaks the tie.
+    older[5].last_message_at = older[6].last_message_at
+    older[5].save(update_fields=["last_message_at"])
+
+    seen, after, pages = [], None, 0
+    while True:
+        page = selectors.conversation_page(after=after)
+        seen += [row["id"] for row in page.conversations]
+        pages += 1
+        # Busy: new conversations, and new messages in ones already seen, meanwhile.
+        made(pages)
+        Conversation.objects.filter(pk=seen[0]).update(last_message_at=timezone.now())
+        if page.next_page is None:
+            break
+        after = page.next_page
+    assert pages == 3
+    assert sorted(seen) == sorted(c.pk for c in older)
+    assert len(seen) == len(set(seen))
+
+
+def test_a_conversation_moving_to_the_top_meanwhile_is_not_on_a_later_page(db, settings):
+    settings.CHAT_CONSOLE_PAGE_SIZE = 2
+    first, second, third, fourth = (made(n) for n in (1, 2, 3, 4))
+    page = selectors.conversation_page()
+    assert [row["id"] for row in page.conversations] == [first.pk, second.pk]
+    # The fourth gets a message: it is at the top now (and comes to consoles live).
+    Conversation.objects.filter(pk=fourth.pk).update(last_message_at=timezone.now())
+    assert listed(after=page.next_page) == [third.pk]
+
+
+def test_a_page_of_the_list_is_read_in_a_few_queries(billing, bug, django_assert_max_num_queries):
+    for n in range(8):
+        made(n, "hoodie", labels=[billing, bug][: n % 3])
+    # The rows, their pages' products (none here), their labels.
+    with django_assert_max_num_queries(2):
+        page = selectors.conversation_page(conversation_filter=ConversationFilter(search="hoodie"))
+    assert len(page.conversations) == 8
+    assert page.conversations[2]["labels"] == [
+        {"id": billing.pk, "name": "Billing", "color": "#d97706"},
+        {"id": bug.pk, "name": "Bug", "color": "#dc2626"},
+    ]
+
+
+def test_whether_one_conversation_is_listed_agrees_with_the_list(billing):
+    anna = make_agent("anna", present=False)
+    conversations = [
+        made(1, "hoodie refund", state="agent", agent=anna, labels=[billing]),
+        made(30, "hoodie", state="waiting", labels=[billing]),
+        made(60 * 30, "mug", state="closed", agent=anna),
+    ]
+    filters = [
+        EVERYTHING,
+        ConversationFilter(labels=(billing.pk,)),
+        ConversationFilter(state="waiting"),
+        ConversationFilter(agent=anna.pk),
+        ConversationFilter(agent=NO_AGENT),
+        ConversationFilter(since=NOW - timedelta(hours=1)),
+        ConversationFilter(search="hoodie"),
+        ConversationFilter(search="hoodie", labels=(billing.pk,), state="agent"),
+    ]
+    for wanted in filters:
+        whole = set(listed(wanted))
+        for conversation in conversations:
+            one = selectors.conversation_listed(
+                conversation_id=conversation.pk, conversation_filter=wanted
+            )
+            assert one is (conversation.pk in whole), (wanted, conversation.pk)
+            # And a row as consoles get it passes on all but the words alike.
+            row = selectors.conversation_summary_get(conversation_id=conversation.pk)
+            if not wanted.terms:
+                assert wanted.matches_row(row) is one, (wanted, conversation.pk)
+
+
+def test_the_filters_offer_every_label_and_everyone_who_may_hold_a_conversation(billing, bug):
+    anna = make_agent("anna", first_name="Anna", present=False)
+    ben = make_agent("ben", first_name="ben", present=False)
+    make_agent("visitor-staff", permission=False, present=False)
+    make_agent("gone", staff=False, present=False)
+    choices = selectors.filter_choices()
+    assert [label["name"] for label in choices["labels"]] == ["Billing", "Bug"]
+    assert choices["agents"] == [
+        {"id": anna.pk, "name": "Anna", "is_bot": False},
+        {"id": ben.pk, "name": "ben", "is_bot": False},
+    ]
 
 
 def test_the_ratings_report_averages_per_agent_and_per_bot(rated_chats):

@@ -6,11 +6,16 @@
  *   hello          who "me" is (ownership decides which buttons work), whether I accept chats,
  *                  and how often to send heartbeats: presence expires unless renewed.
  *   presence       who else is here: the only agents a conversation can be transferred to.
- *   conversations  the full list on (re)connect: it replaces whatever we knew, since we may
- *                  have missed changes while disconnected.
+ *   conversations  the first page of the list on (re)connect: it replaces whatever we knew,
+ *                  since we may have missed changes while disconnected; and the pages we ask
+ *                  for with "list" (a filter, a search, older conversations).
+ *   filters        the labels and agents the list can be filtered by (labels: a name and a
+ *                  colour, shown as a swatch beside the name).
  *   conversation   one row changed: rows move between the state groups, and a row that turns
  *                  "waiting" is announced because a visitor is now waiting for a person.
  *                  A closed row may carry the visitor's rating, shown as "Rated 4/5".
+ *                  "listed" says whether the row belongs in the list as filtered now: rows
+ *                  that do not are still known (alerts, the open conversation), not shown.
  *   opened         the answer to "open": the history (then unsent bot suggestions) of the one
  *                  conversation the server now streams to us.  The server joins the live group
  *                  before reading the history, so a message may come both in the history and
@@ -26,7 +31,7 @@
  * "conversations" also carries "seen" (how far this agent has seen each conversation), and every
  * row "visitor_messages" (how many the visitor wrote): the list's unread counts.
  * Frames it sends: open, take, hand_back, transfer, close, sidekick, message, typing (throttled,
- * so a fast typist does not flood the visitor), accepting, heartbeat, note, seen.
+ * so a fast typist does not flood the visitor), accepting, heartbeat, note, seen, label, list.
  *
  * All text from the server or visitors goes into the page with textContent, never as markup.
  */
@@ -235,14 +240,15 @@ function handleFrame(frame) {
   switch (frame.type) {
     case "hello": handleHello(frame); break;
     case "presence": handlePresence(frame); break;
-    case "conversations": handleConversations(frame); break;
+    case "conversations": handleConversationsPage(frame); break;
     case "conversation": handleConversation(frame); break;
+    case "filters": handleFilters(frame); break;
     case "opened": handleOpened(frame); break;
     case "message": handleMessage(frame); break;
     case "suggestion": handleSuggestion(frame); break;
     case "typing": handleTyping(frame); break;
     case "note": handleNote(frame); break;
-    case "error": noteRefused(frame); handleError(frame); break;
+    case "error": noteRefused(frame); listRefused(frame); handleError(frame); break;
     default: break;  // unknown frames are ignored: a newer server may say more
   }
 }
@@ -424,6 +430,7 @@ function updateRow(item, summary) {
   placeNode.textContent = place;
   placeNode.hidden = !place;
   renderUnread(item, summary);
+  renderRowLabels(button, summary);
 }
 
 /* ---------------- the visitor's rating of a closed chat ---------------- */
@@ -467,6 +474,10 @@ function renderGroups() {
     byGroup[group] = [];
   });
   state.summaries.forEach(function (summary) {
+    if (!isListed(summary.id)) {
+      unlistRow(summary.id);
+      return;
+    }
     byGroup[groupOf(summary)].push(summary);
   });
   GROUPS.forEach(function (group) {
@@ -485,6 +496,7 @@ function renderGroups() {
   if (focused && focused !== document.activeElement && document.body.contains(focused)) {
     focused.focus({ preventScroll: true });
   }
+  renderListStatus();
 }
 
 function removeConversation(id) {
@@ -531,6 +543,7 @@ function handleConversation(frame) {
   if (!validSummary(summary)) {
     return;
   }
+  noteListed(summary);
   var before = state.summaries.get(summary.id);
   // Read before the panel updates, which forgets my take once the conversation shows as mine.
   var given = !isMine(before) && state.tookId !== summary.id;
@@ -737,6 +750,7 @@ function renderPanelSummary(summary) {
   }
 
   renderRating(summary.rating);
+  renderPanelLabels(summary);
 
   var where = els.visitorPage;
   where.textContent = "";
@@ -815,6 +829,7 @@ function updateControls() {
     entry.element.querySelector(".consoleSuggestionEdit").disabled = !mine;
   });
   updateNoteControls();
+  updateLabelControls(connected, summary);
 }
 
 /* ---------------- messages ---------------- */
@@ -1677,6 +1692,410 @@ function initWorkingFaster() {
   });
 }
 
+/* ---------------- the list through a filter: labels, filters, search, older pages ----------------
+ *
+ * The server keeps the list's filter per socket: "list" sets it and answers with the first
+ * page (or, with "after", the next one); from then on every changed row comes with "listed",
+ * whether it belongs in the list. Rows that do not stay known (for the waiting alert and
+ * the open conversation) and are simply not shown. Pages go by the list's own order, newest
+ * activity first, so paging on through older conversations neither repeats nor skips one
+ * while new ones arrive at the top.
+ *
+ * Labels are a name with a colour: the colour is only ever a swatch beside the name, whose
+ * text keeps the page's own colours, so a label is never told by its colour alone.
+ */
+
+var listing = {
+  filter: {},          // the filter the list shows, as the server took it ({}: everything)
+  ids: new Set(),      // with a filter: the conversations in the list
+  next: null,          // the cursor of the next page, null at the end
+  request: null,       // the client_id of the page we wait for; older answers are dropped
+  asked: null,         // the filter of that request
+  labels: new Map(),   // label id -> {id, name, color}, from "filters"
+  agents: [],          // [{id, name, is_bot}], from "filters"
+  loaded: false        // "filters" received: labels unknown to it are deleted ones
+};
+
+var LABEL_COLOR = /^#[0-9a-fA-F]{6}$/;
+
+function filterActive() {
+  return Object.keys(listing.filter).length > 0;
+}
+
+function isListed(id) {
+  return !filterActive() || listing.ids.has(id);
+}
+
+function unlistRow(id) {
+  var item = state.rows.get(id);
+  if (item && item.parentNode) {
+    item.remove();
+  }
+}
+
+/* A live row: in the list or out of it, as the server says for the filter it has. */
+function noteListed(summary) {
+  if (!filterActive() || typeof summary.listed !== "boolean") {
+    return;
+  }
+  if (summary.listed) {
+    listing.ids.add(summary.id);
+  } else {
+    listing.ids.delete(summary.id);
+  }
+}
+
+/* A page of the list: the answer to our "list", or the first page a (re)connect sends. */
+function handleConversationsPage(frame) {
+  if (!Array.isArray(frame.conversations)) {
+    return;
+  }
+  // How far this agent has seen the page's conversations (their unread counts).
+  applySeen(frame.seen);
+  if (typeof frame.client_id !== "string") {
+    if (!filterActive()) {
+      handleConversations(frame);
+      listing.next = str(frame.next) || null;
+      renderListStatus();
+      return;
+    }
+    // The server forgot our filter with the old socket: everything it sent is news to keep,
+    // the list itself comes again through the filter.
+    frame.conversations.filter(validSummary).forEach(upsert);
+    requestList(listing.filter, null);
+    afterListChange([], false);
+    return;
+  }
+  if (frame.client_id !== listing.request) {
+    return;  // the answer to a filter the agent has changed since
+  }
+  listing.request = null;
+  listing.filter = listing.asked || {};
+  listing.next = str(frame.next) || null;
+  els.conversations.removeAttribute("aria-busy");
+  var incoming = frame.conversations.filter(validSummary);
+  if (frame.after === null || frame.after === undefined) {
+    if (!filterActive()) {
+      handleConversations(frame);
+      renderListStatus();
+      return;
+    }
+    listing.ids = new Set();
+    els.conversations.scrollTop = 0;
+  }
+  incoming.forEach(function (summary) {
+    upsert(summary);
+    if (filterActive()) {
+      listing.ids.add(summary.id);
+    }
+  });
+  state.listLoaded = true;
+  afterListChange([], false);
+}
+
+/* Ask for the first page through ``filter``, or for the page after the cursor ``after`` of
+ * the list shown (whatever the form says meanwhile). */
+function requestList(filter, after) {
+  if (after) {
+    filter = listing.filter;
+  }
+  var frame = { type: "list", filter: filter, client_id: "list-" + makeClientId() };
+  if (after) {
+    frame.after = after;
+  }
+  if (!isConnected() || !send(frame)) {
+    showNotice("Not connected: the list is filtered once the connection is back.", "info");
+    listing.request = null;
+    return;
+  }
+  listing.request = frame.client_id;
+  listing.asked = filter;
+  els.conversations.setAttribute("aria-busy", "true");
+  els.filterStatus.textContent = after ? "Loading older conversations\u2026" : "Searching\u2026";
+}
+
+function listRefused(frame) {
+  if (listing.request !== null && frame.client_id === listing.request) {
+    listing.request = null;
+    els.conversations.removeAttribute("aria-busy");
+    renderListStatus();
+  }
+}
+
+/* The filter the form says, as the server reads it; dates are the agent's own midnights. */
+function readFilter() {
+  var filter = {};
+  var words = els.filterSearch.value.trim();
+  if (words) {
+    filter.search = words;
+  }
+  var label = parseInt(els.filterLabel.value, 10);
+  if (isId(label)) {
+    filter.labels = [label];
+  }
+  if (els.filterState.value) {
+    filter.state = els.filterState.value;
+  }
+  var agent = els.filterAgent.value;
+  if (agent === "none") {
+    filter.agent = "none";
+  } else if (isId(parseInt(agent, 10))) {
+    filter.agent = parseInt(agent, 10);
+  }
+  var since = localMidnight(els.filterSince.value, 0);
+  var until = localMidnight(els.filterUntil.value, 1);  // the whole of the last day
+  if (since) {
+    filter.since = since;
+  }
+  if (until) {
+    filter.until = until;
+  }
+  return filter;
+}
+
+function localMidnight(value, daysLater) {
+  var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+  if (!match) {
+    return null;
+  }
+  var date = new Date(+match[1], +match[2] - 1, +match[3] + daysLater);
+  return isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function applyFilter(event) {
+  if (event) {
+    event.preventDefault();
+  }
+  var filter = readFilter();
+  if (filter.since && filter.until && filter.since >= filter.until) {
+    showNotice("The first day of the period must not come after its last day.", "error");
+    return;
+  }
+  requestList(filter, null);
+}
+
+function clearFilter() {
+  els.filters.reset();
+  requestList({}, null);
+}
+
+function renderListStatus() {
+  if (!els.filterStatus || listing.request !== null) {
+    return;
+  }
+  var shown = 0;
+  state.rows.forEach(function (item) {
+    if (item.parentNode) {
+      shown += 1;
+    }
+  });
+  var more = listing.next !== null;
+  els.more.hidden = !more;
+  GROUPS.forEach(function (group) {
+    // "Nobody is waiting" is not what an empty group of a filtered list means.
+    var empty = els.groups[group].empty;
+    if (!empty.hasAttribute("data-unfiltered")) {
+      empty.setAttribute("data-unfiltered", empty.textContent);
+    }
+    empty.textContent = filterActive() ? "None match." : empty.getAttribute("data-unfiltered");
+  });
+  if (!filterActive()) {
+    els.filterStatus.textContent = "";
+    return;
+  }
+  els.filterStatus.textContent = shown === 0 ? "No conversation matches." :
+    (shown === 1 ? "1 conversation matches" : shown + " conversations match") +
+      (more ? ", and older ones: show them below." : ".");
+}
+
+/* ---- labels ---- */
+
+function handleFilters(frame) {
+  listing.labels = new Map();
+  (Array.isArray(frame.labels) ? frame.labels : []).forEach(function (label) {
+    if (isObject(label) && isId(label.id) && str(label.name)) {
+      listing.labels.set(label.id, label);
+    }
+  });
+  listing.agents = (Array.isArray(frame.agents) ? frame.agents : []).filter(function (agent) {
+    return isObject(agent) && isId(agent.id);
+  });
+  listing.loaded = true;
+  var gone = filterActive() && (listing.filter.labels || []).some(function (id) {
+    return !listing.labels.has(id);
+  });
+  fillSelect(els.filterLabel, sortedLabels(), function (label) { return label.name; });
+  fillSelect(els.filterAgent, listing.agents, function (agent) {
+    return str(agent.name) + (agent.is_bot ? " (bot app)" : "");
+  }, 2);
+  if (gone) {
+    requestList(readFilter(), null);  // the label filtered by was deleted: now "Any label"
+  }
+  refreshRows();
+  var open = openSummary();
+  if (open) {
+    renderPanelLabels(open);
+  }
+  updateControls();
+}
+
+/* Options after the first ``keep`` (their "any" and "nobody"); the choice kept if possible. */
+function fillSelect(select, items, text, keep) {
+  var chosen = select.value;
+  while (select.options.length > (keep || 1)) {
+    select.remove(select.options.length - 1);
+  }
+  items.forEach(function (item) {
+    select.appendChild(new Option(text(item), String(item.id)));
+  });
+  select.value = chosen;
+  if (select.value !== chosen) {
+    select.value = "";
+  }
+}
+
+function sortedLabels() {
+  return Array.from(listing.labels.values()).sort(function (a, b) {
+    return str(a.name).localeCompare(str(b.name));
+  });
+}
+
+/* A row's labels as the registry knows them now (renamed, recoloured), deleted ones left out. */
+function labelsOf(summary) {
+  var labels = [];
+  (Array.isArray(summary.labels) ? summary.labels : []).forEach(function (label) {
+    if (!isObject(label) || !isId(label.id)) {
+      return;
+    }
+    var known = listing.labels.get(label.id);
+    if (known) {
+      labels.push(known);
+    } else if (!listing.loaded && str(label.name)) {
+      labels.push(label);
+    }
+  });
+  return labels.sort(function (a, b) {
+    return str(a.name).localeCompare(str(b.name));
+  });
+}
+
+function labelChip(label, tag) {
+  var chip = el(tag || "span", "consoleLabel");
+  chip.setAttribute("data-label-id", String(label.id));
+  var swatch = el("span", "consoleLabelSwatch");
+  swatch.setAttribute("aria-hidden", "true");
+  if (LABEL_COLOR.test(str(label.color))) {
+    swatch.style.setProperty("--console-label-color", label.color);
+  }
+  chip.appendChild(swatch);
+  chip.appendChild(el("span", "consoleLabelName", str(label.name)));
+  return chip;
+}
+
+function renderRowLabels(button, summary) {
+  var box = button.querySelector(".consoleRowLabels");
+  if (!box) {
+    box = el("span", "consoleRowLabels");
+    button.appendChild(box);
+  }
+  box.textContent = "";
+  var labels = labelsOf(summary);
+  labels.forEach(function (label) {
+    box.appendChild(labelChip(label));
+  });
+  box.hidden = labels.length === 0;
+}
+
+function renderPanelLabels(summary) {
+  var labels = labelsOf(summary);
+  var list = els.labelList;
+  list.textContent = "";
+  labels.forEach(function (label) {
+    var chip = labelChip(label, "li");
+    var remove = el("button", "consoleLabelRemove", "\u00d7");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Take the label " + str(label.name) + " off");
+    remove.setAttribute("data-label-id", String(label.id));
+    chip.appendChild(remove);
+    list.appendChild(chip);
+  });
+  list.hidden = labels.length === 0;
+  var on = new Set(labels.map(function (label) { return label.id; }));
+  fillSelect(els.labelSelect, sortedLabels().filter(function (label) {
+    return !on.has(label.id);
+  }), function (label) { return label.name; });
+  els.labels.hidden = false;
+  updateLabelControls(isConnected(), summary);
+}
+
+function updateLabelControls(connected, summary) {
+  if (!els.labels) {
+    return;
+  }
+  if (!summary) {
+    els.labels.hidden = true;
+  }
+  els.labelSelect.disabled = !(connected && summary && els.labelSelect.options.length > 1);
+  els.labelAdd.disabled = !(connected && summary && els.labelSelect.value !== "");
+  els.labelList.querySelectorAll(".consoleLabelRemove").forEach(function (button) {
+    button.disabled = !connected;
+  });
+}
+
+function setLabel(labelId, active) {
+  var summary = openSummary();
+  if (summary && isId(labelId) && act("label", { label: labelId, active: active })) {
+    if (active) {
+      els.labelSelect.value = "";
+    }
+    updateLabelControls(isConnected(), summary);
+  }
+}
+
+function initListing() {
+  els.filters = document.getElementById("consoleFilters");
+  els.filterSearch = document.getElementById("consoleFilterSearch");
+  els.filterLabel = document.getElementById("consoleFilterLabel");
+  els.filterState = document.getElementById("consoleFilterState");
+  els.filterAgent = document.getElementById("consoleFilterAgent");
+  els.filterSince = document.getElementById("consoleFilterSince");
+  els.filterUntil = document.getElementById("consoleFilterUntil");
+  els.filterClear = document.getElementById("consoleFilterClear");
+  els.filterStatus = document.getElementById("consoleFilterStatus");
+  els.more = document.getElementById("consoleMore");
+  els.labels = document.getElementById("consoleLabels");
+  els.labelList = document.getElementById("consoleLabelList");
+  els.labelSelect = document.getElementById("consoleLabelSelect");
+  els.labelAdd = document.getElementById("consoleLabelAdd");
+
+  els.filters.addEventListener("submit", applyFilter);
+  // Choices apply at once; the words when the agent presses Enter or "Find".
+  [els.filterLabel, els.filterState, els.filterAgent, els.filterSince, els.filterUntil]
+    .forEach(function (field) {
+      field.addEventListener("change", function () {
+        applyFilter(null);
+      });
+    });
+  els.filterClear.addEventListener("click", clearFilter);
+  els.more.addEventListener("click", function () {
+    if (listing.next !== null && listing.request === null) {
+      requestList(listing.filter, listing.next);
+    }
+  });
+  els.labelSelect.addEventListener("change", function () {
+    updateLabelControls(isConnected(), openSummary());
+  });
+  els.labelAdd.addEventListener("click", function () {
+    setLabel(parseInt(els.labelSelect.value, 10), true);
+  });
+  els.labelList.addEventListener("click", function (event) {
+    var button = event.target.closest(".consoleLabelRemove");
+    if (button) {
+      setLabel(parseInt(button.getAttribute("data-label-id"), 10), false);
+    }
+  });
+}
+
 /* ---------------- init ---------------- */
 
 function init() {
@@ -1725,6 +2144,7 @@ function init() {
     };
   });
   state.baseTitle = document.title;
+  initListing();
 
   els.conversations.addEventListener("click", function (event) {
     var row = event.target.closest(".consoleRow");

@@ -88,14 +88,14 @@ class Conversation(models.Model):
         "Label", through="ConversationLabel", related_name="conversations", blank=True
     )
     # PostgreSQL also keeps the words of a conversation's messages here, in a column the
-    # model never reads (chat.search): migration 0016 adds it, with the trigger that fills it.
+    # model never reads (chat.search): migration 0018 adds it, with the trigger that fills it.
 
     class Meta:
         ordering = ["-last_message_at"]
-        # The reports: the conversations started in a period.
-        indexes = [models.Index(fields=["created_at"], name="chat_conversation_created")]
         permissions = [("chat_with_visitors", "Can chat with visitors in the staff console")]
         indexes = [
+            # The reports: the conversations started in a period.
+            models.Index(fields=["created_at"], name="chat_conversation_created"),
             # The console's list: newest activity first, paged by (last_message_at, id)
             # (chat.listing.Cursor). Each filter that narrows the list most has its own, in the
             # list's order, so that a page of it is read in order rather than sorted.

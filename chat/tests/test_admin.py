@@ -11,10 +11,10 @@ from chat.models import (
     AgentClient,
     AgentStatus,
     ChatSettings,
-    ConversationLabel,
-    Label,
     Conversation,
+    ConversationLabel,
     Holiday,
+    Label,
     LeftMessage,
     Message,
     Note,
@@ -284,6 +284,18 @@ def test_ratings_are_read_only(admin_client, ratings):
 
 def test_the_conversation_list_shows_and_filters_ratings_and_links_the_report(
     admin_client, ratings
+):
+    response = admin_client.get("/admin/chat/conversation/")
+    page = response.content.decode()
+    assert 'href="/admin/chat/conversationrating/"' in page
+    assert "Ratings report" in page
+    assert "column-rating_score" in page
+    assert "5/5" in page and "not rated" in page
+
+    response = admin_client.get("/admin/chat/conversation/?rating_score__exact=4")
+    assert response.context["cl"].result_count == 1
+    response = admin_client.get("/admin/chat/conversation/?rating_score__isnull=True")
+    assert response.context["cl"].result_count == 1
 
 
 # --- labels -----------------------------------------------------------------------------------
@@ -351,18 +363,6 @@ def test_saving_or_deleting_a_label_tells_every_console(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/chat/label/{label.pk}/delete/", {"post": "yes"})
     assert filters()[-1]["labels"] == []
-):
-    response = admin_client.get("/admin/chat/conversation/")
-    page = response.content.decode()
-    assert 'href="/admin/chat/conversationrating/"' in page
-    assert "Ratings report" in page
-    assert "column-rating_score" in page
-    assert "5/5" in page and "not rated" in page
-
-    response = admin_client.get("/admin/chat/conversation/?rating_score__exact=4")
-    assert response.context["cl"].result_count == 1
-    response = admin_client.get("/admin/chat/conversation/?rating_score__isnull=True")
-    assert response.context["cl"].result_count == 1
 
 
 def test_the_admin_index_lists_the_ratings(admin_client):

@@ -588,7 +588,11 @@ def filter_choices() -> dict[str, Any]:
     """What the console's filters offer: every label, and everyone who may hold a
     conversation (active staff who may chat, and bot apps' users), by name."""
     User = get_user_model()
-    staff = User.objects.with_perm(CHAT_PERMISSION).filter(is_staff=True)
+    # Permissions as Django's model backend grants them (with other backends configured,
+    # with_perm must be told which: the log-in throttle's grants nothing).
+    staff = User.objects.with_perm(
+        CHAT_PERMISSION, backend="django.contrib.auth.backends.ModelBackend"
+    ).filter(is_staff=True)
     bots = set(User.objects.filter(answerers.users_q("pk")).values_list("pk", flat=True))
     users = User.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=bots))
     agents = [

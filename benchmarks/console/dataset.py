@@ -149,7 +149,12 @@ def populate(
             at = created
             for _turn in range(rng.randint(1, 4)):
                 at += timedelta(seconds=rng.uniform(5, 120))
-                messages.append((Message.Role.VISITOR, "Visitor", _question(rng), at))
+                # The first visitor of a history asks with the rare word, so that even a
+                # small one has it to be searched for.
+                question = RARE_QUESTION if start == 0 and not rows and _turn == 0 else None
+                messages.append(
+                    (Message.Role.VISITOR, "Visitor", question or _question(rng), at)
+                )
                 at += timedelta(seconds=rng.uniform(1, 4))
                 if handed:
                     at += timedelta(seconds=rng.uniform(20, 900))  # a person takes a while

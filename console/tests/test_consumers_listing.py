@@ -82,6 +82,8 @@ async def test_a_console_gets_the_first_page_then_what_it_can_filter_by():
         "after": None,
         "next": None,
         "conversations": console.listing["conversations"],
+        # How far this agent has seen them: nothing yet (console.SeenConversation).
+        "seen": {},
     }
     [row] = console.listing["conversations"]
     assert row["id"] == older

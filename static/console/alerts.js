@@ -13,7 +13,7 @@
  * it off, remembered in this browser. It is made on the spot (Web Audio), no file to load,
  * and lower than the visitor's chime (chat/notify.js), so the two are not confused.
  */
-import { localGet, localSet, str } from "../chat/common.js";
+import { localGet, localSet, playNotes, str } from "../chat/common.js";
 
 var STORAGE_SOUND = "console:sound";
 var TEXT_LENGTH = 140;
@@ -26,33 +26,10 @@ function hidden() {
   return document.visibilityState === "hidden";
 }
 
+/* Two falling notes, lower than the visitor's chime (chat/notify.js): never confused. No
+ * sound is no reason to miss the notification. */
 function tone() {
-  var AudioContext = window.AudioContext || window.webkitAudioContext;
-  if (!AudioContext) {
-    return;
-  }
-  try {
-    var context = tone.context || (tone.context = new AudioContext());
-    if (context.state === "suspended") {
-      context.resume();
-    }
-    var start = context.currentTime;
-    [[659.25, 0], [523.25, 0.14]].forEach(function (note) {
-      var oscillator = context.createOscillator();
-      var gain = context.createGain();
-      oscillator.type = "triangle";
-      oscillator.frequency.value = note[0];
-      gain.gain.setValueAtTime(0.0001, start + note[1]);
-      gain.gain.exponentialRampToValueAtTime(0.2, start + note[1] + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + note[1] + 0.3);
-      oscillator.connect(gain);
-      gain.connect(context.destination);
-      oscillator.start(start + note[1]);
-      oscillator.stop(start + note[1] + 0.32);
-    });
-  } catch (e) {
-    // No sound is no reason to miss the notification.
-  }
+  playNotes([[659.25, 0], [523.25, 0.14]], { type: "triangle", peak: 0.2, length: 0.3 });
 }
 
 function shorten(text) {

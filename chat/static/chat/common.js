@@ -212,6 +212,40 @@ export function localSet(key, value) {
   }
 }
 
+/* A short sound made on the spot with Web Audio (no sound file to download): ``notes`` are
+ * [frequency in Hz, start in seconds] pairs, each rising to ``peak`` and fading over
+ * ``length`` seconds as a ``type`` wave. Browsers allow audio once the page has had a click or
+ * a key; before that it stays silent. True when it played. */
+export function playNotes(notes, options) {
+  var AudioContext = window.AudioContext || window.webkitAudioContext;
+  if (!AudioContext) {
+    return false;
+  }
+  try {
+    var context = playNotes.context || (playNotes.context = new AudioContext());
+    if (context.state === "suspended") {
+      context.resume();
+    }
+    var start = context.currentTime;
+    notes.forEach(function (note) {
+      var oscillator = context.createOscillator();
+      var gain = context.createGain();
+      oscillator.type = options.type;
+      oscillator.frequency.value = note[0];
+      gain.gain.setValueAtTime(0.0001, start + note[1]);
+      gain.gain.exponentialRampToValueAtTime(options.peak, start + note[1] + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + note[1] + options.length);
+      oscillator.connect(gain);
+      gain.connect(context.destination);
+      oscillator.start(start + note[1]);
+      oscillator.stop(start + note[1] + options.length + 0.03);
+    });
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 /* Messages sent and not yet acknowledged, in the order they were typed: the visitor's and
  * the agent's. The server stores each client_id once, so sending an item again (after a
  * reconnect, or once a "too fast" wait is over) never makes a duplicate.

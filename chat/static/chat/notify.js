@@ -15,43 +15,16 @@
  * message that sounded is remembered too. The box dispatches "chatbox:sound" (detail: the
  * sender's role) on itself when it plays, for sites that want to react.
  */
-import { localGet, localSet } from "./common.js";
+import { localGet, localSet, playNotes } from "./common.js";
 import { ngettext, format } from "./i18n.js";
 
 var STORAGE_MUTED = "chatbox:muted";
 var STORAGE_SOUNDED = "chatbox:sounded";
 var ALERTING_ROLES = { bot: true, agent: true };
 
-/* A two-note chime made on the spot (no sound file to download). Browsers allow audio
- * once the visitor has interacted with the page; before that it stays silent. */
+/* Two rising notes, higher and brighter than the staff console's alert. */
 function chime() {
-  var AudioContext = window.AudioContext || window.webkitAudioContext;
-  if (!AudioContext) {
-    return false;
-  }
-  try {
-    var context = chime.context || (chime.context = new AudioContext());
-    if (context.state === "suspended") {
-      context.resume();
-    }
-    var start = context.currentTime;
-    [[880, 0], [1318.5, 0.09]].forEach(function (note) {
-      var oscillator = context.createOscillator();
-      var gain = context.createGain();
-      oscillator.type = "sine";
-      oscillator.frequency.value = note[0];
-      gain.gain.setValueAtTime(0.0001, start + note[1]);
-      gain.gain.exponentialRampToValueAtTime(0.18, start + note[1] + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + note[1] + 0.22);
-      oscillator.connect(gain);
-      gain.connect(context.destination);
-      oscillator.start(start + note[1]);
-      oscillator.stop(start + note[1] + 0.25);
-    });
-    return true;
-  } catch (e) {
-    return false;
-  }
+  return playNotes([[880, 0], [1318.5, 0.09]], { type: "sine", peak: 0.18, length: 0.22 });
 }
 
 /* ``then()`` once for the visitor per reply ``id``: not again in this tab, nor in another tab

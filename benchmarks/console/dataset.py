@@ -152,9 +152,7 @@ def populate(
                 # The first visitor of a history asks with the rare word, so that even a
                 # small one has it to be searched for.
                 question = RARE_QUESTION if start == 0 and not rows and _turn == 0 else None
-                messages.append(
-                    (Message.Role.VISITOR, "Visitor", question or _question(rng), at)
-                )
+                messages.append((Message.Role.VISITOR, "Visitor", question or _question(rng), at))
                 at += timedelta(seconds=rng.uniform(1, 4))
                 if handed:
                     at += timedelta(seconds=rng.uniform(20, 900))  # a person takes a while

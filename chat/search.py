@@ -2,7 +2,7 @@
 
 On PostgreSQL, full-text search. Every conversation keeps the words of its messages in a
 tsvector column of its own row, ``search_vector``, which a trigger on chat_message fills
-however a message is inserted (migration 0016), under a GIN index. The model never reads the
+however a message is inserted (migration 0018), under a GIN index. The model never reads the
 column: ``ConversationWords`` names it in queries. One row per conversation puts the words
 beside the list's order and filters, so PostgreSQL either walks the list's index and tests
 each row's words in place (a common word: the first page is found within a few hundred

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -115,10 +115,11 @@ def consoles_present() -> bool:
     return live_clients().exclude(answerers.users_q("user_id")).exists()
 
 
-def available_agent_ids() -> set[int]:
+def available_agent_ids(*, away: bool | None = None) -> set[int]:
     """Present staff who accept chats, within business hours: who can answer a visitor now.
-    Outside business hours nobody, whoever is there: people are away."""
-    if out_of_hours():
+    Outside business hours nobody, whoever is there: people are away. ``away``: whether it
+    is outside them, when the caller has read it already."""
+    if out_of_hours() if away is None else away:
         return set()
     return _accepting(present_agent_ids())
 
@@ -223,7 +224,8 @@ def chat_status_cached() -> dict[str, bool]:
     answer is never kept past the minute the hours change."""
     status = cache.get(ONLINE_CACHE_KEY)
     if not isinstance(status, dict):
-        status = {"online": chat_online(), "out_of_hours": out_of_hours()}
+        away = out_of_hours()
+        status = {"online": _online(bot_on=bot_enabled(), away=away), "out_of_hours": away}
         seconds = _seconds_to_hours_change(within=ONLINE_CACHE_SECONDS)
         # Whole seconds, rounded down: a cache keeps nothing for less than one.
         if seconds >= 1:
@@ -235,8 +237,8 @@ def chat_online_cached() -> bool:
     return chat_status_cached()["online"]
 
 
-def _online(*, bot_on: bool) -> bool:
-    return bot_on or bool(available_agent_ids()) or answerers.online()
+def _online(*, bot_on: bool, away: bool | None = None) -> bool:
+    return bot_on or bool(available_agent_ids(away=away)) or answerers.online()
 
 
 # --- business hours ---------------------------------------------------------------------------
@@ -249,32 +251,44 @@ BUSINESS_HOURS_CACHE_KEY = "chat:business-hours"
 BUSINESS_HOURS_CACHE_SECONDS = 300
 
 
-def _hours_settings() -> dict[str, Any]:
-    """The business hours as staff set them, from the cache; off while there is no row."""
+def _cached_settings(key: str, seconds: int, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Settings staff edit in admin, read by every page or status: from the cache (shared by
+    every worker through Redis) under ``key`` for ``seconds``, else ``read()`` from the
+    database. With the cache down, pages and sockets still get them, from the database."""
     try:
-        cached = cache.get(BUSINESS_HOURS_CACHE_KEY)
+        cached = cache.get(key)
         reachable = True
     except Exception as error:
-        # As the chat box's settings: with the cache (Redis) down, the database answers.
-        logger.warning("Business hours read without the cache: %s", error)
+        logger.warning("%s read without the cache: %s", key, error)
         cached, reachable = None, False
     if cached is None:
-        row = ChatSettings.objects.first()
-        cached = {"on": False, "away_text": ""}
-        if row is not None:
-            cached = {
-                "on": row.business_hours,
-                "away_text": row.away_text,
-                "time_zone": row.time_zone,
-                "intervals": [
-                    [i.weekday, i.opens.isoformat(), i.closes.isoformat()]
-                    for i in row.opening_intervals.all()
-                ],
-                "holidays": [h.date.isoformat() for h in row.holidays.all()],
-            }
+        cached = read()
         if reachable:
-            cache.set(BUSINESS_HOURS_CACHE_KEY, cached, BUSINESS_HOURS_CACHE_SECONDS)
+            cache.set(key, cached, seconds)
     return cached
+
+
+def _hours_settings() -> dict[str, Any]:
+    """The business hours as staff set them, from the cache; off while there is no row."""
+    return _cached_settings(
+        BUSINESS_HOURS_CACHE_KEY, BUSINESS_HOURS_CACHE_SECONDS, _hours_settings_read
+    )
+
+
+def _hours_settings_read() -> dict[str, Any]:
+    row = ChatSettings.objects.first()
+    if row is None:
+        return {"on": False, "away_text": ""}
+    return {
+        "on": row.business_hours,
+        "away_text": row.away_text,
+        "time_zone": row.time_zone,
+        "intervals": [
+            [i.weekday, i.opens.isoformat(), i.closes.isoformat()]
+            for i in row.opening_intervals.all()
+        ],
+        "holidays": [h.date.isoformat() for h in row.holidays.all()],
+    }
 
 
 def business_hours_forget() -> None:
@@ -387,26 +401,22 @@ CHAT_BOX_SETTINGS_CACHE_SECONDS = 300
 
 
 def chat_box_settings() -> ChatBoxSettings:
-    """The chat box's settings, from the cache; the fields' defaults while there is no row."""
-    try:
-        cached = cache.get(CHAT_BOX_SETTINGS_CACHE_KEY)
-        reachable = True
-    except Exception as error:
-        # Every page reads these (the chat box's look, the sites in its security headers):
-        # with the cache (Redis) down, pages still render, from the database.
-        logger.warning("Chat box settings read without the cache: %s", error)
-        cached, reachable = None, False
-    if cached is None:
-        row = ChatSettings.objects.first() or ChatSettings()
-        cached = {
-            "primary_color": row.primary_color,
-            "launcher_side": row.launcher_side,
-            "welcome_text": row.welcome_text,
-            "allowed_origins": list(row.origin_list()),
-        }
-        if reachable:
-            cache.set(CHAT_BOX_SETTINGS_CACHE_KEY, cached, CHAT_BOX_SETTINGS_CACHE_SECONDS)
+    """The chat box's settings, from the cache; the fields' defaults while there is no row.
+    Every page reads them (the box's look, the sites in its security headers)."""
+    cached = _cached_settings(
+        CHAT_BOX_SETTINGS_CACHE_KEY, CHAT_BOX_SETTINGS_CACHE_SECONDS, _chat_box_settings_read
+    )
     return ChatBoxSettings(**{**cached, "allowed_origins": tuple(cached["allowed_origins"])})
+
+
+def _chat_box_settings_read() -> dict[str, Any]:
+    row = ChatSettings.objects.first() or ChatSettings()
+    return {
+        "primary_color": row.primary_color,
+        "launcher_side": row.launcher_side,
+        "welcome_text": row.welcome_text,
+        "allowed_origins": list(row.origin_list()),
+    }
 
 
 def chat_box_settings_forget() -> None:
@@ -726,7 +736,8 @@ def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
     has read (the id of the newest message read, or None), and their rating (None until
     they rate the closed chat)."""
     bot = answering_bot()  # None while staff have it switched off; one query either way
-    online = _online(bot_on=bot is not None)
+    away = out_of_hours()  # read once: whether people are away decides "online" too
+    online = _online(bot_on=bot is not None, away=away)
     answering: dict[str, str] | None = None
     if conversation.state == Conversation.State.AGENT and conversation.assigned_agent:
         answering = {"role": "agent", **agent_identity(conversation.assigned_agent)}
@@ -741,7 +752,7 @@ def visitor_status(*, conversation: Conversation) -> dict[str, Any]:
         "state": conversation.state,
         "online": online,
         # People are away (outside business hours): the box says so in the away text.
-        "out_of_hours": out_of_hours(),
+        "out_of_hours": away,
         "answering": answering,
         "read_through": str(read.uid) if read is not None else None,
         "rating": _rating(conversation),

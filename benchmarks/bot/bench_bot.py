@@ -34,6 +34,7 @@ import tracemalloc
 from pathlib import Path
 
 from benchmarks.bot.knowledge import knowledge_base, questions
+from benchmarks.source_language import in_source_language
 from bots.agents import AgentCase
 from bots.base import Semantics
 
@@ -248,6 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=5_000, help="questions per size")
     args = parser.parse_args()
+    in_source_language()
 
     print(f"Words alone: AgentCase, {args.questions} generated questions per knowledge base size")
     print(

@@ -28,7 +28,6 @@ is 0 unless ``--strict`` is given and a target fails.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from benchmarks.evaluation import (
     load_questions,
     load_seed,
 )
+from benchmarks.source_language import in_source_language
 from bots.base import Bot, PageContext, ProductFacts, Reply, ReplyKind
 from bots.baseline import SeedLsiBot
 
@@ -190,7 +190,7 @@ def build_engine(knowledge, sample_questions, *, semantic: bool = True) -> Bot:
     is not set up (django.setup() would run the apps' ready() hooks), so nothing can
     reach the ORM.
     """
-    _in_source_language()
+    in_source_language()
     from bots.agents import AgentCase
 
     bot = AgentCase(
@@ -217,22 +217,8 @@ def load_semantics():
 
 
 def build_baseline(knowledge, sample_questions) -> Bot:
-    _in_source_language()
+    in_source_language()
     return SeedLsiBot(knowledge=knowledge, sample_questions=sample_questions)
-
-
-def _in_source_language() -> None:
-    """The bots' own phrases are translatable (bots/locale), and Django's catalogs need the app
-    registry, which a run outside the test suite does not set up: there the bots speak the
-    language they are written in, English, as the questions expect."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-    from django.apps import apps
-    from django.conf import settings
-
-    if not apps.ready:
-        # Read by Django's translation functions when first called: they then return the
-        # English they are given.
-        settings.USE_I18N = False
 
 
 def page_context(question: Question, products: dict[str, ProductFacts]) -> PageContext:
